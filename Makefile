@@ -1,0 +1,69 @@
+# PIT patient-education assistant. `make help` lists every target.
+# Every target installs what it needs first, so a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(PY) -m rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONHASHSEED := 0
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install browser spacy train run test test-unit test-integration validate \
+        test-stories eval-nlu bench compare-configs lock clean
+
+help: ## list every target
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: ## create/update the Python 3.10 environment in .venv (does nothing if up to date)
+	@scripts/setup.sh
+
+browser: ## install Debian's chromium for the widget's browser tests (if missing)
+	@scripts/setup-browser.sh
+
+spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/conditions.yml
+	@$(PY) -m bot spacy
+
+train: spacy ## train a model unless one already matches the current data and config
+	@$(PY) -m bot train
+
+run: train ## run the whole assistant: action server, Rasa server, demo web page
+	@$(PY) -m bot run
+
+validate: install ## check the training data (rasa data validate --fail-on-warnings)
+	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+test-unit: spacy ## fast tests: no servers
+	@$(PY) -m pytest -m "not integration" tests
+
+test-integration: train browser ## tests against a real Rasa server and action server (and browser)
+	@$(PY) -m pytest -m integration tests
+
+test-stories: train ## conversation test stories through the trained model
+	@$(RASA) test core --model "$$($(PY) -m bot model)" --stories tests/stories \
+	    --fail-on-prediction-errors --out results/core --no-plot
+
+eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below thresholds)
+	@$(PY) -m bot eval-nlu
+
+test: validate train browser ## everything: validate, pytest (unit + integration), stories, NLU check
+	@$(PY) -m pytest tests
+	@$(MAKE) --no-print-directory test-stories
+	@$(MAKE) --no-print-directory eval-nlu
+
+bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
+	@$(PY) bench/run_bench.py
+
+compare-configs: spacy ## NLU comparison: our pipeline vs Rasa's default `rasa init` config
+	@$(PY) bench/compare_configs.py
+
+lock: install ## rewrite constraints.txt from the current environment
+	@{ echo "# Full pinned environment (pip freeze of a working install). Regenerate with \`make lock\`."; \
+	   $(PY) -m pip freeze | grep -v -E '^-e |@ file'; } > constraints.txt
+
+clean: ## remove built files, models and results (keeps .venv and var/ data)
+	rm -rf build models results .rasa .pytest_cache

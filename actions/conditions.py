@@ -1,0 +1,48 @@
+"""Pick the condition-aware reply for a message that names a condition or body part.
+
+Pure logic (no Rasa objects) so it is easy to test: given the entities of a message,
+say which response to send and with which values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, Mapping, Optional
+
+from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL, Catalog, get_catalog
+
+# FAQ topics whose question is "would PIT help with X?": for these a named
+# condition changes the answer.
+CONDITION_TOPICS = frozenset({"condition_help", "conditions_treated", "success_rate", "is_it_a_cure"})
+
+
+@dataclass(frozen=True)
+class Reply:
+    response: str
+    values: Dict[str, str]
+
+
+def _first(entities: Iterable[Mapping[str, Any]], label: str) -> Optional[str]:
+    for entity in entities:
+        if entity.get("entity") == label and str(entity.get("value") or "").strip():
+            return str(entity["value"])
+    return None
+
+
+def condition_reply(
+    entities: Iterable[Mapping[str, Any]], catalog: Optional[Catalog] = None
+) -> Optional[Reply]:
+    """The reply about the condition (or else body part) the message names, if any."""
+    catalog = catalog or get_catalog()
+    entities = list(entities)
+    named = _first(entities, CONDITION_LABEL)
+    if named:
+        condition = catalog.find_condition(named)
+        if condition and condition.listed:
+            return Reply("utter_condition_listed", {"condition_says": condition.says})
+        label = condition.label if condition else named.strip().lower()
+        return Reply("utter_condition_not_listed", {"condition_label": label})
+    part = _first(entities, BODY_PART_LABEL)
+    if part:
+        key = catalog.find_body_part(part) or part.strip().lower()
+        return Reply("utter_body_part", {"body_part_label": key.replace("_", " ")})
+    return None

@@ -1,0 +1,98 @@
+"""Train a Rasa model only when none matches the current data and config.
+
+The model file is named after a fingerprint of everything training reads (config,
+domain, data/, the spaCy pipeline and the Rasa version), so "is there a model for
+this content?" is a file lookup and `make run` starts in seconds when nothing changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+from bot.nlp.pipeline import FINGERPRINT_FILE, PIPELINE_DIR, build_and_save
+from bot.settings import PROJECT_ROOT
+
+MODELS_DIR = PROJECT_ROOT / "models"
+MODEL_PREFIX = "pit-"
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def _files(paths: Iterable[Path]) -> List[Path]:
+    found: List[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file())
+        elif path.exists():
+            found.append(path)
+    return found
+
+
+def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """Hash of the training inputs; equal fingerprints give equal models (fixed seeds)."""
+    import rasa
+
+    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    for path in _files(root / name for name in TRAINING_INPUTS):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    spacy_marker = PIPELINE_DIR / FINGERPRINT_FILE
+    digest.update(spacy_marker.read_bytes() if spacy_marker.exists() else b"no spacy")
+    return digest.hexdigest()[:12]
+
+
+def model_path_for(fingerprint: str, models_dir: Path = MODELS_DIR) -> Path:
+    return models_dir / f"{MODEL_PREFIX}{fingerprint}.tar.gz"
+
+
+def current_model(models_dir: Path = MODELS_DIR) -> Optional[Path]:
+    """The model trained on exactly the current content, if there is one."""
+    build_and_save()
+    path = model_path_for(training_fingerprint(), models_dir)
+    return path if path.exists() else None
+
+
+def rasa_env() -> dict:
+    """Environment for Rasa subprocesses: no telemetry, quiet TensorFlow, our code importable."""
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("PYTHONHASHSEED", "0")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def rasa_command(*args: str) -> List[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
+    """Return the model for the current content, training it first if needed."""
+    build_and_save()
+    fingerprint = training_fingerprint()
+    target = model_path_for(fingerprint, models_dir)
+    if target.exists() and not force:
+        print(f"Model is up to date: {target.relative_to(PROJECT_ROOT)}", flush=True)
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    print(f"Training a model for the current data (fingerprint {fingerprint}) ...", flush=True)
+    command = rasa_command(
+        "train",
+        "--config", "config.yml",
+        "--domain", "domain.yml",
+        "--data", "data",
+        "--out", str(models_dir),
+        "--fixed-model-name", target.name[: -len(".tar.gz")],
+    )
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env())
+    if result.returncode != 0 or not target.exists():
+        raise SystemExit(f"Training failed (exit {result.returncode}); see the log above.")
+    for old in models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
+        if old != target and old.stat().st_mtime < target.stat().st_mtime - 7 * 86400:
+            old.unlink()  # keep a week of models for comparison, drop older ones
+    print(f"Model ready: {target.relative_to(PROJECT_ROOT)}", flush=True)
+    return target

@@ -1,0 +1,1 @@
+"""Our own small spaCy pipeline: built from spacy.blank("en"), no download needed."""

@@ -1,0 +1,116 @@
+"""Build, save and load our spaCy pipeline.
+
+No pretrained spaCy model can be downloaded here, so we build one from
+``spacy.blank("en")``: a lookup lemmatizer (tables from spacy-lookups-data) and an
+entity ruler whose patterns come from the condition catalog. Rasa's SpacyNLP loads
+it from ``build/spacy_pit``. It has no word vectors, so Rasa keeps CountVectors
+features.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+import spacy
+from spacy.language import Language
+
+from bot.nlp.catalog import (
+    BODY_PART_LABEL,
+    CATALOG_PATH,
+    CONDITION_LABEL,
+    Catalog,
+    load_catalog,
+)
+from bot.settings import PROJECT_ROOT
+
+PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy_pit"
+FINGERPRINT_FILE = "pit_fingerprint.txt"
+PIPELINE_NAME = "pit_en"
+PIPELINE_VERSION = "1.0.0"
+
+
+def _blank_with_lemmatizer() -> Language:
+    nlp = spacy.blank("en")
+    nlp.meta["name"] = PIPELINE_NAME
+    nlp.meta["version"] = PIPELINE_VERSION
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    return nlp
+
+
+def _phrase_patterns(label: str, ent_id: str, phrases: Iterable[str], nlp: Language) -> List[Dict]:
+    """Two patterns per phrase: exact lower-case words, and lemmas (so plurals match)."""
+    patterns: List[Dict] = []
+    for phrase in phrases:
+        words = [t.text.lower() for t in nlp.make_doc(phrase)]
+        lemmas = [t.lemma_.lower() for t in nlp(phrase.lower())]
+        patterns.append({"label": label, "id": ent_id, "pattern": [{"LOWER": w} for w in words]})
+        if lemmas != words:
+            patterns.append({"label": label, "id": ent_id, "pattern": [{"LEMMA": l} for l in lemmas]})
+        else:
+            patterns.append(
+                {"label": label, "id": ent_id, "pattern": [{"LOWER": w} for w in words[:-1]]
+                 + [{"LEMMA": lemmas[-1]}]}
+            )
+    return patterns
+
+
+def entity_patterns(catalog: Catalog, nlp: Optional[Language] = None) -> List[Dict]:
+    """Entity-ruler patterns for every condition and body-part name in the catalog."""
+    nlp = nlp or _initialised(_blank_with_lemmatizer())
+    patterns: List[Dict] = []
+    for condition in catalog.conditions.values():
+        patterns += _phrase_patterns(CONDITION_LABEL, condition.key, condition.names, nlp)
+    for key, names in catalog.body_parts.items():
+        patterns += _phrase_patterns(BODY_PART_LABEL, key, names, nlp)
+    unique = {json.dumps(p, sort_keys=True): p for p in patterns}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _initialised(nlp: Language) -> Language:
+    nlp.initialize()
+    return nlp
+
+
+def build_nlp(catalog: Optional[Catalog] = None) -> Language:
+    """A fresh pipeline in memory: lemmatizer + entity ruler from the catalog."""
+    catalog = catalog or load_catalog()
+    nlp = _initialised(_blank_with_lemmatizer())
+    patterns = entity_patterns(catalog, nlp)  # before the ruler exists: lemmas only
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": True})
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+def source_fingerprint(catalog_path: Path = CATALOG_PATH) -> str:
+    """Hash of everything the saved pipeline is built from."""
+    digest = hashlib.sha256()
+    digest.update(Path(catalog_path).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(spacy.__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def build_and_save(target: Path = PIPELINE_DIR, force: bool = False) -> bool:
+    """Build and save the pipeline unless an up-to-date one is there. True if built."""
+    fingerprint = source_fingerprint()
+    marker = target / FINGERPRINT_FILE
+    if not force and marker.exists() and marker.read_text().strip() == fingerprint:
+        return False
+    nlp = build_nlp()
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(tmp)
+    (tmp / FINGERPRINT_FILE).write_text(fingerprint + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return True
+
+
+def load_nlp(path: Path = PIPELINE_DIR) -> Language:
+    """The saved pipeline (built first if missing or stale)."""
+    build_and_save(path)
+    return spacy.load(path)

@@ -1,0 +1,61 @@
+"""`make run`: build what is missing, then run the whole assistant until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Optional
+
+from bot.model_store import ensure_model
+from bot.settings import PROJECT_ROOT, get_settings
+from bot.stack import Stack
+
+RUN_DIR = PROJECT_ROOT / "var" / "run"
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: Optional[FrameType]) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1") -> int:
+    settings = get_settings()  # fail early, with a clear message, on a broken clinic.yml
+    model = ensure_model()
+    stack = Stack(
+        model=model, workdir=RUN_DIR, rasa_port=rasa_port, actions_port=actions_port,
+        web_port=web_port, host=host,
+    )
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    started = time.monotonic()
+    try:
+        print("Starting the action server, the Rasa server and the web page ...", flush=True)
+        stack.start()
+        print(
+            "\n"
+            f"  {settings.name} assistant is running ({time.monotonic() - started:.0f}s to start).\n"
+            f"  Chat on the demo page:  {stack.web_url}\n"
+            f"  REST channel:           {stack.rest_url}\n"
+            f"  Conversations stored in {RUN_DIR / 'tracker.db'}\n"
+            "  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while True:
+            stopped = stack.first_exit()
+            if stopped is not None:
+                print(f"The {stopped.name} stopped unexpectedly; stopping everything.", flush=True)
+                return 1
+            time.sleep(1)
+    except _Stop as stop:
+        print(f"\nReceived {stop}; stopping ...", flush=True)
+        return 0
+    except RuntimeError as error:
+        print(f"Could not start: {error}", flush=True)
+        return 1
+    finally:
+        stack.stop()
+        print("Stopped.", flush=True)

@@ -1,0 +1,195 @@
+"""Start and stop the assistant's processes: action server, Rasa server, web page.
+
+`make run` and the integration tests use the same code, so what the tests start is
+what a clinic runs. Each process runs in its own process group so that stopping the
+stack (Ctrl-C, SIGTERM, or a test ending) stops everything it started.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot.model_store import rasa_command, rasa_env
+from bot.settings import PROJECT_ROOT
+
+STARTUP_TIMEOUT_S = 240.0
+STOP_TIMEOUT_S = 15.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
+    """endpoints.yml with this stack's action server and tracker database."""
+    config = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
+    config["action_endpoint"] = {"url": action_url}
+    tracker = config.get("tracker_store") or {}
+    if str(tracker.get("dialect", "")).startswith("sqlite"):
+        tracker["db"] = str(tracker_db)
+        config["tracker_store"] = tracker
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+@dataclass
+class Process:
+    name: str
+    command: List[str]
+    health_url: str
+    log_path: Optional[Path] = None
+    popen: Optional[subprocess.Popen] = None
+
+    def start(self, env: Dict[str, str]) -> None:
+        out = open(self.log_path, "ab") if self.log_path else None
+        self.popen = subprocess.Popen(
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return 200 <= response.status < 500
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def exited(self) -> Optional[int]:
+        return self.popen.poll() if self.popen else None
+
+    def stop(self) -> None:
+        if not self.popen or self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            self.popen.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+        except ProcessLookupError:
+            pass
+
+
+@dataclass
+class Stack:
+    """The assistant's processes on loopback ports."""
+
+    model: Path
+    workdir: Path
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: Optional[int] = 8080
+    host: str = "127.0.0.1"
+    log_to_files: bool = False
+    processes: List[Process] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def web_url(self) -> Optional[str]:
+        return f"http://{self.host}:{self.web_port}/" if self.web_port else None
+
+    def _log(self, name: str) -> Optional[Path]:
+        return self.workdir / f"{name}.log" if self.log_to_files else None
+
+    def _build(self) -> List[Process]:
+        endpoints = write_endpoints(
+            self.workdir / "endpoints.yml",
+            f"{self.actions_url}/webhook",
+            self.workdir / "tracker.db",
+        )
+        processes = [
+            Process(
+                "action server",
+                rasa_command("run", "actions", "--actions", "actions", "--port", str(self.actions_port)),
+                f"{self.actions_url}/health",
+                self._log("actions"),
+            ),
+            Process(
+                "Rasa server",
+                rasa_command(
+                    "run", "--model", str(self.model), "--port", str(self.rasa_port),
+                    "--interface", self.host, "--credentials", "credentials.yml",
+                    "--endpoints", str(endpoints), "--cors", "*",
+                ),
+                f"{self.rasa_url}/webhooks/rest/",
+                self._log("rasa"),
+            ),
+        ]
+        if self.web_port:
+            processes.append(
+                Process(
+                    "web page",
+                    [sys.executable, "-m", "bot", "web", "--host", self.host,
+                     "--port", str(self.web_port), "--rasa-url", self.rasa_url],
+                    f"http://{self.host}:{self.web_port}/",
+                    self._log("web"),
+                )
+            )
+        return processes
+
+    def start(self, timeout: float = STARTUP_TIMEOUT_S) -> "Stack":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = rasa_env()
+        self.processes = self._build()
+        for process in self.processes:
+            process.start(env)
+        deadline = time.monotonic() + timeout
+        waiting = list(self.processes)
+        while waiting:
+            for process in list(waiting):
+                code = process.exited()
+                if code is not None:
+                    self.stop()
+                    where = f" (log: {process.log_path})" if process.log_path else ""
+                    raise RuntimeError(f"The {process.name} stopped while starting (exit {code}){where}")
+                if process.healthy():
+                    waiting.remove(process)
+            if waiting and time.monotonic() > deadline:
+                self.stop()
+                names = ", ".join(p.name for p in waiting)
+                raise RuntimeError(f"Timed out after {timeout:.0f}s waiting for: {names}")
+            time.sleep(0.5)
+        return self
+
+    def first_exit(self) -> Optional[Process]:
+        """A process that has stopped on its own, if any."""
+        return next((p for p in self.processes if p.exited() is not None), None)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

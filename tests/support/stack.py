@@ -1,0 +1,39 @@
+"""Start the real assistant (action server + Rasa server [+ web page]) for tests.
+
+Uses bot.stack, the same code `make run` uses, on free loopback ports with a
+throw-away tracker database.
+"""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import Iterator, Optional
+
+from bot.model_store import ensure_model
+from bot.stack import Stack, free_port
+
+
+@contextlib.contextmanager
+def running_stack(with_web: bool = False, model: Optional[Path] = None) -> Iterator[Stack]:
+    """Yield a started :class:`Stack`; logs are kept in its workdir for failures."""
+    model = model or ensure_model()
+    with tempfile.TemporaryDirectory(prefix="pit-stack-") as workdir:
+        stack = Stack(
+            model=model,
+            workdir=Path(workdir),
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            web_port=free_port() if with_web else None,
+            log_to_files=True,
+        )
+        try:
+            stack.start()
+        except RuntimeError:
+            for log in Path(workdir).glob("*.log"):
+                print(f"--- {log.name} ---\n" + log.read_text(errors="replace")[-4000:])
+            raise
+        try:
+            yield stack
+        finally:
+            stack.stop()
