@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser spacy train run test test-unit test-integration validate \
-        test-stories eval-nlu bench compare-configs lock clean
+        test-stories eval-nlu bench compare-configs lock clean db-upgrade test-postgres
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,12 @@ train: spacy ## train a model unless one already matches the current data and co
 
 run: train ## run the whole assistant: action server, Rasa server, demo web page
 	@$(PY) -m bot run
+
+db-upgrade: install ## create/upgrade the booking-request database (Alembic)
+	@$(PY) -m bot db upgrade
+
+test-postgres: install ## booking storage/delivery tests on the real PostgreSQL (127.0.0.1:5432, db test)
+	@$(PY) -m pytest -m postgres tests/scale
 
 validate: install ## check the training data (rasa data validate --fail-on-warnings)
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data

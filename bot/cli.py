@@ -5,6 +5,7 @@ import argparse
 import os
 from typing import Callable, List
 
+from bot.bookings.cli import register as register_bookings
 from bot.settings import SettingsError
 
 Registrar = Callable[[argparse._SubParsersAction], None]
@@ -113,4 +114,4 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_settings)
 
 
-REGISTRARS: List[Registrar] = [register_core]
+REGISTRARS: List[Registrar] = [register_core, register_bookings]

@@ -7,6 +7,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Optional
 
+from sqlalchemy.engine import make_url
+
+from bot.bookings import service as bookings
 from bot.model_store import ensure_model
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import Stack
@@ -32,7 +35,11 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     started = time.monotonic()
+    worker = None
     try:
+        url = make_url(bookings.prepare_database(settings))
+        print(f"Booking requests are stored in {url.render_as_string(hide_password=True)}", flush=True)
+        worker = bookings.start_worker(settings)  # delivers requests to the clinic, with retries
         print("Starting the action server, the Rasa server and the web page ...", flush=True)
         stack.start()
         print(
@@ -58,4 +65,6 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         return 1
     finally:
         stack.stop()
+        if worker is not None:
+            worker.stop()
         print("Stopped.", flush=True)

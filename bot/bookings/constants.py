@@ -1,0 +1,9 @@
+"""Allowed values shared by the tables, the storage and the command line.
+
+Kept apart from models.py so the command line can build its parser without
+importing SQLAlchemy (``python -m bot --help`` stays fast).
+"""
+KINDS = ("booking", "callback")
+REQUEST_STATUSES = ("new", "delivered", "failed", "cancelled")
+PATIENT_TYPES = ("new", "returning")
+DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")

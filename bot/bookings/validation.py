@@ -1,0 +1,177 @@
+"""Checks for what a patient types into the booking and call-back forms.
+
+Pure functions with no Rasa or database imports, so the chat form and the storage
+layer apply exactly the same rules. Errors carry a short, patient-friendly ``hint``
+(also ``str(error)``) and a stable ``code`` the form can map to its own response.
+Error messages never repeat the value that was typed: they may end up in logs.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+import phonenumbers
+
+NAME_MAX_LEN = 100
+EMAIL_MAX_LEN = 254
+PHONE_MAX_INPUT_LEN = 40
+# Longer raw input than this is rejected before any processing (cheap on huge input).
+_RAW_SLACK = 4
+
+# Bidirectional overrides/isolates can make stored text display reversed or hidden.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+_EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOMAIN_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_TLD_RE = re.compile(r"^([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$")
+
+
+class InvalidInput(ValueError):
+    """Something the patient typed cannot be used; ``hint`` says how to fix it."""
+
+    field = "text"
+
+    def __init__(self, hint: str, code: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+        self.code = code
+
+
+class InvalidPhone(InvalidInput):
+    field = "phone"
+
+
+class InvalidEmail(InvalidInput):
+    field = "email"
+
+
+class InvalidName(InvalidInput):
+    field = "name"
+
+
+class InvalidText(InvalidInput):
+    field = "text"
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_CONTROLS
+
+
+def example_phone(region: str) -> str:
+    """A national-format example number for ``region`` (used in hints), or ''."""
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if number is None:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def normalise_phone(text: object, region: str) -> str:
+    """A phone number in E.164 (``+12025550123``); local numbers use ``region``.
+
+    ``region`` is the clinic's ISO 3166 code (setting ``phone_region``). A wrong
+    region is a configuration error (plain ``ValueError``), not the patient's fault.
+    """
+    region = (region or "").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"phone_region '{region}' is not a known ISO 3166 region code")
+    example = example_phone(region)
+    hint = "That phone number doesn't look right. Please include the area code"
+    hint += f", for example {example}." if example else "."
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidPhone("Please type a phone number we can call you on.", "phone_empty")
+    if len(text) > PHONE_MAX_INPUT_LEN:
+        raise InvalidPhone(hint, "phone_too_long")
+    if any(_is_control(c) for c in text):
+        raise InvalidPhone(hint, "phone_invalid")
+    try:
+        number = phonenumbers.parse(unicodedata.normalize("NFKC", text.strip()), region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(hint, "phone_invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(hint, "phone_invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_email(text: object) -> str:
+    """A syntactically valid address, trimmed, with the domain lower-cased.
+
+    This is a syntax check only (no DNS look-up); quoted local parts are refused
+    because clinic mail systems rarely accept them.
+    """
+    hint = "That email address doesn't look right. Please check it, e.g. name@example.com."
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidEmail("Please type your email address.", "email_empty")
+    if len(text) > EMAIL_MAX_LEN * _RAW_SLACK:
+        raise InvalidEmail(hint, "email_too_long")
+    value = unicodedata.normalize("NFC", text.strip())
+    if len(value) > EMAIL_MAX_LEN:
+        raise InvalidEmail(hint, "email_too_long")
+    if value.count("@") != 1 or any(c.isspace() or _is_control(c) for c in value):
+        raise InvalidEmail(hint, "email_invalid")
+    local, domain = value.split("@")
+    if not local or len(local) > 64 or not _EMAIL_LOCAL_RE.match(local):
+        raise InvalidEmail(hint, "email_invalid")
+    domain = domain.lower()
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidEmail(hint, "email_invalid") from None
+    labels = ascii_domain.split(".")
+    if (
+        len(labels) < 2
+        or len(ascii_domain) > 253
+        or not all(_DOMAIN_LABEL_RE.match(label) for label in labels)
+        or not _TLD_RE.match(labels[-1])
+    ):
+        raise InvalidEmail(hint, "email_invalid")
+    return f"{local}@{domain}"
+
+
+def clean_name(text: object) -> str:
+    """A person's name: trimmed, inner whitespace collapsed, any script allowed.
+
+    Refuses empty names, names over 100 characters, control characters and text
+    with no letter at all. Punctuation is allowed ("O'Brien-Smith", "Jr.").
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidName("Please tell me your name.", "name_empty")
+    if len(text) > NAME_MAX_LEN * _RAW_SLACK:
+        raise InvalidName(f"Please keep your name under {NAME_MAX_LEN} characters.", "name_too_long")
+    value = " ".join(unicodedata.normalize("NFC", text).split())
+    if any(_is_control(c) for c in value):
+        raise InvalidName("Please type your name using letters only.", "name_invalid")
+    if len(value) > NAME_MAX_LEN:
+        raise InvalidName(f"Please keep your name under {NAME_MAX_LEN} characters.", "name_too_long")
+    if not any(unicodedata.category(c).startswith("L") for c in value):
+        raise InvalidName("Please type your name using letters.", "name_invalid")
+    return value
+
+
+def clean_free_text(text: object, max_len: int) -> str:
+    """Free text (pain area, preferred times): control characters removed, Unicode kept.
+
+    Line breaks and tabs survive; everything else in the control categories is
+    dropped. Empty text (after cleaning) or text over ``max_len`` is refused.
+    """
+    if max_len < 1:
+        raise ValueError("max_len must be at least 1")
+    if not isinstance(text, str):
+        raise InvalidText("Please type a few words.", "text_empty")
+    if len(text) > max_len * _RAW_SLACK:
+        raise InvalidText(f"Please keep it under {max_len} characters.", "text_too_long")
+    value = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    value = "".join(c for c in value if c in "\n\t" or not _is_control(c)).strip()
+    if not value:
+        raise InvalidText("Please type a few words.", "text_empty")
+    if len(value) > max_len:
+        raise InvalidText(f"Please keep it under {max_len} characters.", "text_too_long")
+    return value
+
+
+def clean_patient_type(value: object) -> Optional[str]:
+    """``"new"``, ``"returning"`` or ``None`` (not asked / not answered)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("new", "returning"):
+        return value.strip().lower()
+    raise InvalidText("Please say whether you are a new or a returning patient.", "patient_type_invalid")
