@@ -1,0 +1,128 @@
+"""Rasa NLU component: a message with a red flag gets intent ``red_flag``, whatever DIET said.
+
+Runs after DIETClassifier/ResponseSelector and before FallbackClassifier, so the rule-based
+check (bot/safety/red_flags.py) has the last word on every message: "what does it cost,
+also my lips are swelling" must get the emergency reply, not the price. DIET's own
+``red_flag`` intent stays as a second net for phrasings the rules miss.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.tokens import Doc
+
+from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
+
+logger = logging.getLogger(__name__)
+
+RED_FLAG_INTENT = "red_flag"
+RED_FLAG_ENTITY = "red_flag"
+SPACY_DOC_KEY = "text_spacy_doc"  # where Rasa's SpacyNLP leaves the parsed message
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class RedFlagClassifier(GraphComponent, IntentClassifier):
+    """Sets intent ``red_flag`` (confidence 1.0) and one ``red_flag`` entity per hit."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return []
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"intent": RED_FLAG_INTENT, "entity": RED_FLAG_ENTITY}
+
+    def __init__(self, config: Dict[Text, Any], detector: Optional[RedFlagDetector] = None) -> None:
+        self.component_config = {**self.get_default_config(), **(config or {})}
+        self._detector = detector
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RedFlagClassifier":
+        component = cls(config)
+        component.detector.warm_up()  # compile patterns now, not on a patient's first message
+        return component
+
+    @property
+    def detector(self) -> RedFlagDetector:
+        if self._detector is None:
+            self._detector = detector_for()
+        return self._detector
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to learn: the catalog is the model."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            try:
+                hits = self.detector.detect(text, _doc_of(message))
+            except Exception:  # never let a bug here drop the message
+                logger.exception("Red-flag check failed; re-reading the text without Rasa's doc.")
+                hits = self.detector.detect(text)
+            if hits:
+                self._mark(message, hits)
+        return messages
+
+    def _mark(self, message: Message, hits: List[RedFlagHit]) -> None:
+        intent = self.component_config["intent"]
+        entity = self.component_config["entity"]
+        flagged = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+        # Red flag is certain, so every other intent gets 0.0 (they keep their order):
+        # FallbackClassifier must not see two close intents and answer "did you mean".
+        others = [
+            {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
+            for item in message.get(INTENT_RANKING_KEY) or []
+            if item.get(INTENT_NAME_KEY) != intent
+        ]
+        message.set(INTENT, flagged, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [flagged] + others, add_to_output=True)
+        entities = list(message.get(ENTITIES) or [])
+        for hit in hits:
+            entities.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: entity,
+                    ENTITY_ATTRIBUTE_VALUE: hit.key,
+                    ENTITY_ATTRIBUTE_START: hit.start,
+                    ENTITY_ATTRIBUTE_END: hit.end,
+                    EXTRACTOR: self.__class__.__name__,
+                }
+            )
+        message.set(ENTITIES, entities, add_to_output=True)
+        logger.info("Red flag(s) in message: %s", ", ".join(sorted({h.key for h in hits})))
+
+
+def _doc_of(message: Message) -> Optional[Doc]:
+    doc = message.get(SPACY_DOC_KEY)
+    return doc if isinstance(doc, Doc) else None

@@ -1,0 +1,198 @@
+"""The red-flag catalog (``data/catalog/red_flags.yml``): what counts as a red flag.
+
+Staff keep the words in that file; this module only reads and checks it, so a typo in
+the file fails loudly at start-up (and in the tests) instead of silently missing
+emergencies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+RED_FLAGS_PATH = PROJECT_ROOT / "data" / "catalog" / "red_flags.yml"
+
+DISMISSALS = frozenset(
+    {"negation", "weak_negation", "question", "history", "chronic", "mild", "resolved"}
+)
+NEEDS = frozenset({"report", "injection"})
+REQUIRED_CUES = (
+    "negation",
+    "weak_negation",
+    "pseudo_negation",
+    "scope_break",
+    "list_words",
+    "symptom_words",
+    "hypothetical",
+    "question_words",
+    "fillers",
+    "report_subjects",
+    "report_contracted",
+    "report_verbs",
+    "report_blockers",
+    "report_not_symptom",
+    "report_time",
+    "report_followup",
+    "conditional",
+    "history",
+    "chronic",
+    "change_now",
+    "mild",
+    "resolved",
+    "injection",
+)
+
+
+class RedFlagCatalogError(ValueError):
+    """The red-flag catalog file is missing or has a wrong entry."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One phrase in the catalog's pattern syntax, with what it needs to count."""
+
+    phrase: str
+    needs: FrozenSet[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Severity:
+    name: str
+    rank: int
+    response: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """A kind of red flag (e.g. chest pain) and the phrases that signal it."""
+
+    key: str
+    severity: str
+    label: str
+    patterns: Tuple[Pattern, ...]
+    dismissed_by: FrozenSet[str] = frozenset()
+    exceptions: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RedFlagCatalog:
+    severities: Dict[str, Severity]
+    words: Dict[str, Tuple[str, ...]]
+    cues: Dict[str, Tuple[str, ...]]
+    categories: Tuple[Category, ...] = field(default_factory=tuple)
+
+    def category(self, key: str) -> Optional[Category]:
+        return next((c for c in self.categories if c.key == key), None)
+
+    def severity_of(self, category_key: str) -> Optional[Severity]:
+        category = self.category(category_key)
+        return self.severities.get(category.severity) if category else None
+
+
+def _strings(value: Any, where: str) -> Tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise RedFlagCatalogError(f"{where}: expected a non-empty list")
+    out = []
+    for item in value:
+        if isinstance(item, bool):  # YAML reads a bare no / yes / on / off as true or false
+            raise RedFlagCatalogError(f"{where}: put quotes around '{str(item).lower()}'")
+        if not isinstance(item, (str, int, float)) or not str(item).strip():
+            raise RedFlagCatalogError(f"{where}: '{item}' is not a word or phrase")
+        out.append(str(item).strip())
+    return tuple(out)
+
+
+def _pattern(raw: Any, where: str) -> Pattern:
+    if isinstance(raw, str) and raw.strip():
+        return Pattern(raw.strip())
+    if isinstance(raw, Mapping) and isinstance(raw.get("phrase"), str):
+        needs = frozenset(raw.get("needs") or [])
+        unknown = needs - NEEDS
+        if unknown:
+            raise RedFlagCatalogError(f"{where}: unknown needs {sorted(unknown)}")
+        return Pattern(raw["phrase"].strip(), needs)
+    raise RedFlagCatalogError(f"{where}: a pattern is a phrase or {{phrase: ..., needs: [...]}}")
+
+
+def _category(raw: Any, severities: Mapping[str, Severity], index: int) -> Category:
+    if not isinstance(raw, Mapping):
+        raise RedFlagCatalogError(f"categories[{index}] must be a mapping")
+    key = str(raw.get("key") or "").strip()
+    where = f"category '{key or index}'"
+    if not key.replace("_", "").isalnum():
+        raise RedFlagCatalogError(f"{where}: key must be letters, digits and _")
+    severity = raw.get("severity")
+    if severity not in severities:
+        raise RedFlagCatalogError(f"{where}: severity must be one of {sorted(severities)}")
+    dismissed = frozenset(raw.get("dismissed_by") or [])
+    unknown = dismissed - DISMISSALS
+    if unknown:
+        raise RedFlagCatalogError(f"{where}: unknown dismissed_by {sorted(unknown)}")
+    patterns = tuple(
+        _pattern(p, f"{where} pattern {i + 1}") for i, p in enumerate(raw.get("patterns") or [])
+    )
+    if not patterns:
+        raise RedFlagCatalogError(f"{where}: needs at least one pattern")
+    exceptions = _strings(raw["except"], f"{where} except") if raw.get("except") else ()
+    return Category(
+        key=key,
+        severity=str(severity),
+        label=str(raw.get("label") or key),
+        patterns=patterns,
+        dismissed_by=dismissed,
+        exceptions=exceptions,
+    )
+
+
+def parse_catalog(raw: Any) -> RedFlagCatalog:
+    """Validate the YAML content of the red-flag catalog."""
+    if not isinstance(raw, Mapping):
+        raise RedFlagCatalogError("the red-flag catalog must be a YAML mapping")
+    severities: Dict[str, Severity] = {}
+    for name, spec in (raw.get("severities") or {}).items():
+        if not isinstance(spec, Mapping) or "rank" not in spec or "response" not in spec:
+            raise RedFlagCatalogError(f"severity '{name}' needs rank and response")
+        severities[str(name)] = Severity(str(name), int(spec["rank"]), str(spec["response"]))
+    if not severities:
+        raise RedFlagCatalogError("the catalog needs severities")
+    words = {
+        str(name): _strings(values, f"words.{name}")
+        for name, values in (raw.get("words") or {}).items()
+    }
+    cues_raw = raw.get("cues") or {}
+    missing = [name for name in REQUIRED_CUES if name not in cues_raw]
+    if missing:
+        raise RedFlagCatalogError("missing cue lists: " + ", ".join(missing))
+    cues = {str(name): _strings(values, f"cues.{name}") for name, values in cues_raw.items()}
+    categories = tuple(
+        _category(c, severities, i) for i, c in enumerate(raw.get("categories") or [])
+    )
+    if not categories:
+        raise RedFlagCatalogError("the catalog has no categories")
+    keys = [c.key for c in categories]
+    if len(set(keys)) != len(keys):
+        raise RedFlagCatalogError("category keys must be unique")
+    return RedFlagCatalog(severities=severities, words=words, cues=cues, categories=categories)
+
+
+def load_red_flag_catalog(path: Optional[Path] = None) -> RedFlagCatalog:
+    """Read and validate the red-flag catalog file."""
+    path = Path(path or RED_FLAGS_PATH)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RedFlagCatalogError(f"red-flag catalog not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise RedFlagCatalogError(f"red-flag catalog {path} is not valid YAML: {exc}") from exc
+    return parse_catalog(raw)
+
+
+@lru_cache(maxsize=1)
+def get_red_flag_catalog() -> RedFlagCatalog:
+    """The catalog loaded once per process."""
+    return load_red_flag_catalog()

@@ -1,0 +1,226 @@
+"""Judge a red-flag match in its sentence: denied, asked about in general, mild or over?
+
+A keyword list cannot tell "I have a fever" from "no fever, just sore" or "what if I
+get a fever?". These rules read the words around a match, the way a triage nurse reads
+a message, and are deliberately one-sided: anything they cannot rule out stays a red
+flag. Which rules may dismiss which category is set in the catalog (``dismissed_by``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+Span = Tuple[int, int]
+
+SENTENCE_END = frozenset({".", "!", "?", "<nl>", "...", "..", ";"})
+CLAUSE_END = frozenset({":", "-", "(", ")", '"'})
+QUESTION_MARK = "?"
+NEGATION_REACH = 5  # words between a negation and the symptom it denies
+MILD_REACH = 1
+RESOLVED_REACH_AFTER = 8
+RESOLVED_REACH_BEFORE = 3
+REPORT_BLOCKER_REACH = 2
+
+
+@dataclass
+class Analysis:
+    """One piece of text as keys, plus every cue and raw red-flag match found in it."""
+
+    keys: Sequence[str]
+    cues: Dict[str, List[Span]]
+    flag_spans: List[Span]
+    list_words: FrozenSet[str]
+    question_words: FrozenSet[str]
+    fillers: FrozenSet[str]
+    _sentence_of: List[int] = field(default_factory=list)
+    _sentences: List[Span] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        start = 0
+        for i, key in enumerate(self.keys):
+            self._sentence_of.append(len(self._sentences))
+            if key in SENTENCE_END:
+                self._sentences.append((start, i + 1))
+                start = i + 1
+        if start < len(self.keys) or not self._sentences:
+            self._sentences.append((start, len(self.keys)))
+        self._listish = [False] * len(self.keys)
+        for i, key in enumerate(self.keys):
+            self._listish[i] = key in self.list_words
+        for name in ("symptom_words", "list_words"):
+            for s, e in self.cues.get(name, []):
+                for i in range(s, e):
+                    self._listish[i] = True
+        for s, e in self.flag_spans:
+            for i in range(s, e):
+                self._listish[i] = True
+        self._breaks = set()
+        for s, e in self.cues.get("scope_break", []):
+            self._breaks.update(range(s, e))
+
+    # ------------------------------------------------------------------ structure
+    def sentence(self, index: int) -> Span:
+        return self._sentences[self._sentence_of[min(index, len(self.keys) - 1)]]
+
+    def _spans(self, name: str, within: Optional[Span] = None) -> List[Span]:
+        spans = self.cues.get(name, [])
+        if within is None:
+            return spans
+        return [(s, e) for s, e in spans if s >= within[0] and e <= within[1]]
+
+    @staticmethod
+    def _overlaps(span: Span, others: Sequence[Span]) -> bool:
+        return any(s < span[1] and span[0] < e for s, e in others)
+
+    def _is_clause_break(self, i: int) -> bool:
+        return self.keys[i] in CLAUSE_END or i in self._breaks
+
+    def negation_clause_start(self, start: int) -> int:
+        """First word of the stretch a negation before ``start`` may reach from."""
+        sentence_start = self.sentence(start)[0]
+        i = start - 1
+        while i >= sentence_start and not self._is_clause_break(i):
+            i -= 1
+        return i + 1
+
+    def _starts_question(self, i: int) -> bool:
+        """A comma followed by "is it", "can I", "what" starts a new (question) clause."""
+        if i >= len(self.keys) or self.keys[i] not in self.question_words:
+            return False
+        nxt = self.keys[i + 1] if i + 1 < len(self.keys) else ""
+        return self.keys[i] in {"what", "whats", "how", "why", "which"} or nxt in {
+            "it", "there", "that", "this", "i", "you", "we", "they", "he", "she", "my", "the",
+        }
+
+    def report_clause(self, start: int, end: int) -> Span:
+        """The clause around a match in which a report of the symptom must appear."""
+        lo, hi = self.sentence(start)[0], self.sentence(max(start, end - 1))[1]
+        i = start - 1
+        while i >= lo:
+            if i in self._breaks or (self.keys[i] in {",", "and", "or", "so"} and self._starts_question(i + 1)):
+                break
+            i -= 1
+        j = end
+        while j < hi:
+            if j in self._breaks or (self.keys[j] in {",", "and", "or", "so"} and self._starts_question(j + 1)):
+                break
+            j += 1
+        return i + 1, j
+
+    # ------------------------------------------------------------------ rules
+    def negated(self, start: int, end: int, weak_counts: bool) -> bool:
+        """A negation before the match, in the same clause, that reaches it."""
+        clause_start = self.negation_clause_start(start)
+        pseudo = self.cues.get("pseudo_negation", [])
+        weak = self.cues.get("weak_negation", [])
+        candidates = [
+            span
+            for span in self._spans("negation") + weak
+            if span[1] <= start and span[0] >= clause_start
+            and not self._overlaps(span, pseudo)
+            and not self._overlaps(span, self.flag_spans)
+        ]
+        if not candidates:
+            return False
+        cue = max(candidates, key=lambda span: span[1])
+        if self._overlaps(cue, weak) and not weak_counts:
+            return False
+        gap = range(cue[1], start)
+        separators = [i for i in gap if self.keys[i] in {",", "and", "or", "nor", "/", "&"}]
+        if not separators:
+            return len(gap) <= NEGATION_REACH
+        if separators[0] - cue[1] > NEGATION_REACH:
+            return False
+        if any(not self._listish[i] for i in range(separators[0], start)):
+            return False
+        # "no fever and the redness is spreading": the match is a clause of its own
+        return not self._has_report_verb(start, end)
+
+    def _has_report_verb(self, start: int, end: int) -> bool:
+        return any(s >= start and s < end for s, _ in self._spans("report_verb_only"))
+
+    def question_without_report(self, start: int, end: int) -> bool:
+        """A general question ("what if I get a fever?") that reports no symptom."""
+        sentence = self.sentence(start)
+        if not self._is_question(sentence, (start, end)):
+            return False
+        return not self.reported(start, end)
+
+    def _is_question(self, sentence: Span, match: Span) -> bool:
+        s, e = sentence
+        if any(self.keys[i] == QUESTION_MARK for i in range(s, e)):
+            return True
+        first = next(
+            (i for i in range(s, e) if self.keys[i] not in self.fillers and self.keys[i] != "<sp>"),
+            None,
+        )
+        if first is not None and first < match[0] and self.keys[first] in self.question_words:
+            return True
+        hyp = [span for span in self._spans("hypothetical", sentence) if not self._overlaps(span, [match])]
+        return bool(hyp)
+
+    def reported(self, start: int, end: int) -> bool:
+        """The patient reports the symptom (a subject and a verb, or "since yesterday")."""
+        clause = self.report_clause(start, end)
+        if self._spans("report_time", clause):
+            return True
+        sentence = self.sentence(start)
+        # "fever and shivering, is that normal?": "that" points back at a symptom they have
+        if self._spans("report_followup", sentence) and not self._spans("conditional", sentence):
+            return True
+        return any(self._valid_report(span) for span in self._spans("report", clause))
+
+    def _valid_report(self, span: Span) -> bool:
+        s, e = span
+        before = range(max(0, s - REPORT_BLOCKER_REACH), s)
+        if any(self._covered(i, "report_blockers") for i in before):
+            return False
+        # "I have a question", "I read that infection is rare": worries and reading, not symptoms
+        around = range(max(0, s - REPORT_BLOCKER_REACH), min(len(self.keys), e + 3))
+        return not any(self._covered(i, "report_not_symptom") for i in around)
+
+    def _covered(self, index: int, name: str) -> bool:
+        return any(s <= index < e for s, e in self.cues.get(name, []))
+
+    def historical(self, start: int) -> bool:
+        return bool(self._spans("history", self.sentence(start)))
+
+    def chronic_question(self, start: int, end: int) -> bool:
+        """A question about a long-standing condition, with nothing said to be new now."""
+        sentence = self.sentence(start)
+        return (
+            bool(self._spans("chronic", sentence))
+            and self._is_question(sentence, (start, end))
+            and not self._spans("report_time", sentence)
+            and not self._spans("change_now", sentence)
+        )
+
+    def softened(self, start: int, end: int) -> bool:
+        """ "a bit red", "bleeding a little": the patient says it is mild."""
+        for s, e in self._spans("mild"):
+            if start - MILD_REACH - 1 <= e - 1 < start or start <= s < end or end <= s <= end + MILD_REACH:
+                if self.sentence(s) == self.sentence(start):
+                    return True
+        return False
+
+    def resolved(self, start: int, end: int) -> bool:
+        """ "the bleeding stopped", "fever went away" (but not "hasn't stopped")."""
+        sentence = self.sentence(start)
+        clause_start = self.negation_clause_start(start)
+        negations = self._spans("negation") + self._spans("pseudo_negation")
+        for s, e in self._spans("resolved", sentence):
+            if self._overlaps((s, e), self.flag_spans):
+                continue
+            after = end <= s <= end + RESOLVED_REACH_AFTER and not any(
+                self._is_clause_break(i) for i in range(end, s)
+            )
+            before = clause_start <= s and start - RESOLVED_REACH_BEFORE <= e <= start
+            if not (after or before):
+                continue
+            if any(ns < s and ne >= s - 2 for ns, ne in negations):
+                continue  # "won't stop", "hasn't gone away", "not getting better"
+            return True
+        return False
+
+    def mentions_injection(self) -> bool:
+        return bool(self.cues.get("injection"))

@@ -1,0 +1,134 @@
+"""Turn a token into the key the red-flag matcher compares: its lower-case lemma.
+
+Patterns and messages go through the same function, so "swollen", "swells" and
+"swelling" all become ``swell`` on both sides. Misspellings the catalog did not list
+("sweling", "unconcious") are mapped to the nearest catalog word when they are one or
+two typing slips away and are not themselves common English words ("fewer" must stay
+"fewer", not become "fever").
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from functools import lru_cache
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+from spacy.language import Language
+
+logger = logging.getLogger(__name__)
+
+COMMON_WORD_LOG_PROB = -14.0  # spaCy's lexeme_prob: above this a word is common English
+MIN_FUZZY_LENGTH = 5
+WHITESPACE_KEY = "<nl>"
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance (a swap of two letters counts once).
+
+    Returns ``limit + 1`` as soon as the distance is known to exceed ``limit``.
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: List[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@lru_cache(maxsize=1)
+def common_words() -> Optional[FrozenSet[str]]:
+    """Common English words (from spacy-lookups-data), never "corrected" to a red-flag word."""
+    try:
+        import spacy_lookups_data
+
+        path = spacy_lookups_data.__path__[0] + "/data/en_lexeme_prob.json.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            probs: Dict[str, float] = json.load(handle)
+    except (ImportError, OSError, ValueError) as exc:  # pragma: no cover - packaging problem
+        logger.warning("No common-word list (%s): red-flag spelling correction is off.", exc)
+        return None
+    return frozenset(
+        w for w, p in probs.items() if p > COMMON_WORD_LOG_PROB and w.isalpha() and len(w) >= 4
+    )
+
+
+class Lexicon:
+    """Keys for tokens and pattern words, from one spaCy pipeline's tokenizer and lemmas."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self._lemmas: Callable[[str], Optional[str]] = _lemma_lookup(nlp)
+        self._fuzzy: Dict[str, Tuple[Tuple[str, str], ...]] = {}
+        self._exact: FrozenSet[str] = frozenset()
+        self._cache: Dict[str, Tuple[str, str]] = {}
+
+    def key(self, text: str) -> str:
+        """The lower-case lemma of one already-normalised token."""
+        if not text.strip():
+            return WHITESPACE_KEY if "\n" in text else "<sp>"
+        return self._lemmas(text) or text
+
+    def words(self, phrase: str) -> List[str]:
+        """Split a normalised phrase into token texts the way messages are split."""
+        return [t.text for t in self.nlp.make_doc(phrase) if t.text.strip()]
+
+    def set_fuzzy_targets(self, targets: Iterable[str]) -> None:
+        """Catalog words that misspelled tokens may be corrected to."""
+        by_first: Dict[str, List[Tuple[str, str]]] = {}
+        exact = set()
+        for word in targets:
+            if word.isalpha() and len(word) >= MIN_FUZZY_LENGTH:
+                by_first.setdefault(word[0], []).append((word, self.key(word)))
+                exact.add(word)
+        self._fuzzy = {k: tuple(sorted(set(v))) for k, v in by_first.items()}
+        self._exact = frozenset(exact)
+        self._cache.clear()
+
+    def token(self, text: str) -> Tuple[str, str]:
+        """``(key, surface)`` for a normalised token, with spelling slips corrected."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._token(text)
+            if len(self._cache) < 50_000:
+                self._cache[text] = cached
+        return cached
+
+    def _token(self, text: str) -> Tuple[str, str]:
+        key = self.key(text)
+        if (
+            len(text) < MIN_FUZZY_LENGTH
+            or not text.isalpha()
+            or text in self._exact
+            or key != text  # a known inflected form (the lemma table knows it)
+        ):
+            return key, text
+        limit = 2 if len(text) >= 8 else 1
+        best: Optional[Tuple[int, str, str]] = None
+        for word, word_key in self._fuzzy.get(text[0], ()):
+            distance = osa_distance(text, word, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, word, word_key)
+        common = common_words()
+        if best is None or common is None or text in common:
+            return key, text
+        return best[2], best[1]
+
+
+def _lemma_lookup(nlp: Language) -> Callable[[str], Optional[str]]:
+    """The pipeline's lookup-lemmatizer table as a function (identity if it has none)."""
+    try:
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    except (KeyError, AttributeError, ValueError):
+        logger.warning("spaCy pipeline has no lookup lemmatizer; red flags match exact words.")
+        return lambda text: None
+    return lambda text: table.get(text)

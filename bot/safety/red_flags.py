@@ -1,0 +1,279 @@
+"""Find red flags (emergencies, self-harm, complications) in a patient's message.
+
+Runs on every message before anything else. Patterns come from the staff-readable
+catalog (data/catalog/red_flags.yml) and are matched with a spaCy Matcher on lemma keys,
+so word forms and common misspellings match; the sentence around each match then decides
+whether it is denied ("no fever"), a general question ("can it cause swelling?") or mild
+("a bit red"). When unsure, it reports the red flag: a missed emergency is the worst error.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.safety.catalog import Category, Pattern, RedFlagCatalog, get_red_flag_catalog
+from bot.safety.context import Analysis, Span
+from bot.safety.lexicon import Lexicon
+from bot.safety.phrases import PhraseCompiler
+from bot.safety.text import NormalisedText, chunks, normalise, normalise_token
+
+logger = logging.getLogger(__name__)
+
+CHUNK_CHARS = 5_000  # text processed at once; longer messages go in overlapping pieces
+CHUNK_OVERLAP = 300
+MAX_DOC_TOKENS = 1_500  # a ready-made (Rasa) doc longer than this is re-read in pieces
+SEVERITY_ORDER = ("emergency", "crisis", "urgent")  # most severe first
+
+_FLAG = "RF"
+_CUE = "CUE"
+_EXCEPT = "EX"
+
+
+@dataclass(frozen=True)
+class RedFlagHit:
+    """One red flag: its category, severity and where it is in the original message."""
+
+    key: str
+    severity: str
+    label: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _RawHit:
+    category: Category
+    pattern: Pattern
+    span: Span
+
+
+def severity_rank(severity: str) -> int:
+    """0 for the most severe; unknown severities sort last."""
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def most_severe(hits: Iterable[RedFlagHit]) -> Optional[RedFlagHit]:
+    """The hit to act on first (emergency, then crisis, then urgent; earliest in the text)."""
+    ordered = sorted(hits, key=lambda h: (severity_rank(h.severity), h.start))
+    return ordered[0] if ordered else None
+
+
+def severities_in_order(hits: Iterable[RedFlagHit]) -> List[str]:
+    """Each severity present, most severe first."""
+    return sorted({h.severity for h in hits}, key=severity_rank)
+
+
+class RedFlagDetector:
+    """Compiled catalog patterns for one spaCy pipeline."""
+
+    def __init__(self, nlp: Language, catalog: Optional[RedFlagCatalog] = None) -> None:
+        self.nlp = nlp
+        self.catalog = catalog or get_red_flag_catalog()
+        self.lexicon = Lexicon(nlp)
+        self.matcher = Matcher(nlp.vocab, validate=True)  # red-flag patterns and exceptions
+        self.cue_matcher = Matcher(nlp.vocab, validate=True)  # words around them (only run on a hit)
+        self._patterns: Dict[str, Tuple[Category, Pattern]] = {}
+        self._compile()
+
+    # ------------------------------------------------------------------ build
+    def _compile(self) -> None:
+        cues = self.catalog.cues
+        negations = [self.lexicon.key(w) for w in self._cue_words("negation")]
+        compiler = PhraseCompiler(self.lexicon, self.catalog.words, gap_excludes=negations)
+        for category in self.catalog.categories:
+            for index, pattern in enumerate(category.patterns):
+                label = f"{_FLAG}|{category.key}|{index}"
+                self._patterns[label] = (category, pattern)
+                self.matcher.add(label, compiler.compile(pattern.phrase))
+            for phrase in category.exceptions:
+                self.matcher.add(f"{_EXCEPT}|{category.key}", compiler.compile(phrase))
+        fuzzy_targets = set(compiler.vocabulary)
+        for name, phrases in cues.items():
+            if name in {"question_words", "fillers", "report_subjects", "report_verbs", "report_contracted"}:
+                continue
+            for phrase in phrases:
+                # "injection" is asked of the whole message, so it is looked for everywhere
+                target = self.matcher if name == "injection" else self.cue_matcher
+                target.add(f"{_CUE}|{name}", compiler.compile(phrase))
+        subjects = "|".join(cues["report_subjects"])
+        verbs = "|".join(cues["report_verbs"])
+        self.cue_matcher.add(f"{_CUE}|report", compiler.compile(f"{subjects} ...3 {verbs}"))
+        self.cue_matcher.add(f"{_CUE}|report", compiler.compile("|".join(cues["report_contracted"])))
+        self.cue_matcher.add(f"{_CUE}|report_verb_only", compiler.compile(verbs))
+        self._question_words = frozenset(self.lexicon.key(w) for w in cues["question_words"])
+        self._fillers = frozenset(self.lexicon.key(normalise_token(w)) for w in cues["fillers"])
+        self._list_words = frozenset(
+            self.lexicon.key(normalise_token(w)) for w in cues["list_words"] if "_" not in w
+        )
+        self.lexicon.set_fuzzy_targets(fuzzy_targets)
+
+    def _cue_words(self, name: str) -> List[str]:
+        return [w for w in self.catalog.cues.get(name, ()) if " " not in w and "_" not in w]
+
+    def warm_up(self) -> None:
+        """Load lazy resources (the common-word list) before the first patient writes."""
+        self.detect("feaverr warm up")
+
+    # ------------------------------------------------------------------ detect
+    def detect(self, text: str, doc: Optional[Doc] = None) -> List[RedFlagHit]:
+        """All red flags in ``text`` (``doc``: the same text already tokenised by Rasa)."""
+        if not isinstance(text, str) or not text.strip():
+            return []
+        raw: List[Tuple[_RawHit, Analysis, int, NormalisedText, Sequence[Tuple[int, int]]]] = []
+        injection = False
+        for offset, normalised, tokens in self._units(text, doc):
+            analysis, hits = self._analyse(tokens)
+            injection = injection or analysis.mentions_injection()
+            raw.extend((hit, analysis, offset, normalised, tokens) for hit in hits)
+        found: Dict[Tuple[str, int, int], RedFlagHit] = {}
+        for hit, analysis, offset, normalised, tokens in raw:
+            if "injection" in hit.pattern.needs and not injection:
+                continue
+            if not self._stands(hit, analysis):
+                continue
+            start_char = tokens[hit.span[0]][0]
+            end_char = tokens[hit.span[1] - 1][1]
+            start, end = normalised.original_span(start_char, end_char)
+            start, end = start + offset, end + offset
+            category = hit.category
+            found[(category.key, start, end)] = RedFlagHit(
+                key=category.key,
+                severity=category.severity,
+                label=category.label,
+                start=start,
+                end=end,
+                text=text[start:end],
+            )
+        return _merge(found.values())
+
+    def _units(
+        self, text: str, doc: Optional[Doc]
+    ) -> Iterable[Tuple[int, NormalisedText, List[Tuple[int, int, str]]]]:
+        """Pieces of the message as (offset, normalised text, tokens with char spans)."""
+        if doc is not None and len(doc.text) == len(text) and 0 < len(doc) <= MAX_DOC_TOKENS:
+            # Reuse Rasa's tokens when our clean-up would not change its (lower-cased) text.
+            if normalise(doc.text).text == doc.text:
+                identity = NormalisedText(doc.text, tuple(range(len(doc.text))), len(doc.text))
+                yield 0, identity, [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+                return
+        for offset, piece in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
+            normalised = normalise(piece)
+            tokens = [
+                (t.idx, t.idx + len(t.text), t.text) for t in self.nlp.make_doc(normalised.text)
+            ]
+            yield offset, normalised, tokens
+
+    def _analyse(self, tokens: Sequence[Tuple[int, int, str]]) -> Tuple[Analysis, List[_RawHit]]:
+        pairs = [self.lexicon.token(text) for _, _, text in tokens]
+        keys = [key or "_" for key, _ in pairs]
+        match_doc = Doc(self.nlp.vocab, words=keys or ["_"], spaces=[True] * max(len(keys), 1))
+        for token, (_, surface) in zip(match_doc, pairs):
+            token.norm_ = surface or "_"
+        strings = self.nlp.vocab.strings
+        cues: Dict[str, List[Span]] = {}
+        exceptions: Dict[str, List[Span]] = {}
+        hits: List[_RawHit] = []
+        matches = self.matcher(match_doc) if keys else []
+        if any(strings[m[0]].startswith(_FLAG) for m in matches):
+            matches += self.cue_matcher(match_doc)  # context is only needed around a match
+        for match_id, start, end in matches:
+            label = strings[match_id]
+            kind, _, name = label.partition("|")
+            if kind == _CUE:
+                cues.setdefault(name, []).append((start, end))
+            elif kind == _EXCEPT:
+                exceptions.setdefault(name, []).append((start, end))
+            else:
+                category, pattern = self._patterns[label]
+                hits.append(_RawHit(category, pattern, (start, end)))
+        hits = [
+            h for h in hits
+            if not Analysis._overlaps(h.span, exceptions.get(h.category.key, []))
+        ]
+        analysis = Analysis(
+            keys=keys,
+            cues=cues,
+            flag_spans=[h.span for h in hits],
+            list_words=self._list_words,
+            question_words=self._question_words,
+            fillers=self._fillers,
+        )
+        return analysis, hits
+
+    @staticmethod
+    def _stands(hit: _RawHit, analysis: Analysis) -> bool:
+        """Whether a match survives the checks its category allows."""
+        start, end = hit.span
+        rules = hit.category.dismissed_by
+        if "report" in hit.pattern.needs and not analysis.reported(start, end):
+            return False
+        if "negation" in rules and analysis.negated(start, end, "weak_negation" in rules):
+            return False
+        if "history" in rules and analysis.historical(start):
+            return False
+        if "chronic" in rules and analysis.chronic_question(start, end):
+            return False
+        if "question" in rules and analysis.question_without_report(start, end):
+            return False
+        if "mild" in rules and analysis.softened(start, end):
+            return False
+        if "resolved" in rules and analysis.resolved(start, end):
+            return False
+        return True
+
+
+def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:
+    """One hit per overlapping stretch of the same category (the longest), in text order."""
+    merged: List[RedFlagHit] = []
+    for hit in sorted(hits, key=lambda h: (h.key, h.start, -(h.end - h.start))):
+        last = merged[-1] if merged else None
+        if last and last.key == hit.key and hit.start < last.end:
+            if hit.end > last.end:
+                merged[-1] = RedFlagHit(
+                    last.key, last.severity, last.label, last.start, hit.end,
+                    last.text + hit.text[last.end - hit.start:],
+                )
+            continue
+        merged.append(hit)
+    return sorted(merged, key=lambda h: (h.start, severity_rank(h.severity)))
+
+
+# ---------------------------------------------------------------------- module API
+_LOCK = threading.Lock()
+_DETECTORS: Dict[int, RedFlagDetector] = {}
+_DEFAULT_NLP: List[Language] = []
+
+
+def default_nlp() -> Language:
+    """Our spaCy pipeline (build/spacy_pit), loaded once."""
+    with _LOCK:
+        if not _DEFAULT_NLP:
+            from bot.nlp.pipeline import load_nlp
+
+            _DEFAULT_NLP.append(load_nlp())
+        return _DEFAULT_NLP[0]
+
+
+def detector_for(nlp: Optional[Language] = None) -> RedFlagDetector:
+    """The compiled detector for a pipeline (ours by default), built once per pipeline."""
+    nlp = nlp or default_nlp()
+    with _LOCK:
+        detector = _DETECTORS.get(id(nlp))
+        if detector is None or detector.nlp is not nlp:
+            detector = RedFlagDetector(nlp)
+            _DETECTORS[id(nlp)] = detector
+        return detector
+
+
+def detect_red_flags(
+    text: str, nlp: Optional[Language] = None, doc: Optional[Doc] = None
+) -> List[RedFlagHit]:
+    """Red flags in ``text``; ``doc`` is an optional ready-made spaCy doc of the same text."""
+    return detector_for(nlp).detect(text, doc)

@@ -1,0 +1,102 @@
+"""Text clean-up for red-flag matching that keeps track of where every character came from.
+
+Patients type curly apostrophes, full-width letters, emoji and invisible characters; a
+matcher that only sees plain lower-case text must still point at the right span of the
+*original* message, so every normalised character remembers its original index.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterator, List, Tuple
+
+# Characters dropped completely (they split or hide words without being visible).
+_INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e"}
+# Look-alikes folded to one ASCII form so the tokenizer's exceptions ("can't") apply.
+_FOLD = {
+    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+    "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": " - ",
+    "\u2026": "...", "\u00a0": " ", "\u2028": "\n", "\u2029": "\n",
+}
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """Normalised text plus, for each of its characters, the index in the original."""
+
+    text: str
+    origin: Tuple[int, ...]
+    original_length: int
+
+    def original_span(self, start: int, end: int) -> Tuple[int, int]:
+        """Map a ``[start, end)`` span of the normalised text back to the original."""
+        if not self.origin or end <= start:
+            return 0, 0
+        first = self.origin[min(start, len(self.origin) - 1)]
+        last = self.origin[min(end, len(self.origin)) - 1]
+        return first, min(last + 1, self.original_length)
+
+
+_JOINED_PUNCT = ".!?;,"
+
+
+def _fold_char(char: str) -> str:
+    if char in _INVISIBLE or unicodedata.category(char) == "Cs":  # lone surrogates
+        return ""
+    if char in _FOLD:
+        return _FOLD[char]
+    if char.isascii():
+        return char.lower()
+    folded = unicodedata.normalize("NFKC", char).lower()
+    # Accents on letters are noise here ("févér"); keep the base letters only.
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )
+    return stripped or folded
+
+
+def normalise(text: str) -> NormalisedText:
+    """Lower-case, fold look-alike characters and drop invisible ones, keeping offsets."""
+    text = text if isinstance(text, str) else ""
+    pieces: List[str] = []
+    origin: List[int] = []
+    for index, char in enumerate(text):
+        folded = _fold_char(char)
+        # "breathe.I have" -> "breathe. i have": the tokenizer would keep "breathe.i" whole
+        if (
+            char in _JOINED_PUNCT
+            and 0 < index < len(text) - 1
+            and text[index - 1].isalpha()
+            and text[index + 1].isalpha()
+        ):
+            folded += " "
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    return NormalisedText("".join(pieces), tuple(origin), len(text))
+
+
+def normalise_token(text: str) -> str:
+    """The normalised form of one token's text (used for tokens Rasa already made)."""
+    return normalise(text).text
+
+
+def chunks(text: str, size: int, overlap: int) -> Iterator[Tuple[int, str]]:
+    """Yield ``(offset, piece)`` covering ``text`` in pieces of at most ``size`` characters.
+
+    Pieces end at whitespace where possible and overlap by ``overlap`` characters, so a
+    phrase that straddles a cut is still seen whole in one of the pieces.
+    """
+    if size <= overlap:
+        raise ValueError("chunk size must be larger than the overlap")
+    start = 0
+    length = len(text)
+    while start < length:
+        end = min(start + size, length)
+        if end < length:
+            cut = text.rfind(" ", start + size // 2, end)
+            end = cut if cut > start else end
+        yield start, text[start:end]
+        if end >= length:
+            break
+        start = max(end - overlap, start + 1)

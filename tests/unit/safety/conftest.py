@@ -1,0 +1,32 @@
+"""Shared pieces for the red-flag tests: the compiled detector and the test sets."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import yaml
+
+from bot.safety.red_flags import RedFlagDetector, default_nlp, detector_for
+from bot.settings import PROJECT_ROOT
+
+SAFETY_SETS = PROJECT_ROOT / "tests" / "safety"
+
+
+def load_set(name: str) -> List:
+    return yaml.safe_load((SAFETY_SETS / name).read_text(encoding="utf-8"))["messages"]
+
+
+@pytest.fixture(scope="session")
+def detector() -> RedFlagDetector:
+    return detector_for(default_nlp())
+
+
+@pytest.fixture(scope="session")
+def red_flag_messages() -> List[Dict[str, str]]:
+    return load_set("red_flags.yml")
+
+
+@pytest.fixture(scope="session")
+def ordinary_messages() -> List[str]:
+    return [str(m) for m in load_set("not_red_flags.yml")]

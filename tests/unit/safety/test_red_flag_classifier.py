@@ -1,0 +1,90 @@
+"""RedFlagClassifier as Rasa builds it (``create``) on real Message objects."""
+from __future__ import annotations
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.red_flag_classifier import SPACY_DOC_KEY, RedFlagClassifier
+from bot.safety.red_flags import default_nlp
+
+
+@pytest.fixture(scope="module")
+def component(tmp_path_factory) -> RedFlagClassifier:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    context = ExecutionContext(GraphSchema({}), "test-model")
+    return RedFlagClassifier.create(
+        RedFlagClassifier.get_default_config(), storage, Resource("red_flag_classifier"), context
+    )
+
+
+def diet_says(text: str, intent: str = "faq", confidence: float = 0.93) -> Message:
+    """A message as DIET leaves it: an intent, a ranking and no entities yet."""
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "red_flag", "confidence": 0.05},
+         {"name": "greet", "confidence": 0.02}],
+        add_to_output=True,
+    )
+    message.set("entities", [{"entity": "condition", "value": "knee", "start": 0, "end": 4,
+                              "extractor": "SpacyEntityExtractor"}], add_to_output=True)
+    return message
+
+
+def test_red_flag_overrides_the_model_and_adds_entities(component):
+    text = "how much is a session? also my lips are swelling and I can't breathe"
+    [message] = component.process([diet_says(text)])
+    assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
+    ranking = message.get("intent_ranking")
+    assert ranking[0] == {"name": "red_flag", "confidence": 1.0}
+    assert [r["name"] for r in ranking[1:]] == ["faq", "greet"]  # no duplicate red_flag
+    assert all(r["confidence"] == 0.0 for r in ranking[1:])
+    flags = [e for e in message.get("entities") if e["entity"] == "red_flag"]
+    assert {e["value"] for e in flags} == {"allergic_reaction", "breathing"}
+    for entity in flags:
+        assert entity["extractor"] == "RedFlagClassifier"
+        assert text[entity["start"]:entity["end"]]
+    assert any(e["entity"] == "condition" for e in message.get("entities"))  # kept
+
+
+def test_ordinary_message_is_left_alone(component):
+    [message] = component.process([diet_says("what does a session cost?")])
+    assert message.get("intent") == {"name": "faq", "confidence": 0.93}
+    assert not [e for e in message.get("entities") if e["entity"] == "red_flag"]
+
+
+def test_uses_the_spacy_doc_rasa_attached(component):
+    text = "My arm is red and hot and spreading"
+    message = diet_says(text)
+    message.set(SPACY_DOC_KEY, default_nlp()(text.lower()))
+    [processed] = component.process([message])
+    assert processed.get("intent")["name"] == "red_flag"
+    assert [e["value"] for e in processed.get("entities") if e["entity"] == "red_flag"] == [
+        "spreading_redness"
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀", "x" * 10_000, None])
+def test_empty_or_odd_messages_do_not_crash(component, text):
+    message = Message(data={"text": text} if text is not None else {})
+    [processed] = component.process([message])
+    assert processed.get("intent") is None
+
+
+def test_fallback_classifier_after_it_keeps_the_red_flag(component):
+    fallback = FallbackClassifier({"threshold": 0.4, "ambiguity_threshold": 0.08})
+    # DIET was unsure (close to the fallback threshold) and two intents were close.
+    message = diet_says("sorry, my chest feels tight", intent="faq", confidence=0.35)
+    [processed] = fallback.process(component.process([message]))
+    assert processed.get("intent")["name"] == "red_flag"
+
+
+def test_training_data_passes_through(component):
+    data = TrainingData([Message(data={"text": "hi", "intent": "greet"})])
+    assert component.process_training_data(data) is data
