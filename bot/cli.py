@@ -7,6 +7,7 @@ from typing import Callable, List
 
 from bot.bookings.cli import register as register_bookings
 from bot.settings import SettingsError
+from bot.web.server import register as register_web
 
 Registrar = Callable[[argparse._SubParsersAction], None]
 
@@ -114,4 +115,4 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_settings)
 
 
-REGISTRARS: List[Registrar] = [register_core, register_bookings]
+REGISTRARS: List[Registrar] = [register_core, register_bookings, register_web]
