@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Mapping, Optional
 
 from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL, Catalog, get_catalog
+from bot.nlp.pipeline import entity_key
 
 # FAQ topics whose question is "would PIT help with X?": for these a named
 # condition changes the answer.
@@ -36,13 +37,15 @@ def condition_reply(
     entities = list(entities)
     named = _first(entities, CONDITION_LABEL)
     if named:
-        condition = catalog.find_condition(named)
+        condition = catalog.find_condition(named) or catalog.conditions.get(
+            entity_key(named, CONDITION_LABEL) or ""
+        )
         if condition and condition.listed:
             return Reply("utter_condition_listed", {"condition_says": condition.says})
         label = condition.label if condition else named.strip().lower()
         return Reply("utter_condition_not_listed", {"condition_label": label})
     part = _first(entities, BODY_PART_LABEL)
     if part:
-        key = catalog.find_body_part(part) or part.strip().lower()
+        key = catalog.find_body_part(part) or entity_key(part, BODY_PART_LABEL) or part.strip().lower()
         return Reply("utter_body_part", {"body_part_label": key.replace("_", " ")})
     return None

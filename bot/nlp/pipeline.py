@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
@@ -114,3 +115,18 @@ def load_nlp(path: Path = PIPELINE_DIR) -> Language:
     """The saved pipeline (built first if missing or stale)."""
     build_and_save(path)
     return spacy.load(path)
+
+
+@lru_cache(maxsize=1)
+def _shared_nlp() -> Language:
+    return load_nlp()
+
+
+def entity_key(text: str, label: str) -> Optional[str]:
+    """The catalog key the entity ruler gives ``text`` (e.g. 'Tennis elbows' -> 'tennis_elbow').
+
+    Uses the same patterns as NLU (lemmas, misspellings), so whatever NLU recognised
+    can be looked up, whatever form the patient typed it in.
+    """
+    doc = _shared_nlp()(str(text)[:500].lower())  # as SpacyNLP does (case_sensitive: false)
+    return next((ent.ent_id_ for ent in doc.ents if ent.label_ == label), None)
