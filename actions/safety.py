@@ -13,6 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq import selected_topic
+from bot.content.faq import RESPONSE_PREFIX
 from bot.safety.catalog import get_red_flag_catalog
 from bot.safety.red_flags import detect_red_flags, severity_rank
 from bot.settings import get_settings
@@ -46,6 +48,17 @@ def red_flag_responses(message: Mapping[str, Any]) -> List[str]:
     return [catalog.severities[s].response for s in severities if s in catalog.severities]
 
 
+def faq_answer_after_unsure(message: Mapping[str, Any]) -> List[str]:
+    """When only the trained intent thought "red flag" (no rule matched), the question
+    may still be an ordinary one ("will I be laid up for days?"): answer it too, after
+    the safety note, so nothing the patient asked is lost."""
+    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != RED_FLAG_ENTITY]
+    if not ranking or ranking[0].get("name") != "faq":
+        return []
+    topic = selected_topic({**message, "intent": {"name": "faq"}})
+    return [f"{RESPONSE_PREFIX}{topic}"] if topic else []
+
+
 class ActionRedFlag(Action):
     """Send the red-flag guidance (emergency / crisis / urgent) for the latest message."""
 
@@ -56,6 +69,10 @@ class ActionRedFlag(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         slots = get_settings().as_slots()
-        for response in red_flag_responses(tracker.latest_message or {}):
+        message = tracker.latest_message or {}
+        responses = red_flag_responses(message)
+        if responses == [UNSURE_RESPONSE]:
+            responses += faq_answer_after_unsure(message)
+        for response in responses:
             dispatcher.utter_message(response=response, **slots)
         return []

@@ -56,3 +56,25 @@ async def test_forged_or_empty_input_is_handled():
     assert severities_from_entities([{"entity": "red_flag", "value": "../../etc"}]) == []
     assert red_flag_responses({}) == ["utter_red_flag_unsure"]
     assert [m["response"] for m in await responses_for({})] == ["utter_red_flag_unsure"]
+
+
+async def test_unsure_red_flag_still_answers_the_faq_question_after_the_safety_note():
+    message = {
+        "text": "i cant afford to be laid up, will this put me out of action for days",
+        "intent": {"name": "red_flag"},
+        "intent_ranking": [{"name": "red_flag", "confidence": 0.6}, {"name": "faq", "confidence": 0.4}],
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/downtime"}, "ranking": []}},
+    }
+    assert [m["response"] for m in await responses_for(message)] == [
+        "utter_red_flag_unsure", "utter_faq/downtime",
+    ]
+
+
+async def test_a_rule_hit_never_adds_an_faq_answer():
+    message = {
+        "text": "my lips are swelling, how much does it cost",
+        "intent": {"name": "red_flag"}, "entities": [flag("allergic_reaction")],
+        "intent_ranking": [{"name": "red_flag", "confidence": 1.0}, {"name": "faq", "confidence": 0.0}],
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/cost"}, "ranking": []}},
+    }
+    assert [m["response"] for m in await responses_for(message)] == ["utter_red_flag_emergency"]
