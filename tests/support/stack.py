@@ -6,6 +6,7 @@ throw-away tracker database.
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from pathlib import Path
 from typing import Iterator, Optional
@@ -17,7 +18,9 @@ from bot.stack import Stack, free_port
 @contextlib.contextmanager
 def running_stack(with_web: bool = False, model: Optional[Path] = None) -> Iterator[Stack]:
     """Yield a started :class:`Stack`; logs are kept in its workdir for failures."""
-    model = model or ensure_model()
+    # PIT_TEST_MODEL pins a model file (while data is being edited); default: train if needed.
+    pinned = os.environ.get("PIT_TEST_MODEL")
+    model = model or (Path(pinned) if pinned else ensure_model())
     with tempfile.TemporaryDirectory(prefix="pit-stack-") as workdir:
         stack = Stack(
             model=model,
