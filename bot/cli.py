@@ -79,6 +79,23 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_safety(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.model_store import ensure_model
+    from bot.safety_evaluation import evaluate_safety, format_safety
+
+    model = Path(args.model) if args.model else ensure_model()
+    report = evaluate_safety(model)
+    print(format_safety(report))
+    problems = report.failures()
+    if problems:
+        print("Safety check FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    print("Safety check passed.")
+    return 0
+
+
 def port_from_env(name: str, default: int) -> int:
     value = os.environ.get(name, "")
     return int(value) if value.isdigit() else default
@@ -110,6 +127,10 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--test-file", default=str(TEST_FILE))
     p.add_argument("--thresholds", default=str(THRESHOLDS_FILE))
     p.set_defaults(handler=_eval_nlu)
+
+    p = subparsers.add_parser("eval-safety", help="red-flag recall, false alarms, out-of-scope handling")
+    p.add_argument("--model", help="model file (default: the model for the current data)")
+    p.set_defaults(handler=_eval_safety)
 
     p = subparsers.add_parser("settings", help="check clinic.yml and show the values in use")
     p.set_defaults(handler=_settings)

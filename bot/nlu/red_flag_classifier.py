@@ -87,13 +87,29 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             if not isinstance(text, str) or not text.strip():
                 continue
             try:
-                hits = self.detector.detect(text, _doc_of(message))
+                hits, dismissed = self.detector.assess(text, _doc_of(message))
             except Exception:  # never let a bug here drop the message
                 logger.exception("Red-flag check failed; re-reading the text without Rasa's doc.")
-                hits = self.detector.detect(text)
+                hits, dismissed = self.detector.assess(text)
             if hits:
                 self._mark(message, hits)
+            elif dismissed:
+                self._overrule_classifier(message)
         return messages
+
+    def _overrule_classifier(self, message: Message) -> None:
+        """The classifier said red_flag, but the rules found the term and dismissed it
+        ("no redness or pus", "not bleeding anymore"): take the next most likely intent.
+        FallbackClassifier runs after this and still asks when that one is unsure."""
+        intent = self.component_config["intent"]
+        if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != intent:
+            return
+        others = [i for i in message.get(INTENT_RANKING_KEY) or [] if i.get(INTENT_NAME_KEY) != intent]
+        if not others:
+            return
+        message.set(INTENT, dict(others[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, others, add_to_output=True)
+        logger.info("Red-flag terms were negated or resolved; not treated as a red flag.")
 
     def _mark(self, message: Message, hits: List[RedFlagHit]) -> None:
         intent = self.component_config["intent"]

@@ -124,8 +124,15 @@ class RedFlagDetector:
     # ------------------------------------------------------------------ detect
     def detect(self, text: str, doc: Optional[Doc] = None) -> List[RedFlagHit]:
         """All red flags in ``text`` (``doc``: the same text already tokenised by Rasa)."""
+        return self.assess(text, doc)[0]
+
+    def assess(self, text: str, doc: Optional[Doc] = None) -> Tuple[List[RedFlagHit], bool]:
+        """The red flags in ``text``, and whether a red-flag term was found but dismissed
+        (negated, resolved, asked about in general, mild): then the rules have read that
+        term in context, which a bag-of-words classifier cannot."""
         if not isinstance(text, str) or not text.strip():
-            return []
+            return [], False
+        dismissed = False
         raw: List[Tuple[_RawHit, Analysis, int, NormalisedText, Sequence[Tuple[int, int]]]] = []
         injection = False
         for offset, normalised, tokens in self._units(text, doc):
@@ -135,8 +142,10 @@ class RedFlagDetector:
         found: Dict[Tuple[str, int, int], RedFlagHit] = {}
         for hit, analysis, offset, normalised, tokens in raw:
             if "injection" in hit.pattern.needs and not injection:
+                dismissed = True
                 continue
             if not self._stands(hit, analysis):
+                dismissed = True
                 continue
             start_char = tokens[hit.span[0]][0]
             end_char = tokens[hit.span[1] - 1][1]
@@ -151,7 +160,7 @@ class RedFlagDetector:
                 end=end,
                 text=text[start:end],
             )
-        return _merge(found.values())
+        return _merge(found.values()), dismissed
 
     def _units(
         self, text: str, doc: Optional[Doc]

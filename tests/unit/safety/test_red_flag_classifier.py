@@ -88,3 +88,15 @@ def test_fallback_classifier_after_it_keeps_the_red_flag(component):
 def test_training_data_passes_through(component):
     data = TrainingData([Message(data={"text": "hi", "intent": "greet"})])
     assert component.process_training_data(data) is data
+
+
+def test_negated_symptoms_overrule_a_red_flag_guess_from_the_model(component):
+    [message] = component.process([diet_says("no redness or pus, just a bit sore", intent="red_flag", confidence=0.7)])
+    assert message.get("intent")["name"] == "greet"  # the next intent in DIET's ranking
+    assert "red_flag" not in [r["name"] for r in message.get("intent_ranking")]
+
+
+def test_model_red_flag_stays_when_the_rules_saw_no_symptom_term(component):
+    # An unseen phrasing: the rules match nothing, so the model's safety net stands.
+    [message] = component.process([diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.7)])
+    assert message.get("intent")["name"] == "red_flag"
