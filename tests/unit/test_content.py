@@ -100,3 +100,33 @@ def test_held_out_messages_are_not_in_the_training_data():
     training = _training_examples()
     leaked = [e.text for e in load_examples() if e.text.strip().lower() in training]
     assert leaked == []
+
+
+def _response_names():
+    names = set()
+    for path in [PROJECT_ROOT / "domain.yml", *sorted((PROJECT_ROOT / "data").rglob("*.yml"))]:
+        names |= set((yaml.safe_load(path.read_text()) or {}).get("responses") or {})
+    return names
+
+
+def _actions_source():
+    return "\n".join(p.read_text() for p in sorted((PROJECT_ROOT / "actions").rglob("*.py")))
+
+
+def test_every_response_is_sent_by_a_rule_or_an_action():
+    """Rasa's validator cannot see responses sent by custom actions; this check can.
+    (FAQ answers are sent by topic; utter_ask_<slot> prompts by forms.)"""
+    rules = "\n".join(p.read_text() for p in sorted((PROJECT_ROOT / "data").rglob("*.yml")))
+    actions = _actions_source()
+    unused = sorted(
+        name for name in _response_names()
+        if not name.startswith(("utter_faq/", "utter_ask_")) and name not in rules and f'"{name}' not in actions
+        and f"'{name}" not in actions
+    )
+    assert unused == []
+
+
+def test_every_response_an_action_sends_exists():
+    sent = set(re.findall(r'response\s*=\s*"(utter_[a-z_]+)"', _actions_source()))
+    assert sent, "no responses found in actions"
+    assert sorted(sent - _response_names()) == []
