@@ -1,17 +1,48 @@
-"""Hand a patient who is ready over to booking."""
+"""Hand a patient who is ready over to booking: the offer, sending the request, cancelling.
+
+The booking and call-back forms (actions/booking_form.py) collect the details; the
+submit actions here run when a form ends and store the request through
+:mod:`bot.bookings.service`, which passes it on to the clinic. A storage failure
+never reaches the patient as an error: they are told to phone the clinic instead.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.settings import get_settings
+from actions.booking_prompts import display_phone
+from actions.booking_slots import (
+    BOOKING,
+    CALLBACK,
+    CONFIRMED,
+    CONSENT,
+    CONSENT_AT,
+    EMAIL,
+    NAME,
+    PAIN_AREA,
+    PATIENT_TYPE,
+    PHONE,
+    TIMES,
+    FormSpec,
+    reset_events,
+)
+from bot.bookings import service
+from bot.bookings.config import parse_booking_config
+from bot.bookings.intake import RequestDetails
+from bot.bookings.validation import InvalidInput
+from bot.settings import ClinicSettings, get_settings
+
+logger = logging.getLogger(__name__)
 
 
 class ActionBookConsultation(Action):
-    """Offer the clinic's online booking link and phone number from the settings."""
+    """Offer to send the patient's details from the chat, with the booking link and phone."""
 
     def name(self) -> Text:
         return "action_book_consultation"
@@ -26,3 +57,107 @@ class ActionBookConsultation(Action):
             **settings.as_slots(),
         )
         return []
+
+
+def request_details(
+    kind: str, slots: Mapping[str, Any], channel: Optional[str], conversation_id: Optional[str]
+) -> RequestDetails:
+    """The form's answers as the storage's :class:`RequestDetails`."""
+    return RequestDetails(
+        kind=kind,
+        name=str(slots.get(NAME) or ""),
+        phone=slots.get(PHONE),
+        email=slots.get(EMAIL),
+        pain_area=slots.get(PAIN_AREA),
+        patient_type=slots.get(PATIENT_TYPE),
+        preferred_times=slots.get(TIMES),
+        consent_at=slots.get(CONSENT_AT),
+        channel=channel or "unknown",
+        conversation_id=conversation_id,
+    )
+
+
+def clinic_is_notified(settings: ClinicSettings) -> bool:
+    """Whether a request reaches the clinic by itself (webhook or email), not only as a
+    booking link the patient has to finish; the wording after sending depends on it."""
+    return any(name != "link" for name in parse_booking_config(settings).handoff)
+
+
+def _describe(error: Exception) -> str:
+    """What went wrong, for the log, without any of the patient's details."""
+    if isinstance(error, InvalidInput):
+        return f"refused: {error.field}/{error.code}"
+    return type(error).__name__
+
+
+class SubmitRequest(Action, ABC):
+    """Store the request once the form is complete (or say nothing was stored)."""
+
+    spec: FormSpec
+    sent_response: str
+    # Sent instead when only the booking link hands the request over (None: same wording).
+    link_only_response: Optional[str] = None
+
+    @abstractmethod
+    def name(self) -> Text:
+        """``action_submit_<kind>``."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        settings = get_settings()
+        clinic = settings.as_slots()
+        slots = tracker.current_slot_values()
+        if slots.get(CONSENT) is not True or slots.get(CONFIRMED) is not True:
+            dispatcher.utter_message(response="utter_request_no_consent", **clinic)
+            return reset_events()
+        details = request_details(
+            self.spec.kind, slots, tracker.get_latest_input_channel(), tracker.sender_id
+        )
+        try:
+            # The database call blocks: keep the action server's event loop free.
+            result = await asyncio.get_running_loop().run_in_executor(None, service.submit_request, details)
+        except Exception as error:  # noqa: BLE001 - whatever failed, the patient gets a way forward
+            logger.error("could not store a %s request (%s)", self.spec.kind, _describe(error))
+            dispatcher.utter_message(response="utter_request_failed", **clinic)
+            return reset_events()
+        logger.info("stored %s request %s", result.kind, result.request_id)
+        values = dict(clinic, request_reference=str(result.request_id),
+                      callback_phone=display_phone(str(details.phone or "")))
+        if result.link_url and self.link_only_response and not clinic_is_notified(settings):
+            dispatcher.utter_message(response=self.link_only_response, request_link=result.link_url, **values)
+            return reset_events()
+        dispatcher.utter_message(response=self.sent_response, **values)
+        if result.link_url and self.spec.kind == "booking":
+            dispatcher.utter_message(response="utter_request_link", request_link=result.link_url)
+        return reset_events()
+
+
+class ActionSubmitBooking(SubmitRequest):
+    spec = BOOKING
+    sent_response = "utter_booking_sent"
+    link_only_response = "utter_booking_saved"
+
+    def name(self) -> Text:
+        return "action_submit_booking"
+
+
+class ActionSubmitCallback(SubmitRequest):
+    spec = CALLBACK
+    sent_response = "utter_callback_sent"
+
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+
+class ActionCancelRequest(Action):
+    """The patient stopped a form: confirm that nothing was stored and forget the answers."""
+
+    def name(self) -> Text:
+        return "action_cancel_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_request_cancelled", **get_settings().as_slots())
+        return reset_events()

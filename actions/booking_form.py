@@ -1,0 +1,322 @@
+"""Check each answer of the booking and call-back forms as the patient gives it.
+
+The form slots use custom mappings, so each ``extract_<slot>`` method here decides
+whether the latest message answers the question just asked. If it does not (a red
+flag, "cancel", a question about PIT), nothing is extracted, Rasa rejects the form
+for this turn and the rules in data/rules/booking.yml take over; the form then asks
+its question again. Each ``validate_<slot>`` turns an answer into a clean value or
+re-asks with a hint; after two unusable answers for the same question it also offers
+the clinic's phone number. Personal details are never logged, only field and code.
+"""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.booking_answers import (
+    CHANGE as CHANGE_READING,
+    NO_CHANGE,
+    InvalidInput,
+    Reading,
+    Said,
+    UnusableAnswer,
+    check_contact,
+    check_free_text,
+    check_name,
+    check_phone,
+    interrupts,
+    is_contact_like,
+    read_change_choice,
+    read_confirmation,
+    read_patient_type,
+    read_yes_no,
+)
+from actions.booking_slots import (
+    BOOKING,
+    CALLBACK,
+    CHANGE,
+    CHANGING,
+    CONFIRMED,
+    CONSENT,
+    CONSENT_AT,
+    CONTACT,
+    EMAIL,
+    FAILURES,
+    NAME,
+    PAIN_AREA,
+    PAIN_DECLINED,
+    PAIN_SUGGESTION,
+    PATIENT_TYPE,
+    PHONE,
+    TIMES,
+    FormSpec,
+)
+from bot.bookings.intake import PAIN_AREA_MAX_LEN, PREFERRED_TIMES_MAX_LEN
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# After this many unusable answers to one question, also offer the clinic's phone.
+FAILURES_BEFORE_PHONE_OFFER = 2
+CALL_INSTEAD_RESPONSE = "utter_request_call_instead"
+PAIN_ENTITIES = ("condition", "body_part")
+
+SlotValues = Dict[Text, Any]
+
+
+def _mentions_pain(said: Said) -> bool:
+    return any(said.entity(label) for label in PAIN_ENTITIES)
+
+
+def _contact_reading(said: Said) -> Optional[Reading]:
+    """Digits or an "@": an attempt at a phone number or email, whatever the classifier says."""
+    return Reading(said.text, exact=True) if is_contact_like(said.text) else None
+
+
+def _consent_reading(said: Said) -> Optional[Reading]:
+    """Consent must be explicit: a button or a plain yes / no, never the classifier's guess."""
+    return read_yes_no(said, strict=True)
+
+
+def _pain_reading(said: Said, suggestion: Optional[str]) -> Optional[Reading]:
+    """Yes / no to the suggested pain area; a message naming a body part is a description."""
+    if not suggestion or _mentions_pain(said):
+        return None
+    return read_yes_no(said)
+
+
+class RequestFormValidation(FormValidationAction, ABC):
+    """Shared checks of both forms; subclasses say which form (``spec``)."""
+
+    spec: FormSpec
+
+    @abstractmethod
+    def name(self) -> Text:
+        """``validate_<form name>``."""
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        return self.spec.required_slots(tracker.slots)
+
+    # --- is the latest message the answer to the question just asked? -----------------
+
+    def _answer(
+        self,
+        tracker: Tracker,
+        slot: str,
+        reader: Optional[Callable[[Said], Optional[Reading]]] = None,
+        free_text: bool = False,
+    ) -> SlotValues:
+        """The latest message as the answer to ``slot``, if that was asked and it is one."""
+        if tracker.get_slot(REQUESTED_SLOT) != slot:
+            return {}
+        said = Said.from_message(tracker.latest_message)
+        reading = reader(said) if reader else None
+        if interrupts(said, reading, free_text=free_text):
+            return {}
+        return {slot: said.text}
+
+    async def extract_request_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, NAME, free_text=True)
+
+    async def extract_request_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, CONTACT, _contact_reading)
+
+    async def extract_request_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, PHONE, _contact_reading)
+
+    async def extract_request_pain_area(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        suggestion = tracker.get_slot(PAIN_SUGGESTION)
+        return self._answer(tracker, PAIN_AREA, lambda s: _pain_reading(s, suggestion), free_text=True)
+
+    async def extract_request_patient_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, PATIENT_TYPE, read_patient_type)
+
+    async def extract_request_times(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, TIMES, free_text=True)
+
+    async def extract_request_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, CONSENT, _consent_reading)
+
+    async def extract_request_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, CONFIRMED, read_confirmation)
+
+    async def extract_request_change(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._answer(tracker, CHANGE, lambda s: read_change_choice(s, self.spec.changes))
+
+    # --- is the answer usable? ----------------------------------------------------------
+
+    def _check(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, check: Callable[[], SlotValues]
+    ) -> SlotValues:
+        """Run ``check``; on an unusable answer say why, count it, and ask again.
+
+        Only the answer to the question just asked is checked: a value already there
+        when the form starts was checked when it was given.
+        """
+        if tracker.get_slot(REQUESTED_SLOT) != slot:
+            return {}
+        failures = dict(tracker.get_slot(FAILURES) or {})
+        try:
+            values = check()
+        except InvalidInput as error:
+            failures[slot] = int(failures.get(slot, 0)) + 1
+            logger.info("%s: unusable answer for %s (%s)", self.form_name(), slot, error.code)
+            if isinstance(error, UnusableAnswer):
+                dispatcher.utter_message(response=error.response)
+            else:
+                dispatcher.utter_message(text=error.hint)
+            if failures[slot] >= FAILURES_BEFORE_PHONE_OFFER:
+                dispatcher.utter_message(response=CALL_INSTEAD_RESPONSE, **get_settings().as_slots())
+            return {slot: None, FAILURES: failures}
+        failures.pop(slot, None)
+        return {**values, FAILURES: failures or None}
+
+    @staticmethod
+    def _said(tracker: Tracker) -> Said:
+        return Said.from_message(tracker.latest_message)
+
+    def validate_request_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        return self._check(dispatcher, tracker, NAME, lambda: {NAME: check_name(str(value or ""))})
+
+    def validate_request_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        def check() -> SlotValues:
+            phone, email = check_contact(str(value or ""), get_settings().phone_region)
+            return {CONTACT: " ".join(v for v in (phone, email) if v), PHONE: phone, EMAIL: email}
+
+        return self._check(dispatcher, tracker, CONTACT, check)
+
+    def validate_request_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        region = get_settings().phone_region
+        return self._check(dispatcher, tracker, PHONE, lambda: {PHONE: check_phone(str(value or ""), region)})
+
+    def validate_request_pain_area(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        suggestion = tracker.get_slot(PAIN_SUGGESTION)
+        reading = _pain_reading(self._said(tracker), suggestion)
+        if tracker.get_slot(REQUESTED_SLOT) != PAIN_AREA:
+            return {}
+        if reading is not None and reading.value:
+            return self._check(dispatcher, tracker, PAIN_AREA, lambda: {PAIN_AREA: suggestion})
+        if reading is not None:  # "something else": ask the open question instead
+            return {PAIN_AREA: None, PAIN_DECLINED: True, PAIN_SUGGESTION: None}
+        text = str(value or "")
+        return self._check(
+            dispatcher, tracker, PAIN_AREA, lambda: {PAIN_AREA: check_free_text(text, PAIN_AREA_MAX_LEN)}
+        )
+
+    def validate_request_patient_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        def check() -> SlotValues:
+            reading = read_patient_type(self._said(tracker))
+            if reading is None:
+                raise UnusableAnswer("utter_request_patient_type_hint", "patient_type_unclear")
+            return {PATIENT_TYPE: reading.value}
+
+        return self._check(dispatcher, tracker, PATIENT_TYPE, check)
+
+    def validate_request_times(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        text = str(value or "")
+        return self._check(
+            dispatcher, tracker, TIMES, lambda: {TIMES: check_free_text(text, PREFERRED_TIMES_MAX_LEN)}
+        )
+
+    def validate_request_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        def check() -> SlotValues:
+            reading = _consent_reading(self._said(tracker))
+            if reading is None:
+                raise UnusableAnswer("utter_request_yes_no_hint", "consent_unclear")
+            if reading.value:
+                return {CONSENT: True, CONSENT_AT: datetime.now(timezone.utc).isoformat()}
+            return {CONSENT: False, CONSENT_AT: None}  # ends the form; nothing is stored
+
+        return self._check(dispatcher, tracker, CONSENT, check)
+
+    def validate_request_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        def check() -> SlotValues:
+            reading = read_confirmation(self._said(tracker))
+            if reading is None:
+                raise UnusableAnswer("utter_request_confirm_hint", "confirm_unclear")
+            if reading.value == CHANGE_READING:
+                return {CONFIRMED: None, CHANGING: True}
+            return {CONFIRMED: True}
+
+        return self._check(dispatcher, tracker, CONFIRMED, check)
+
+    def validate_request_change(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotValues:
+        def check() -> SlotValues:
+            reading = read_change_choice(self._said(tracker), self.spec.changes)
+            if reading is None:
+                raise UnusableAnswer("utter_request_change_hint", "change_unclear")
+            values: SlotValues = {CHANGE: None, CHANGING: None}
+            if reading.value != NO_CHANGE:
+                values.update({slot: None for slot in self.spec.changes[reading.value]})
+            if reading.value == "pain_area":
+                values.update({PAIN_DECLINED: True, PAIN_SUGGESTION: None})
+            return values
+
+        return self._check(dispatcher, tracker, CHANGE, check)
+
+
+class ValidateBookingForm(RequestFormValidation):
+    """Name, phone or email, pain area, new or returning, times, consent, summary."""
+
+    spec = BOOKING
+
+    def name(self) -> Text:
+        return "validate_booking_form"
+
+
+class ValidateCallbackForm(RequestFormValidation):
+    """Name, phone, a good time to call, consent, summary."""
+
+    spec = CALLBACK
+
+    def name(self) -> Text:
+        return "validate_callback_form"

@@ -1,0 +1,97 @@
+"""The slots behind the booking and call-back forms, and what each form asks.
+
+One place for the slot names so the validation action, the questions, the summary
+and the submit action cannot drift apart. Both forms share the slots (a name is a
+name), which is also why every one of them is cleared when a request ends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.forms import REQUESTED_SLOT
+
+BOOKING_FORM = "booking_form"
+CALLBACK_FORM = "callback_form"
+
+# Questions (filled by the patient's answers).
+NAME = "request_name"
+CONTACT = "request_contact"  # booking: "phone or email?"; fills PHONE and/or EMAIL
+PHONE = "request_phone"  # E.164; asked directly by the call-back form
+EMAIL = "request_email"
+PAIN_AREA = "request_pain_area"
+PATIENT_TYPE = "request_patient_type"  # "new" | "returning"
+TIMES = "request_times"
+CONSENT = "request_consent"  # True | False
+CHANGE = "request_change"  # which detail to redo, asked after "Change" at the summary
+CONFIRMED = "request_confirmed"  # True once the patient confirmed the summary
+
+# Bookkeeping (set by the actions, never asked).
+CONSENT_AT = "request_consent_at"  # ISO 8601 UTC time the patient agreed
+CHANGING = "request_changing"  # True between "Change" and the choice of detail
+FAILURES = "request_failures"  # {slot: number of unusable answers}
+PAIN_SUGGESTION = "request_pain_suggestion"  # what the pain-area question offered
+PAIN_DECLINED = "request_pain_declined"  # the patient said the suggestion was wrong
+
+ALL_SLOTS = (
+    NAME, CONTACT, PHONE, EMAIL, PAIN_AREA, PATIENT_TYPE, TIMES, CONSENT, CHANGE, CONFIRMED,
+    CONSENT_AT, CHANGING, FAILURES, PAIN_SUGGESTION, PAIN_DECLINED,
+)
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One form: its request kind, its questions in order, and what "Change" can redo."""
+
+    form: str
+    kind: str  # the RequestDetails kind: "booking" | "callback"
+    questions: Tuple[str, ...]
+    # choice -> the slots to clear so the form asks for that detail again
+    changes: Mapping[str, Tuple[str, ...]]
+
+    def required_slots(self, slots: Mapping[str, Any]) -> List[str]:
+        """What the form still has to ask, given the answers so far.
+
+        Refusing consent ends the form at once (nothing more is asked); after
+        "Change" the patient is asked which detail to redo before the summary.
+        """
+        if slots.get(CONSENT) is False:
+            return []
+        required = list(self.questions)
+        if slots.get(CHANGING):
+            required.append(CHANGE)
+        required.append(CONFIRMED)
+        return required
+
+
+BOOKING = FormSpec(
+    form=BOOKING_FORM,
+    kind="booking",
+    questions=(NAME, CONTACT, PAIN_AREA, PATIENT_TYPE, TIMES, CONSENT),
+    changes={
+        "name": (NAME,),
+        "contact": (CONTACT, PHONE, EMAIL),
+        "pain_area": (PAIN_AREA,),
+        "patient_type": (PATIENT_TYPE,),
+        "times": (TIMES,),
+    },
+)
+
+CALLBACK = FormSpec(
+    form=CALLBACK_FORM,
+    kind="callback",
+    questions=(NAME, PHONE, TIMES, CONSENT),
+    changes={"name": (NAME,), "contact": (PHONE,), "times": (TIMES,)},
+)
+
+SPECS: Dict[str, FormSpec] = {spec.form: spec for spec in (BOOKING, CALLBACK)}
+
+
+def spec_for(form: Optional[str]) -> Optional[FormSpec]:
+    return SPECS.get(form or "")
+
+
+def reset_events() -> List[EventType]:
+    """Forget every answer: after a request is sent, refused or cancelled."""
+    return [SlotSet(name, None) for name in ALL_SLOTS] + [SlotSet(REQUESTED_SLOT, None)]

@@ -1,0 +1,260 @@
+"""The booking and call-back forms end to end: real Rasa server + action server over REST.
+
+This module starts its own stack with $PIT_DATABASE_URL pointing at a throw-away SQLite
+file (the action server inherits the environment), so every request the chat stores can
+be read back from that database. Buttons are "clicked" by sending their payload, as the
+web widget does.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import yaml
+
+from actions.booking_prompts import time_choices
+from bot.bookings import repository
+from bot.bookings.config import DATABASE_URL_ENV
+from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.content.faq import get_topics
+from bot.settings import PROJECT_ROOT, get_settings
+from bot.stack import Stack
+from tests.support.rest import RestChat
+from tests.support.stack import running_stack
+
+pytestmark = pytest.mark.integration
+
+SETTINGS = get_settings()
+RESPONSES: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+BAD_INPUTS = [
+    " ",
+    "x" * 5000,
+    "🙂🙂🙂",
+    "'); DROP TABLE booking_requests;--",
+    "<script>alert('x')</script><img src=x onerror=alert(1)>",
+]
+FIRST_TIME = time_choices(SETTINGS.opening_hours)[0]  # the first "which days and times?" button
+Messages = List[Dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('bookings') / 'requests.db'}"
+    upgrade_database(url)
+    yield url
+    dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def stack(database_url: str) -> Iterator[Stack]:
+    """Overrides the session stack: this one's action server stores requests in ``database_url``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATABASE_URL_ENV, database_url)
+        with running_stack() as started:
+            yield started
+
+
+def stored(database_url: str, chat: RestChat) -> List[Any]:
+    """Requests this conversation stored (the same query as `python -m bot bookings list`)."""
+    with session_scope(session_factory(database_url)) as session:
+        return [r for r in repository.list_requests(session) if r.conversation_id == chat.sender]
+
+
+def text_of(messages: Messages) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def prompt(response: str) -> str:
+    """The fixed start of a domain response (up to its first placeholder or line break)."""
+    return re.split(r"[{\n]", RESPONSES[response][0]["text"])[0].strip()
+
+
+def says(messages: Messages, response: str) -> bool:
+    return prompt(response) in text_of(messages)
+
+
+def click(chat: RestChat, messages: Messages, title: str) -> Messages:
+    """Send the payload of the button called ``title`` (it must be on offer)."""
+    for message in messages:
+        for button in message.get("buttons") or []:
+            if button["title"] == title:
+                return chat.send(button["payload"])
+    raise AssertionError(f"no button {title!r} in {messages}")
+
+
+def start_booking(chat: RestChat, first: Optional[str] = None) -> Messages:
+    chat.send("/session_start")
+    if first:
+        chat.send(first)
+    offer = chat.send("/book_consultation")
+    assert SETTINGS.booking_url in text_of(offer)  # the direct link is always offered too
+    reply = click(chat, offer, "Yes, send my details")
+    assert says(reply, "utter_booking_intro") and says(reply, "utter_ask_request_name")
+    return reply
+
+
+def answer_up_to_summary(chat: RestChat, contact: str = "maria.lopez@example.com") -> Messages:
+    """From the name question to the summary, with plain answers and buttons."""
+    assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
+    reply = chat.send(contact)
+    if says(reply, "utter_request_pain_area_known"):
+        reply = click(chat, reply, "Something else")
+    assert says(reply, "utter_request_pain_area_open")
+    reply = chat.send("lower back, down my left leg")
+    assert says(reply, "utter_ask_request_patient_type")
+    reply = click(chat, reply, "New patient")
+    assert says(reply, "utter_request_times")
+    reply = click(chat, reply, FIRST_TIME)
+    assert says(reply, "utter_ask_request_consent")
+    reply = click(chat, reply, "Yes, I agree")
+    assert says(reply, "utter_ask_request_confirmed")
+    return reply
+
+
+def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(chat: RestChat, database_url: str):
+    start_booking(chat, first="would PIT help my knee?")
+    assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
+    reply = chat.send("maria.lopez@example.com")
+    assert says(reply, "utter_request_pain_area_known") and "knee pain" in text_of(reply)
+    reply = click(chat, reply, "Yes")  # no typing it twice
+    reply = click(chat, reply, "Returning patient")
+    titles = [b["title"] for m in reply for b in m.get("buttons") or []]
+    assert titles == time_choices(SETTINGS.opening_hours)  # only times the clinic is open
+    reply = click(chat, reply, titles[-1])
+    reply = click(chat, reply, "Yes, I agree")
+    summary = text_of(reply)
+    for detail in ("Maria Lopez", "maria.lopez@example.com", "knee pain", "Returning patient", titles[-1]):
+        assert detail in summary
+    assert stored(database_url, chat) == []  # nothing before the patient confirms
+
+    done = click(chat, reply, "Yes, send it")
+    [request] = stored(database_url, chat)
+    assert (request.kind, request.name, request.email, request.phone) == ("booking", "Maria Lopez", "maria.lopez@example.com", None)
+    assert (request.pain_area, request.patient_type, request.preferred_times) == ("knee pain", "returning", titles[-1])
+    assert request.channel == "rest" and request.consent_at is not None
+    # clinic.yml hands requests over as a prefilled booking link: the patient finishes there.
+    assert says(done, "utter_booking_saved") and str(request.id) in text_of(done)
+    assert SETTINGS.booking_url in text_of(done) and "Maria" in text_of(done)
+    # The form is over: "yes" now is small talk, not another request.
+    assert says(chat.send("yes"), "utter_anything_else")
+    assert len(stored(database_url, chat)) == 1
+
+
+def test_change_at_the_summary_redoes_one_detail(chat: RestChat, database_url: str):
+    start_booking(chat)
+    summary = answer_up_to_summary(chat)
+    reply = click(chat, summary, "Change something")
+    assert says(reply, "utter_ask_booking_form_request_change")
+    reply = click(chat, reply, "Phone or email")
+    assert says(reply, "utter_ask_request_contact")
+    reply = chat.send("(201) 555-0123")
+    assert says(reply, "utter_ask_request_confirmed")  # straight back to the summary
+    assert "+1 201-555-0123" in text_of(reply) and "maria.lopez@example.com" not in text_of(reply)
+    assert "lower back" in text_of(reply)  # other answers kept
+    click(chat, reply, "Yes, send it")
+    [request] = stored(database_url, chat)
+    assert (request.phone, request.email, request.patient_type) == ("+12015550123", None, "new")
+
+
+def test_cancel_mid_form_stores_nothing(chat: RestChat, database_url: str):
+    start_booking(chat)
+    chat.send("Maria Lopez")
+    reply = chat.send("never mind")
+    assert says(reply, "utter_request_cancelled") and SETTINGS.phone in text_of(reply)
+    assert not says(chat.send("hello"), "utter_ask_request_contact")  # the form is really over
+    assert stored(database_url, chat) == []
+
+
+def test_cancel_at_the_summary_stores_nothing(chat: RestChat, database_url: str):
+    start_booking(chat)
+    answer_up_to_summary(chat)
+    assert says(chat.send("cancel"), "utter_request_cancelled")
+    assert stored(database_url, chat) == []
+
+
+def test_refused_consent_ends_politely_and_stores_nothing(chat: RestChat, database_url: str):
+    start_booking(chat)
+    chat.send("Maria Lopez")
+    chat.send("201 555 0123")
+    chat.send("my neck")
+    chat.send("New patient")
+    reply = chat.send("Saturday")
+    assert says(reply, "utter_ask_request_consent")
+    unsure = chat.send("maybe")  # consent must be explicit: asked again, not taken as "no"
+    assert says(unsure, "utter_request_yes_no_hint") and says(unsure, "utter_ask_request_consent")
+    reply = click(chat, unsure, "No")
+    assert says(reply, "utter_request_no_consent") and SETTINGS.phone in text_of(reply)
+    assert stored(database_url, chat) == []
+
+
+def test_faq_question_mid_form_is_answered_then_the_form_goes_on(chat: RestChat, database_url: str):
+    start_booking(chat)
+    chat.send("Maria Lopez")
+    chat.send("maria.lopez@example.com")
+    reply = chat.send("my shoulder")
+    assert says(reply, "utter_ask_request_patient_type")
+    reply = chat.send("does the injection hurt?")
+    assert get_topics()["does_it_hurt"].answers[0].split("\n")[0] in text_of(reply)
+    assert says(reply, "utter_ask_request_patient_type")  # asked again after the answer
+    reply = chat.send("I've been before")
+    assert says(reply, "utter_request_times")
+
+
+def test_red_flag_mid_form_comes_first(chat: RestChat):
+    start_booking(chat)
+    chat.send("Maria Lopez")
+    reply = chat.send("I have chest pain since this morning")
+    assert SETTINGS.emergency_number in text_of(reply)
+    assert text_of(reply).index(SETTINGS.emergency_number) < text_of(reply).index(prompt("utter_ask_request_contact"))
+
+
+@pytest.mark.parametrize("question", ["utter_ask_request_name", "utter_ask_request_contact"])
+def test_bad_inputs_are_re_asked_and_nothing_is_lost(chat: RestChat, database_url: str, question: str):
+    start_booking(chat)
+    if question == "utter_ask_request_contact":
+        chat.send("Maria Lopez")
+    for number, text in enumerate(BAD_INPUTS, start=1):
+        reply = chat.send(text)
+        assert says(reply, question), (text[:40], reply)
+        assert len(reply) >= 2, reply  # a hint, then the question again
+        assert (SETTINGS.phone in text_of(reply)) == (number >= 2)  # phone offered from the 2nd failure
+    # The conversation goes on: a good answer is taken and the next question follows.
+    reply = chat.send("Maria Lopez" if question == "utter_ask_request_name" else "201 555 0123")
+    assert not says(reply, question)
+    assert stored(database_url, chat) == []
+
+
+def test_odd_free_text_is_stored_exactly_as_typed(chat: RestChat, database_url: str):
+    start_booking(chat)
+    chat.send("Zoë O'Brien")
+    chat.send("201 555 0123")
+    reply = chat.send("'); DROP TABLE booking_requests;-- 膝 🙂")
+    assert says(reply, "utter_ask_request_patient_type")
+    reply = click(chat, reply, "New patient")
+    reply = chat.send("Tuesdays after 5pm")
+    reply = click(chat, click(chat, reply, "Yes, I agree"), "Yes, send it")
+    [request] = stored(database_url, chat)
+    assert request.name == "Zoë O'Brien"
+    assert request.pain_area == "'); DROP TABLE booking_requests;-- 膝 🙂"
+    assert request.preferred_times == "Tuesdays after 5pm"
+
+
+def test_callback_request_from_the_handoff(chat: RestChat, database_url: str):
+    chat.send("/session_start")
+    handoff = chat.send("/human_handoff")
+    reply = click(chat, handoff, "Request a callback")
+    assert says(reply, "utter_callback_intro") and says(reply, "utter_ask_request_name")
+    reply = chat.send("Sam Lee")
+    assert says(reply, "utter_ask_request_phone")
+    reply = chat.send("sam@example.com")
+    assert says(reply, "utter_request_phone_hint") and says(reply, "utter_ask_request_phone")
+    reply = chat.send("+44 20 7946 0958")
+    assert says(reply, "utter_request_call_time")
+    reply = click(chat, reply, FIRST_TIME)
+    reply = click(chat, reply, "Yes, I agree")
+    assert "+44 20 7946 0958" in text_of(reply)
+    done = click(chat, reply, "Yes, send it")
+    [request] = stored(database_url, chat)
+    assert (request.kind, request.name, request.phone, request.preferred_times) == ("callback", "Sam Lee", "+442079460958", FIRST_TIME)
+    assert says(done, "utter_callback_sent") and str(request.id) in text_of(done)

@@ -1,0 +1,433 @@
+"""The booking and call-back forms' actions with real rasa_sdk objects and a real SQLite file.
+
+The validation actions run exactly as the action server runs them (FormValidationAction.run
+with the real domain), so extraction, validation and "which question next" are tested together.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+
+from actions.booking import ActionCancelRequest, ActionSubmitBooking, ActionSubmitCallback, clinic_is_notified
+from actions.booking_answers import (
+    CHANGE,
+    CONFIRM,
+    NO_CHANGE,
+    InvalidInput,
+    Said,
+    UnusableAnswer,
+    check_contact,
+    check_free_text,
+    check_name,
+    check_phone,
+    interrupts,
+    read_change_choice,
+    read_confirmation,
+    read_patient_type,
+    read_yes_no,
+)
+from actions.booking_form import ValidateBookingForm, ValidateCallbackForm
+from actions.booking_prompts import (
+    DEFAULT_TIME_CHOICES,
+    ActionAskConfirmed,
+    ActionAskPainArea,
+    ActionAskTimes,
+    pain_suggestion,
+    summary_text,
+    time_choices,
+)
+from actions.booking_slots import ALL_SLOTS, BOOKING, CALLBACK
+from bot.bookings import repository
+from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, get_settings
+from tests.unit.bookings.helpers import webhook_booking, write_settings_file
+
+DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+REGION = get_settings().phone_region
+CLINIC_PHONE = get_settings().phone
+BAD_INPUTS = [" ", "x" * 5000, "🙂🙂🙂", "'); DROP TABLE booking_requests;--",
+              "<script>alert('x')</script><img src=x onerror=alert(1)>"]
+
+BOOKING_ANSWERS: Dict[str, Any] = {
+    "request_name": "Maria Lopez",
+    "request_contact": "+12015550123",
+    "request_phone": "+12015550123",
+    "request_email": None,
+    "request_pain_area": "knee pain",
+    "request_patient_type": "new",
+    "request_times": "Weekday mornings",
+    "request_consent": True,
+}
+
+
+def said(text: str, intent: Optional[str] = None, entities: Sequence[Mapping[str, Any]] = ()) -> Said:
+    return Said(text=text, intent=intent, entities=tuple(entities))
+
+
+def tracker(
+    slots: Mapping[str, Any],
+    text: str = "",
+    intent: str = "nlu_fallback",
+    entities: Sequence[Mapping[str, Any]] = (),
+    form: str = "booking_form",
+    channel: str = "rest",
+) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
+    events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
+    events.append({"event": "action", "name": form})
+    return Tracker("patient-42", dict(slots), message, events, False, None, {"name": form}, form)
+
+
+async def validate(
+    slots: Mapping[str, Any], text: str, intent: str = "nlu_fallback",
+    entities: Sequence[Mapping[str, Any]] = (), action: Any = None,
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Run the validation action; returns (slot values it set, messages it sent)."""
+    action = action or ValidateBookingForm()
+    dispatcher = CollectingDispatcher()
+    form = action.form_name()
+    events = await action.run(dispatcher, tracker(slots, text, intent, entities, form), DOMAIN)
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+def asked(slot: str, **answers: Any) -> Dict[str, Any]:
+    return {**answers, REQUESTED_SLOT: slot}
+
+
+# --- reading answers (pure) ---------------------------------------------------------
+
+
+def test_yes_no_from_intent_words_and_buttons():
+    assert read_yes_no(said("/affirm", "affirm")).value is True
+    assert read_yes_no(said("No", "greet")).value is False
+    assert read_yes_no(said("yes, I agree", "out_of_scope")).value is True
+    assert read_yes_no(said("maybe", "nlu_fallback")) is None
+    # Consent is strict: the classifier's "deny" for a typed "maybe" is not a refusal.
+    assert read_yes_no(said("maybe", "deny")).value is False
+    assert read_yes_no(said("maybe", "deny"), strict=True) is None
+    assert read_yes_no(said("/deny", "deny"), strict=True).value is False
+    assert read_yes_no(said("I'd rather not", "deny"), strict=True).value is False
+
+
+def test_confirm_or_change_at_the_summary():
+    assert read_confirmation(said("/affirm", "affirm")).value == CONFIRM
+    assert read_confirmation(said("/deny", "deny")).value == CHANGE
+    assert read_confirmation(said("Change something", "cancel")).value == CHANGE
+    assert read_confirmation(said("the phone number is wrong")).value == CHANGE
+    assert read_confirmation(said("hmm")) is None
+
+
+def test_patient_type_from_buttons_and_plain_words():
+    assert read_patient_type(said("New patient")).value == "new"
+    assert read_patient_type(said("Returning patient")).value == "returning"
+    assert read_patient_type(said("I've never been before")).value == "new"
+    assert read_patient_type(said("yes I came last year, I have been there previously")).value == "returning"
+    assert read_patient_type(said("banana")) is None
+
+
+def test_change_choice_only_offers_the_forms_details():
+    assert read_change_choice(said("Phone or email"), BOOKING.changes).value == "contact"
+    assert read_change_choice(said("the pain area please"), BOOKING.changes).value == "pain_area"
+    assert read_change_choice(said("Pain area"), CALLBACK.changes) is None
+    assert read_change_choice(said("nothing"), CALLBACK.changes).value == NO_CHANGE
+
+
+def test_interruptions_versus_answers():
+    assert interrupts(said("+1 201 555 0123", "red_flag"), None, free_text=False)  # safety first
+    assert interrupts(said("cancel", "cancel"), None, free_text=True)
+    assert interrupts(said("does it hurt?", "faq"), None, free_text=True)
+    assert not interrupts(said("Holly Berry", "faq"), None, free_text=True)  # not a question
+    assert interrupts(said("side effects", "faq"), None, free_text=False)
+    exact = read_confirmation(said("change", "cancel"))
+    assert not interrupts(said("change", "cancel"), exact, free_text=False)  # a button beats the classifier
+
+
+def test_names_in_any_script_pass_and_sentences_or_symbols_do_not():
+    assert check_name("  José   O'Brien-Łukasz ") == "José O'Brien-Łukasz"
+    assert check_name("山田 太郎") == "山田 太郎"
+    assert check_name("Hi, my name is Maria Lopez") == "Maria Lopez"
+    assert check_name("I'm Sam") == "Sam" and check_name("Im Ha-na") == "Im Ha-na"
+    for bad in BAD_INPUTS + ["can I talk to a person", "/request_booking", "Sam 5551234"]:
+        with pytest.raises(InvalidInput):
+            check_name(bad)
+
+
+def test_contact_accepts_phone_email_or_both():
+    assert check_contact("(201) 555-0123", "US") == ("+12015550123", None)
+    assert check_contact("Maria@Example.COM", "US") == (None, "Maria@example.com")
+    assert check_contact("call 201 555 0123 or mail maria@example.com.", "US") == ("+12015550123", "maria@example.com")
+    for bad in BAD_INPUTS + ["555", "maria@", "a@b.com c@d.com", "no thanks"]:
+        with pytest.raises(InvalidInput):
+            check_contact(bad, "US")
+
+
+def test_callback_needs_a_phone_number():
+    assert check_phone("my number is +44 20 7946 0958", "US") == "+442079460958"
+    with pytest.raises(UnusableAnswer):
+        check_phone("maria@example.com", "US")
+
+
+def test_free_text_keeps_words_and_refuses_markup_and_blank():
+    assert check_free_text("douleur au genou 🙂", 500) == "douleur au genou 🙂"
+    assert check_free_text("'); DROP TABLE x;--", 500) == "'); DROP TABLE x;--"  # harmless text, stored as is
+    for bad in [" ", "🙂🙂🙂", "x" * 5000, "<b>knee</b>", "/deny"]:
+        with pytest.raises(InvalidInput):
+            check_free_text(bad, 500)
+
+
+def test_required_slots_follow_consent_and_change():
+    assert BOOKING.required_slots({"request_consent": False}) == []
+    assert "request_change" not in BOOKING.required_slots({})
+    assert BOOKING.required_slots({"request_changing": True})[-2:] == ["request_change", "request_confirmed"]
+    assert CALLBACK.required_slots({})[:2] == ["request_name", "request_phone"]
+
+
+# --- the validation action --------------------------------------------------------
+
+
+async def test_a_good_name_is_kept_and_the_contact_question_comes_next():
+    slots, messages = await validate(asked("request_name"), "  Maria   Lopez ")
+    assert slots["request_name"] == "Maria Lopez"
+    assert slots[REQUESTED_SLOT] == "request_contact"
+    assert messages == []
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS)
+async def test_bad_names_are_re_asked_with_a_hint(text: str):
+    slots, messages = await validate(asked("request_name"), text)
+    assert slots["request_name"] is None and slots[REQUESTED_SLOT] == "request_name"
+    assert slots["request_failures"] == {"request_name": 1}
+    assert len(messages) == 1 and (messages[0].get("text") or messages[0].get("response"))
+
+
+async def test_second_failure_offers_the_clinic_phone_and_success_resets_the_count():
+    slots, messages = await validate(asked("request_contact", request_failures={"request_contact": 1}), "555")
+    assert slots["request_failures"] == {"request_contact": 2}
+    assert messages[-1]["response"] == "utter_request_call_instead"
+    assert messages[-1]["clinic_phone"] == CLINIC_PHONE
+    slots, _ = await validate(asked("request_contact", request_failures={"request_contact": 2}), "201-555-0123")
+    assert slots["request_phone"] == "+12015550123" and slots["request_failures"] is None
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("does it hurt?", "faq"), ("stop", "cancel"), ("bye", "goodbye"),
+     ("my lips are swelling", "red_flag"), ('/ask_topic{"topic":"cost"}', "ask_topic")],
+)
+async def test_interruptions_fill_nothing_so_the_rules_take_over(text: str, intent: str):
+    slots, messages = await validate(asked("request_name"), text, intent)
+    assert set(slots) <= {REQUESTED_SLOT} and messages == []
+
+
+async def test_a_red_flag_wins_even_when_it_looks_like_an_answer():
+    slots, _ = await validate(asked("request_contact", request_name="M"), "201 555 0123", "red_flag")
+    assert "request_contact" not in slots
+
+
+async def test_only_the_question_just_asked_is_filled():
+    slots, _ = await validate(asked("request_contact", request_name="Maria"), "Sam Lee")
+    assert "request_name" not in slots  # "Sam Lee" is a bad contact, not a new name
+
+
+async def test_pain_area_suggestion_yes_no_or_a_description():
+    base = asked("request_pain_area", request_name="M", request_contact="x", request_pain_suggestion="knee pain")
+    slots, _ = await validate(base, "/affirm", "affirm")
+    assert slots["request_pain_area"] == "knee pain"
+    slots, messages = await validate(base, "/deny", "deny")
+    assert slots["request_pain_area"] is None and slots["request_pain_declined"] is True and messages == []
+    back = [{"entity": "body_part", "value": "lower back"}]
+    slots, _ = await validate(base, "no, my lower back", "deny", back)
+    assert slots["request_pain_area"] == "no, my lower back"
+
+
+async def test_consent_yes_records_when_and_no_ends_the_form():
+    base = asked("request_consent", **{k: v for k, v in BOOKING_ANSWERS.items() if k != "request_consent"})
+    slots, _ = await validate(base, "/affirm", "affirm")
+    consent_at = dt.datetime.fromisoformat(slots["request_consent_at"])
+    assert consent_at.tzinfo is not None and slots[REQUESTED_SLOT] == "request_confirmed"
+    slots, _ = await validate(base, "/deny", "deny")
+    assert slots["request_consent"] is False and slots[REQUESTED_SLOT] is None
+
+
+async def test_unclear_consent_is_asked_again_not_taken_as_no():
+    base = asked("request_consent", **{k: v for k, v in BOOKING_ANSWERS.items() if k != "request_consent"})
+    slots, messages = await validate(base, "maybe", "deny")
+    assert slots["request_consent"] is None and slots[REQUESTED_SLOT] == "request_consent"
+    assert messages[0]["response"] == "utter_request_yes_no_hint"
+
+
+async def test_change_at_the_summary_redoes_only_the_chosen_detail():
+    base = asked("request_confirmed", **BOOKING_ANSWERS)
+    slots, _ = await validate(base, "/deny", "deny")
+    assert slots["request_changing"] is True and slots["request_confirmed"] is None
+    chosen = asked("request_change", **BOOKING_ANSWERS, request_changing=True)
+    slots, _ = await validate(chosen, "Phone or email")
+    assert slots["request_contact"] is None and slots["request_phone"] is None
+    assert slots[REQUESTED_SLOT] == "request_contact" and "request_name" not in slots
+
+
+async def test_callback_form_asks_for_a_phone_not_an_email():
+    slots, messages = await validate(asked("request_phone", request_name="M"), "maria@example.com",
+                                     action=ValidateCallbackForm())
+    assert slots["request_phone"] is None and messages[0]["response"] == "utter_request_phone_hint"
+    slots, _ = await validate(asked("request_phone", request_name="M"), "201 555 0123", action=ValidateCallbackForm())
+    assert slots["request_phone"] == "+12015550123" and slots[REQUESTED_SLOT] == "request_times"
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+def test_pain_suggestion_names_what_was_mentioned():
+    assert pain_suggestion("carpel tunnel", "wrist") == "carpal tunnel syndrome"
+    assert pain_suggestion(None, "Knees") == "knee pain"
+    assert pain_suggestion(None, "lower back") == "lower back pain"
+    assert pain_suggestion(None, None) is None
+
+
+async def test_pain_question_offers_the_mentioned_area_unless_declined():
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskPainArea().run(dispatcher, tracker({"body_part": "knee"}), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_request_pain_area_known"
+    assert events[0]["value"] == "knee pain"
+    dispatcher = CollectingDispatcher()
+    await ActionAskPainArea().run(dispatcher, tracker({"body_part": "knee", "request_pain_declined": True}), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_request_pain_area_open"
+
+
+def test_time_buttons_follow_the_opening_hours():
+    nine_to_five = (dt.time(9), dt.time(17))
+    assert time_choices({"monday": nine_to_five}) == ["Weekday mornings", "Weekday afternoons"]
+    late = {"tuesday": (dt.time(13), dt.time(20)), "saturday": (dt.time(9), dt.time(12))}
+    assert time_choices(late) == ["Weekday afternoons", "Weekday evenings", "Saturday"]
+    assert time_choices({}) == list(DEFAULT_TIME_CHOICES)
+
+
+async def test_time_question_uses_the_clinic_hours_and_the_forms_wording():
+    dispatcher = CollectingDispatcher()
+    await ActionAskTimes().run(dispatcher, tracker({}, form="callback_form"), DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_request_call_time"
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles == time_choices(get_settings().opening_hours)
+    assert all(b["payload"] == b["title"] for b in message["buttons"])
+
+
+async def test_summary_lists_every_answer():
+    dispatcher = CollectingDispatcher()
+    await ActionAskConfirmed().run(dispatcher, tracker(BOOKING_ANSWERS), DOMAIN)
+    summary = dispatcher.messages[0]["request_summary"]
+    assert summary == summary_text(BOOKING_ANSWERS)
+    assert "Name: Maria Lopez" in summary and "+1 201-555-0123" in summary and "New patient" in summary
+
+
+# --- sending, refusing, cancelling --------------------------------------------------
+
+
+@pytest.fixture
+def bookings_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite database the submit action writes to (via $PIT_DATABASE_URL)."""
+    url = f"sqlite:///{tmp_path / 'requests.db'}"
+    monkeypatch.setenv("PIT_DATABASE_URL", url)
+    upgrade_database(url)
+    yield url
+    dispose_engines()
+
+
+def stored(url: str) -> List[Any]:
+    with session_scope(session_factory(url)) as session:
+        return repository.list_requests(session)
+
+
+def cleared(events: List[Dict[str, Any]]) -> bool:
+    values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    return all(values.get(name, "missing") is None for name in ALL_SLOTS)
+
+
+async def test_confirmed_booking_is_stored_with_channel_and_conversation(bookings_db: str):
+    slots = {**BOOKING_ANSWERS, "request_confirmed": True,
+             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitBooking().run(dispatcher, tracker(slots, channel="socketio"), DOMAIN)
+    [request] = stored(bookings_db)
+    assert (request.kind, request.name, request.phone, request.pain_area) == ("booking", "Maria Lopez", "+12015550123", "knee pain")
+    assert (request.patient_type, request.channel, request.conversation_id) == ("new", "socketio", "patient-42")
+    # The shipped clinic.yml hands requests over as a prefilled booking link only.
+    assert not clinic_is_notified(get_settings())
+    [saved] = dispatcher.messages
+    assert saved["response"] == "utter_booking_saved" and saved["request_reference"] == str(request.id)
+    assert saved["request_link"].startswith(get_settings().booking_url) and "Maria" in saved["request_link"]
+    assert cleared(events)
+
+
+@pytest.fixture
+def webhook_clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """clinic.yml with a webhook as well as the link: the clinic itself gets the request."""
+    booking = {**webhook_booking("http://127.0.0.1:9/pit"), "handoff": ["link", "webhook"],
+               "link": {"params": {"name": "name"}}}
+    monkeypatch.setenv(SETTINGS_ENV_VAR, str(write_settings_file(tmp_path, booking)))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def test_when_the_clinic_is_notified_the_patient_is_told_so(bookings_db: str, webhook_clinic: None):
+    assert clinic_is_notified(get_settings())
+    slots = {**BOOKING_ANSWERS, "request_confirmed": True,
+             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
+    [request] = stored(bookings_db)
+    assert sorted(d.adapter for d in request.deliveries) == ["link", "webhook"]
+    sent, link = dispatcher.messages
+    assert sent["response"] == "utter_booking_sent" and sent["request_reference"] == str(request.id)
+    assert link["response"] == "utter_request_link" and "Maria" in link["request_link"]
+
+
+async def test_callback_is_stored_as_a_callback(bookings_db: str):
+    slots = {"request_name": "Sam Lee", "request_phone": "+12015550123", "request_times": "Saturday",
+             "request_consent": True, "request_confirmed": True,
+             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitCallback().run(dispatcher, tracker(slots, form="callback_form"), DOMAIN)
+    [request] = stored(bookings_db)
+    assert (request.kind, request.phone, request.preferred_times) == ("callback", "+12015550123", "Saturday")
+    [sent] = dispatcher.messages  # no booking link for a call-back
+    assert sent["response"] == "utter_callback_sent" and sent["callback_phone"] == "+1 201-555-0123"
+
+
+async def test_refused_consent_stores_nothing_and_gives_the_phone(bookings_db: str):
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitBooking().run(dispatcher, tracker({**BOOKING_ANSWERS, "request_consent": False}), DOMAIN)
+    assert stored(bookings_db) == []
+    assert dispatcher.messages[0]["response"] == "utter_request_no_consent"
+    assert dispatcher.messages[0]["clinic_phone"] == CLINIC_PHONE
+    assert cleared(events)
+
+
+async def test_storage_failure_tells_the_patient_to_phone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # A database without the booking tables: the insert really fails.
+    monkeypatch.setenv("PIT_DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    slots = {**BOOKING_ANSWERS, "request_confirmed": True,
+             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    dispatcher = CollectingDispatcher()
+    try:
+        events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
+    finally:
+        dispose_engines()
+    assert [m["response"] for m in dispatcher.messages] == ["utter_request_failed"]
+    assert dispatcher.messages[0]["clinic_phone"] == CLINIC_PHONE
+    assert cleared(events)
+
+
+async def test_cancel_confirms_and_forgets_every_answer():
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelRequest().run(dispatcher, tracker(BOOKING_ANSWERS), DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_request_cancelled"
+    assert cleared(events)
