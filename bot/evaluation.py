@@ -108,8 +108,13 @@ def score(examples: Sequence[Example], predictions: Sequence[str]) -> Report:
 
 
 async def _parse_all(model: Path, texts: Iterable[str]) -> List[Dict[str, Any]]:
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa logs every parsed text at debug level
+    logging.getLogger("rasa").setLevel(logging.WARNING)
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 
