@@ -34,8 +34,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator["object"]:
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in
+    # this thread while it is open, which breaks every async test that runs after it.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
