@@ -85,7 +85,9 @@ def predicted_label(parse: Mapping[str, Any]) -> str:
     """The label a parse result stands for: the intent, or ``faq/<topic>`` for FAQ."""
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent == "faq":
-        selector = (parse.get("response_selector") or {}).get("faq") or {}
+        selectors = parse.get("response_selector") or {}
+        # "default" is where a ResponseSelector without retrieval_intent reports (rasa init).
+        selector = selectors.get("faq") or selectors.get("default") or {}
         key = (selector.get("response") or {}).get("intent_response_key") or ""
         return key or "faq"
     return intent

@@ -55,6 +55,13 @@ def current_model(models_dir: Path = MODELS_DIR) -> Optional[Path]:
     return path if path.exists() else None
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def rasa_env() -> dict:
     """Environment for Rasa subprocesses: no telemetry, quiet TensorFlow, our code importable."""
     env = dict(os.environ)
@@ -76,7 +83,7 @@ def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
     fingerprint = training_fingerprint()
     target = model_path_for(fingerprint, models_dir)
     if target.exists() and not force:
-        print(f"Model is up to date: {target.relative_to(PROJECT_ROOT)}", flush=True)
+        print(f"Model is up to date: {_shown(target)}", flush=True)
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     print(f"Training a model for the current data (fingerprint {fingerprint}) ...", flush=True)
@@ -94,5 +101,5 @@ def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
     for old in models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"):
         if old != target and old.stat().st_mtime < target.stat().st_mtime - 7 * 86400:
             old.unlink()  # keep a week of models for comparison, drop older ones
-    print(f"Model ready: {target.relative_to(PROJECT_ROOT)}", flush=True)
+    print(f"Model ready: {_shown(target)}", flush=True)
     return target

@@ -122,3 +122,12 @@ async def test_booking_offers_the_clinic_link():
     messages, _ = await run(ActionBookConsultation())
     assert messages[0]["response"] == "utter_book_consultation"
     assert messages[0]["booking_link"] == get_settings().booking_url
+
+
+def test_evaluation_reads_the_default_response_selector_key_too():
+    from bot.evaluation import predicted_label
+
+    faq = {"response": {"intent_response_key": "faq/cost"}}
+    assert predicted_label({"intent": {"name": "faq"}, "response_selector": {"faq": faq}}) == "faq/cost"
+    assert predicted_label({"intent": {"name": "faq"}, "response_selector": {"default": faq}}) == "faq/cost"
+    assert predicted_label({"intent": {"name": "greet"}}) == "greet"
