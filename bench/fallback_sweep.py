@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation import parse_texts  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
-from bot.safety_evaluation import HANDLED_OUT_OF_SCOPE, _messages  # noqa: E402
+from bot.safety_evaluation import HANDLED_OUT_OF_SCOPE, load_messages  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 AMBIGUITIES = (0.05, 0.08, 0.1, 0.15)
@@ -38,7 +38,7 @@ def label_at(parse: Dict[str, Any], threshold: float, ambiguity: float) -> str:
 
 
 def main() -> int:
-    oos, ordinary = _messages("out_of_scope.yml"), _messages("not_red_flags.yml")
+    oos, ordinary = load_messages("out_of_scope.yml"), load_messages("not_red_flags.yml")
     parses = parse_texts(ensure_model(), oos + ordinary)
     print("| threshold | ambiguity | out of scope handled | ordinary sent to fallback |")
     print("|---|---|---|---|")

@@ -40,7 +40,8 @@ class SafetyReport:
         return found
 
 
-def _messages(name: str) -> List[str]:
+def load_messages(name: str) -> List[str]:
+    """Message texts of a safety set (tests/safety/<name>), with or without categories."""
     raw = yaml.safe_load((SAFETY_DIR / name).read_text(encoding="utf-8")) or {}
     return [m["text"] if isinstance(m, dict) else str(m) for m in raw.get("messages") or []]
 
@@ -53,9 +54,9 @@ def _rate(predictions: Sequence[str], texts: Sequence[str], good) -> Tuple[int, 
 
 def evaluate_safety(model: Path) -> SafetyReport:
     held_out = load_examples(TEST_FILE)
-    red = _messages("red_flags.yml")
-    ordinary = _messages("not_red_flags.yml") + [e.text for e in held_out if e.label.startswith("faq/")]
-    oos = _messages("out_of_scope.yml") + [e.text for e in held_out if e.label == "out_of_scope"]
+    red = load_messages("red_flags.yml")
+    ordinary = load_messages("not_red_flags.yml") + [e.text for e in held_out if e.label.startswith("faq/")]
+    oos = load_messages("out_of_scope.yml") + [e.text for e in held_out if e.label == "out_of_scope"]
     labels = [predicted_label(p) for p in parse_texts(model, red + ordinary + oos)]
     red_l, ordinary_l, oos_l = labels[: len(red)], labels[len(red): len(red) + len(ordinary)], labels[-len(oos):]
 
