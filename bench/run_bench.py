@@ -31,7 +31,7 @@ from typing import Dict, List, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import load_examples  # noqa: E402
+from bot.evaluation.nlu import load_examples  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
 from bot.stack import Stack, free_port  # noqa: E402
 

@@ -64,7 +64,7 @@ def _settings(args: argparse.Namespace) -> int:
 def _eval_nlu(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot import evaluation
+    from bot.evaluation import nlu as evaluation
     from bot.model_store import ensure_model
 
     model = Path(args.model) if args.model else ensure_model()
@@ -83,7 +83,7 @@ def _eval_safety(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.model_store import ensure_model
-    from bot.safety_evaluation import evaluate_safety, format_safety
+    from bot.evaluation.safety import evaluate_safety, format_safety
 
     model = Path(args.model) if args.model else ensure_model()
     report = evaluate_safety(model)
@@ -120,7 +120,7 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--web-port", type=int, default=port_from_env("PIT_WEB_PORT", 8080))
     p.set_defaults(handler=_run)
 
-    from bot.evaluation import TEST_FILE, THRESHOLDS_FILE
+    from bot.evaluation.nlu import TEST_FILE, THRESHOLDS_FILE
 
     p = subparsers.add_parser("eval-nlu", help="accuracy per topic on the held-out test file")
     p.add_argument("--model", help="model file (default: the model for the current data)")

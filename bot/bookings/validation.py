@@ -92,6 +92,15 @@ def normalise_phone(text: object, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(e164: str) -> str:
+    """+12025550123 -> '+1 202-555-0123' (easier to check by eye)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def validate_email(text: object) -> str:
     """A syntactically valid address, trimmed, with the domain lower-cased.
 

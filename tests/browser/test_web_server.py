@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import get_settings
 from bot.web import server as web_server
-from bot.web.config import MAX_MESSAGE_CHARS, normalise_rasa_url, page_config
+from bot.web.widget_config import MAX_MESSAGE_CHARS, normalise_rasa_url, page_config
 from bot.web.page import render_page
 from bot.web.security import resolve_static
 

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 import yaml
 
-from actions.booking_prompts import time_choices
+from actions.booking.ask import time_choices
 from bot.bookings import repository
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.bookings.db import dispose_engines
-from tests.unit.bookings.fixtures import *  # noqa: F401,F403 (shared fixtures)
+from tests.support.booking_fixtures import *  # noqa: F401,F403 (shared fixtures)
 
 POSTGRES_URL = os.environ.get("PIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

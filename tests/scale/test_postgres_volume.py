@@ -19,7 +19,7 @@ from bot.bookings.config import parse_booking_config
 from bot.bookings.db import make_engine, session_factory, session_scope
 from bot.bookings.delivery import deliver_due
 from bot.bookings.models import Delivery
-from tests.unit.bookings.helpers import details, make_settings, webhook_booking
+from tests.support.booking_data import details, make_settings, webhook_booking
 
 pytestmark = pytest.mark.postgres
 

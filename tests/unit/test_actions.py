@@ -6,7 +6,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import ActionBookConsultation
+from actions.booking.offer import ActionBookConsultation
 from actions.conditions import condition_reply
 from actions.faq import ActionAnswerFaq, ActionDidYouMean, ranked_topics, selected_topic
 from actions.handoff import handoff_response
@@ -125,7 +125,7 @@ async def test_booking_offers_the_clinic_link():
 
 
 def test_evaluation_reads_the_default_response_selector_key_too():
-    from bot.evaluation import predicted_label
+    from bot.evaluation.nlu import predicted_label
 
     faq = {"response": {"intent_response_key": "faq/cost"}}
     assert predicted_label({"intent": {"name": "faq"}, "response_selector": {"faq": faq}}) == "faq/cost"

@@ -15,12 +15,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 
-from actions.booking import ActionCancelRequest, ActionSubmitBooking, ActionSubmitCallback, clinic_is_notified
-from actions.booking_answers import (
+from actions.booking.answers import (
     CHANGE,
     CONFIRM,
     NO_CHANGE,
-    InvalidInput,
     Said,
     UnusableAnswer,
     check_contact,
@@ -33,8 +31,7 @@ from actions.booking_answers import (
     read_patient_type,
     read_yes_no,
 )
-from actions.booking_form import ValidateBookingForm, ValidateCallbackForm
-from actions.booking_prompts import (
+from actions.booking.ask import (
     DEFAULT_TIME_CHOICES,
     ActionAskConfirmed,
     ActionAskPainArea,
@@ -43,11 +40,19 @@ from actions.booking_prompts import (
     summary_text,
     time_choices,
 )
-from actions.booking_slots import ALL_SLOTS, BOOKING, CALLBACK
+from actions.booking.slots import ALL_SLOTS, BOOKING, CALLBACK
+from actions.booking.submit import (
+    ActionCancelRequest,
+    ActionSubmitBooking,
+    ActionSubmitCallback,
+    clinic_is_notified,
+)
+from actions.booking.validate import ValidateBookingForm, ValidateCallbackForm
 from bot.bookings import repository
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.bookings.validation import InvalidInput
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, get_settings
-from tests.unit.bookings.helpers import webhook_booking, write_settings_file
+from tests.support.booking_data import webhook_booking, write_settings_file
 
 DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 REGION = get_settings().phone_region

@@ -8,7 +8,7 @@ import textstat
 import yaml
 
 from bot.content.faq import get_topics, problems
-from bot.evaluation import load_examples
+from bot.evaluation.nlu import load_examples
 from bot.nlp.catalog import load_catalog
 from bot.settings import PROJECT_ROOT
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.bookings.fixtures import *  # noqa: F401,F403 (shared fixtures)
+from tests.support.booking_fixtures import *  # noqa: F401,F403 (shared fixtures)
 
 
 @pytest.fixture

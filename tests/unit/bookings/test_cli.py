@@ -18,7 +18,7 @@ from bot.bookings import repository
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
 from bot.bookings.service import submit_request
 from bot.settings import PROJECT_ROOT, load_settings
-from tests.unit.bookings.helpers import details, write_settings_file
+from tests.support.booking_data import details, write_settings_file
 
 MODULE = "bot"
 NOW = dt.datetime.now(dt.timezone.utc)

@@ -5,7 +5,7 @@ import pytest
 from bot.bookings.adapters.link import prefilled_url
 from bot.bookings.config import LinkConfig, environment_problems, parse_booking_config
 from bot.settings import SettingsError, load_settings
-from tests.unit.bookings.helpers import make_settings
+from tests.support.booking_data import make_settings
 
 
 def test_shipped_clinic_file_has_a_valid_booking_section():

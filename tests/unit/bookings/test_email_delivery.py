@@ -9,7 +9,8 @@ from bot.bookings.config import parse_booking_config
 from bot.bookings.db import session_scope
 from bot.bookings.delivery import deliver_due
 from bot.bookings.service import submit_request
-from tests.unit.bookings.helpers import details, make_settings, self_signed_cert
+from tests.support.booking_data import details, make_settings
+from tests.support.receivers import self_signed_cert
 
 CLINIC_TO = ["desk@clinic.example", "dr.morgan@clinic.example"]
 

@@ -14,7 +14,7 @@ from bot.bookings.db import session_scope
 from bot.bookings.delivery import BackgroundWorker, deliver_due
 from bot.bookings.service import submit_request
 from bot.bookings.validation import InvalidInput
-from tests.unit.bookings.helpers import SECRET_ENV, details, make_settings
+from tests.support.booking_data import SECRET_ENV, details, make_settings
 
 PII = {
     "name": "Zoë Quixote-Lindqvist",

@@ -16,7 +16,7 @@ from bot.bookings.intake import MissingConsent, MissingContact
 from bot.bookings.models import BookingRequest, Delivery
 from bot.bookings.service import submit_request
 from bot.bookings.validation import InvalidEmail, InvalidInput, InvalidName, InvalidPhone, InvalidText
-from tests.unit.bookings.helpers import SECRET_ENV, details, make_settings
+from tests.support.booking_data import SECRET_ENV, details, make_settings
 
 SETTINGS = make_settings(
     {

@@ -18,7 +18,7 @@ from bot.bookings.config import RetryConfig, parse_booking_config
 from bot.bookings.db import dispose_engines, make_engine, session_factory, session_scope
 from bot.bookings.delivery import backoff_seconds, chunk_size, deliver_due
 from bot.bookings.service import submit_request
-from tests.unit.bookings.helpers import details, make_settings, webhook_booking
+from tests.support.booking_data import details, make_settings, webhook_booking
 
 SECONDS = dt.timedelta(seconds=1)
 

@@ -9,7 +9,7 @@ from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.red_flag_classifier import SPACY_DOC_KEY, RedFlagClassifier
+from bot.safety.red_flag_classifier import SPACY_DOC_KEY, RedFlagClassifier
 from bot.safety.red_flags import default_nlp
 
 

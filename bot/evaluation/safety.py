@@ -14,7 +14,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import yaml
 
-from bot.evaluation import TEST_FILE, load_examples, parse_texts, predicted_label
+from bot.evaluation.nlu import TEST_FILE, load_examples, parse_texts, predicted_label
 from bot.settings import PROJECT_ROOT
 
 SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"

@@ -20,10 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.booking_answers import (
+from actions.booking.answers import (
     CHANGE as CHANGE_READING,
     NO_CHANGE,
-    InvalidInput,
     Reading,
     Said,
     UnusableAnswer,
@@ -38,7 +37,7 @@ from actions.booking_answers import (
     read_patient_type,
     read_yes_no,
 )
-from actions.booking_slots import (
+from actions.booking.slots import (
     BOOKING,
     CALLBACK,
     CHANGE,
@@ -59,6 +58,7 @@ from actions.booking_slots import (
     FormSpec,
 )
 from bot.bookings.intake import PAIN_AREA_MAX_LEN, PREFERRED_TIMES_MAX_LEN
+from bot.bookings.validation import InvalidInput
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

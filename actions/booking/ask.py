@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
-import phonenumbers
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking_slots import (
+from actions.booking.slots import (
     CALLBACK_FORM,
     EMAIL,
     NAME,
@@ -28,6 +27,7 @@ from actions.booking_slots import (
     PHONE,
     TIMES,
 )
+from bot.bookings.validation import display_phone
 from bot.nlp.catalog import Catalog, get_catalog
 from bot.settings import WEEKDAYS, get_settings
 
@@ -63,15 +63,6 @@ def pain_suggestion(
         key = catalog.find_body_part(str(body_part)) or str(body_part).strip().lower()
         return f"{key.replace('_', ' ')} pain"
     return None
-
-
-def display_phone(e164: str) -> str:
-    """+12025550123 -> '+1 202-555-0123' (easier to check by eye)."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def summary_text(slots: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the SQLite tests here and the PostgreSQL tests in tests/scale.
+"""Booking fixtures shared by the SQLite tests in tests/unit/bookings and the PostgreSQL tests in tests/scale.
 
 Each conftest supplies ``db_url``; everything else is built on it.
 """
@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from bot.bookings.db import dispose_engines, session_factory, upgrade_database
-from tests.unit.bookings.helpers import SECRET, SECRET_ENV, SmtpSink, WebhookReceiver
+from tests.support.booking_data import SECRET, SECRET_ENV
+from tests.support.receivers import SmtpSink, WebhookReceiver
 
 __all__ = ["factory", "receiver", "smtp_sink", "webhook_secret", "now"]
 

@@ -1,7 +1,7 @@
-"""Hand a patient who is ready over to booking: the offer, sending the request, cancelling.
+"""The end of a booking or call-back form: send the request, or say nothing was stored.
 
-The booking and call-back forms (actions/booking_form.py) collect the details; the
-submit actions here run when a form ends and store the request through
+The forms (validated in actions/booking/validate.py) collect the details; the submit
+actions here run when a form ends and store the request through
 :mod:`bot.bookings.service`, which passes it on to the clinic. A storage failure
 never reaches the patient as an error: they are told to phone the clinic instead.
 """
@@ -16,8 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking_prompts import display_phone
-from actions.booking_slots import (
+from actions.booking.slots import (
     BOOKING,
     CALLBACK,
     CONFIRMED,
@@ -35,28 +34,10 @@ from actions.booking_slots import (
 from bot.bookings import service
 from bot.bookings.config import parse_booking_config
 from bot.bookings.intake import RequestDetails
-from bot.bookings.validation import InvalidInput
+from bot.bookings.validation import InvalidInput, display_phone
 from bot.settings import ClinicSettings, get_settings
 
 logger = logging.getLogger(__name__)
-
-
-class ActionBookConsultation(Action):
-    """Offer to send the patient's details from the chat, with the booking link and phone."""
-
-    def name(self) -> Text:
-        return "action_book_consultation"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        settings = get_settings()
-        dispatcher.utter_message(
-            response="utter_book_consultation",
-            booking_link=settings.booking_url,
-            **settings.as_slots(),
-        )
-        return []
 
 
 def request_details(
