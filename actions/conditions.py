@@ -3,6 +3,7 @@
 Pure logic (no Rasa objects) so it is easy to test: given the entities of a message,
 say which response to send and with which values.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from bot.nlp.pipeline import entity_key
 
 # FAQ topics whose question is "would PIT help with X?": for these a named
 # condition changes the answer.
-CONDITION_TOPICS = frozenset({"condition_help", "conditions_treated", "success_rate", "is_it_a_cure"})
+CONDITION_TOPICS = frozenset(
+    {"condition_help", "conditions_treated", "success_rate", "is_it_a_cure"}
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ def condition_reply(
         return Reply("utter_condition_not_listed", {"condition_label": label})
     part = _first(entities, BODY_PART_LABEL)
     if part:
-        key = catalog.find_body_part(part) or entity_key(part, BODY_PART_LABEL) or part.strip().lower()
+        key = (
+            catalog.find_body_part(part)
+            or entity_key(part, BODY_PART_LABEL)
+            or part.strip().lower()
+        )
         return Reply("utter_body_part", {"body_part_label": key.replace("_", " ")})
     return None

@@ -1,4 +1,5 @@
 """Answer FAQ questions: the topic the ResponseSelector picked, or the topic a button asked for."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text

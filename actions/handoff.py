@@ -1,4 +1,5 @@
 """Connect the patient with a person, with wording that fits the clinic's opening hours."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ The red_flag entities come from RedFlagClassifier. If the intent came from DIET 
 gets the reply that covers an emergency, urgent care and the crisis line, because DIET
 thought it was a red flag and a wrong "all is well" is worse than a careful answer.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Text

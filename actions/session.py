@@ -1,4 +1,5 @@
 """Start every conversation with the AI disclosure and the clinic's details."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Text

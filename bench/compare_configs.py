@@ -5,6 +5,7 @@ test file (tests/nlu/test_nlu.yml), prints accuracy per label side by side and t
 training time, and records the result in bench/results/compare-configs-<date>.{json,md}.
 A benchmark, not a test: run it with `make compare-configs`.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,12 +34,18 @@ def train_nlu(config: Path, out: Path) -> float:
     # A fresh training cache per config: Rasa would otherwise reuse components trained
     # earlier and the timing would measure the cache, not training.
     env = dict(rasa_env(), RASA_CACHE_DIRECTORY=str(out / "cache"))
-    started = time.perf_counter()
-    subprocess.run(
-        rasa_command("train", "nlu", "--config", str(config), "--nlu", "data", "--domain",
-                     "domain.yml", "--out", str(out), "--fixed-model-name", "nlu"),
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    # fmt: off
+    command = rasa_command(
+        "train", "nlu",
+        "--config", str(config),
+        "--nlu", "data",
+        "--domain", "domain.yml",
+        "--out", str(out),
+        "--fixed-model-name", "nlu",
     )
+    # fmt: on
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -54,14 +61,23 @@ def main() -> int:
             results[name].pop("errors")
     labels = sorted(next(iter(results.values()))["per_label"])
     names = list(results)
-    lines = [f"# NLU pipeline comparison {datetime.now(timezone.utc):%Y-%m-%d}", "",
-             "Held-out file: tests/nlu/test_nlu.yml (never used for training). Same data, same seeds.", "",
-             "| label | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines = [
+        f"# NLU pipeline comparison {datetime.now(timezone.utc):%Y-%m-%d}",
+        "",
+        "Held-out file: tests/nlu/test_nlu.yml (never used for training). Same data, same seeds.",
+        "",
+        "| label | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for label in labels:
         cells = [f"{results[n]['per_label'][label]['accuracy']:.0%}" for n in names]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines.append("| **overall** | " + " | ".join(f"**{results[n]['accuracy']:.1%}**" for n in names) + " |")
-    lines.append("| training s | " + " | ".join(str(results[n]["training_s"]) for n in names) + " |")
+    lines.append(
+        "| **overall** | " + " | ".join(f"**{results[n]['accuracy']:.1%}**" for n in names) + " |"
+    )
+    lines.append(
+        "| training s | " + " | ".join(str(results[n]["training_s"]) for n in names) + " |"
+    )
     text = "\n".join(lines) + "\n"
     print(text)
     out = ROOT / "bench" / "results"

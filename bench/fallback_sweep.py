@@ -7,6 +7,7 @@ messages would be sent to "did you mean". Used to choose config.yml's 0.4 / 0.08
 
     PYTHONPATH=. .venv/bin/python bench/fallback_sweep.py
 """
+
 from __future__ import annotations
 
 import sys
@@ -46,7 +47,7 @@ def main() -> int:
         for ambiguity in AMBIGUITIES:
             labels = [label_at(p, threshold, ambiguity) for p in parses]
             handled = sum(l in HANDLED_OUT_OF_SCOPE for l in labels[: len(oos)]) / len(oos)
-            fallback = sum(l == "nlu_fallback" for l in labels[len(oos):]) / len(ordinary)
+            fallback = sum(l == "nlu_fallback" for l in labels[len(oos) :]) / len(ordinary)
             print(f"| {threshold} | {ambiguity} | {handled:.1%} | {fallback:.1%} |")
     return 0
 

@@ -7,6 +7,7 @@ messages and start-up as the median of several runs; compare ratios, not absolut
     make bench                      # all of it
     python bench/run_bench.py --skip-train --messages 200
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,9 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def latency_run(url: str, messages: Sequence[str], senders: int, conversation_length: int) -> Dict[str, float]:
+def latency_run(
+    url: str, messages: Sequence[str], senders: int, conversation_length: int
+) -> Dict[str, float]:
     """Send every message once from `senders` concurrent patients. Each patient starts a
     new conversation (/session_start, not timed) every `conversation_length` messages, as
     real chats are short; Rasa's cost per message grows with the conversation's length."""
@@ -102,12 +105,22 @@ def startup_to_first_answer(runs: int) -> List[float]:
     results = []
     for _ in range(runs):
         rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-        env = dict(os.environ, PIT_RASA_PORT=str(rasa_port), PIT_ACTIONS_PORT=str(actions_port),
-                   PIT_WEB_PORT=str(web_port))
+        env = dict(
+            os.environ,
+            PIT_RASA_PORT=str(rasa_port),
+            PIT_ACTIONS_PORT=str(actions_port),
+            PIT_WEB_PORT=str(web_port),
+        )
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
         started = time.perf_counter()
-        proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             while True:
                 if proc.poll() is not None:
@@ -147,8 +160,12 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--skip-train", action="store_true", help="don't time a full training run")
-    parser.add_argument("--conversation-length", type=int, default=10,
-                        help="messages per conversation before a new one starts")
+    parser.add_argument(
+        "--conversation-length",
+        type=int,
+        default=10,
+        help="messages per conversation before a new one starts",
+    )
     args = parser.parse_args()
 
     texts = [e.text for e in load_examples()]
@@ -165,11 +182,19 @@ def main() -> int:
     print("Timing make run -> first answer ...", flush=True)
     startups = startup_to_first_answer(args.startup_runs)
     result["startup_to_first_answer_s"] = {
-        "median": round(statistics.median(startups), 1), "runs": [round(s, 1) for s in startups]}
+        "median": round(statistics.median(startups), 1),
+        "runs": [round(s, 1) for s in startups],
+    }
 
     with tempfile.TemporaryDirectory() as workdir:
-        stack = Stack(model=model, workdir=Path(workdir), rasa_port=free_port(),
-                      actions_port=free_port(), web_port=free_port(), log_to_files=True)
+        stack = Stack(
+            model=model,
+            workdir=Path(workdir),
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            web_port=free_port(),
+            log_to_files=True,
+        )
         with stack:
             post(stack.rest_url, "warm-up", "hello")
             print(f"Latency over {args.messages} messages ...", flush=True)
@@ -201,13 +226,20 @@ def to_markdown(r: Dict) -> str:
     if "training_s" in r:
         lines.append(f"- Training (full, no cache): {r['training_s']} s")
     s = r["startup_to_first_answer_s"]
-    lines.append(f"- `make run` to first answer (warm install, model trained): median {s['median']} s "
-                 f"(runs: {', '.join(map(str, s['runs']))})")
-    lines += ["", "| senders | messages | per conversation | p50 ms | p95 ms | p99 ms | msg/s |",
-              "|---|---|---|---|---|---|---|"]
+    lines.append(
+        f"- `make run` to first answer (warm install, model trained): median {s['median']} s "
+        f"(runs: {', '.join(map(str, s['runs']))})"
+    )
+    lines += [
+        "",
+        "| senders | messages | per conversation | p50 ms | p95 ms | p99 ms | msg/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in r["latency"]:
-        lines.append(f"| {row['senders']} | {row['messages']} | {row['messages_per_conversation']} | "
-                     f"{row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['throughput_msg_per_s']} |")
+        lines.append(
+            f"| {row['senders']} | {row['messages']} | {row['messages_per_conversation']} | "
+            f"{row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['throughput_msg_per_s']} |"
+        )
     lines += ["", "| process | peak RSS MiB |", "|---|---|"]
     lines += [f"| {name} | {rss} |" for name, rss in r["peak_rss_mib"].items()]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
 """PIT patient-education assistant: our own code (CLI, settings, NLP, content tools, web)."""
+
 import os
 
 # Quiet, private defaults for every process we start (they can still be overridden).

@@ -1,4 +1,5 @@
 """Command line: `python -m bot <command>`. Run `python -m bot --help` for the list."""
+
 from __future__ import annotations
 
 import argparse

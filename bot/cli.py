@@ -1,4 +1,5 @@
 """Sub-commands of `python -m bot`. Each module adds its own with a `register(subparsers)`."""
+
 from __future__ import annotations
 
 import argparse
@@ -75,7 +76,9 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     if problems:
         print("NLU regression check FAILED:\n  " + "\n  ".join(problems))
         return 1
-    print(f"NLU regression check passed: {report.accuracy:.1%} on {report.total} held-out messages.")
+    print(
+        f"NLU regression check passed: {report.accuracy:.1%} on {report.total} held-out messages."
+    )
     return 0
 
 
@@ -128,7 +131,9 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--thresholds", default=str(THRESHOLDS_FILE))
     p.set_defaults(handler=_eval_nlu)
 
-    p = subparsers.add_parser("eval-safety", help="red-flag recall, false alarms, out-of-scope handling")
+    p = subparsers.add_parser(
+        "eval-safety", help="red-flag recall, false alarms, out-of-scope handling"
+    )
     p.add_argument("--model", help="model file (default: the model for the current data)")
     p.set_defaults(handler=_eval_safety)
 

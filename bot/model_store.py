@@ -4,6 +4,7 @@ The model file is named after a fingerprint of everything training reads (config
 domain, data/, the spaCy pipeline and the Rasa version), so "is there a model for
 this content?" is a file lookup and `make run` starts in seconds when nothing changed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -87,6 +88,7 @@ def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     print(f"Training a model for the current data (fingerprint {fingerprint}) ...", flush=True)
+    # fmt: off
     command = rasa_command(
         "train",
         "--config", "config.yml",
@@ -95,6 +97,7 @@ def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
         "--out", str(models_dir),
         "--fixed-model-name", target.name[: -len(".tar.gz")],
     )
+    # fmt: on
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env())
     if result.returncode != 0 or not target.exists():
         raise SystemExit(f"Training failed (exit {result.returncode}); see the log above.")

@@ -1,4 +1,5 @@
 """`make run`: build what is missing, then run the whole assistant until Ctrl-C or SIGTERM."""
+
 from __future__ import annotations
 
 import signal
@@ -29,8 +30,12 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
     settings = get_settings()  # fail early, with a clear message, on a broken clinic.yml
     model = ensure_model()
     stack = Stack(
-        model=model, workdir=RUN_DIR, rasa_port=rasa_port, actions_port=actions_port,
-        web_port=web_port, host=host,
+        model=model,
+        workdir=RUN_DIR,
+        rasa_port=rasa_port,
+        actions_port=actions_port,
+        web_port=web_port,
+        host=host,
     )
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
@@ -38,7 +43,9 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
     worker = None
     try:
         url = make_url(bookings.prepare_database(settings))
-        print(f"Booking requests are stored in {url.render_as_string(hide_password=True)}", flush=True)
+        print(
+            f"Booking requests are stored in {url.render_as_string(hide_password=True)}", flush=True
+        )
         worker = bookings.start_worker(settings)  # delivers requests to the clinic, with retries
         print("Starting the action server, the Rasa server and the web page ...", flush=True)
         stack.start()

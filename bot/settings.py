@@ -4,6 +4,7 @@ Actions, responses (through slots filled at session start) and the web page read
 clinic facts from here, so a clinic changes its name or phone number in one place
 and no clinic text is hard-coded anywhere else.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@
 what a clinic runs. Each process runs in its own process group so that stopping the
 stack (Ctrl-C, SIGTERM, or a test ending) stops everything it started.
 """
+
 from __future__ import annotations
 
 import os
@@ -126,32 +127,40 @@ class Stack:
             f"{self.actions_url}/webhook",
             self.workdir / "tracker.db",
         )
+        # fmt: off
+        rasa_server = rasa_command(
+            "run",
+            "--model", str(self.model),
+            "--port", str(self.rasa_port),
+            "--interface", self.host,
+            "--credentials", "credentials.yml",
+            "--endpoints", str(endpoints),
+            "--cors", "*",
+        )
+        web_page = [
+            sys.executable, "-m", "bot", "web",
+            "--host", self.host,
+            "--port", str(self.web_port),
+            "--rasa-url", self.rasa_url,
+        ]
+        # fmt: on
         processes = [
             Process(
                 "action server",
-                rasa_command("run", "actions", "--actions", "actions", "--port", str(self.actions_port)),
+                rasa_command(
+                    "run", "actions", "--actions", "actions", "--port", str(self.actions_port)
+                ),
                 f"{self.actions_url}/health",
                 self._log("actions"),
             ),
             Process(
-                "Rasa server",
-                rasa_command(
-                    "run", "--model", str(self.model), "--port", str(self.rasa_port),
-                    "--interface", self.host, "--credentials", "credentials.yml",
-                    "--endpoints", str(endpoints), "--cors", "*",
-                ),
-                f"{self.rasa_url}/webhooks/rest/",
-                self._log("rasa"),
+                "Rasa server", rasa_server, f"{self.rasa_url}/webhooks/rest/", self._log("rasa")
             ),
         ]
         if self.web_port:
             processes.append(
                 Process(
-                    "web page",
-                    [sys.executable, "-m", "bot", "web", "--host", self.host,
-                     "--port", str(self.web_port), "--rasa-url", self.rasa_url],
-                    f"http://{self.host}:{self.web_port}/",
-                    self._log("web"),
+                    "web page", web_page, f"http://{self.host}:{self.web_port}/", self._log("web")
                 )
             )
         return processes
@@ -170,7 +179,9 @@ class Stack:
                 if code is not None:
                     self.stop()
                     where = f" (log: {process.log_path})" if process.log_path else ""
-                    raise RuntimeError(f"The {process.name} stopped while starting (exit {code}){where}")
+                    raise RuntimeError(
+                        f"The {process.name} stopped while starting (exit {code}){where}"
+                    )
                 if process.healthy():
                     waiting.remove(process)
             if waiting and time.monotonic() > deadline:

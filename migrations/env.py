@@ -5,6 +5,7 @@ ways: by `upgrade_database()` (which passes an open connection and keeps the app
 logging untouched), or by the `alembic` command line (which configures logging
 from alembic.ini).
 """
+
 from __future__ import annotations
 
 from logging.config import fileConfig

@@ -1,4 +1,5 @@
 """Shared fixtures. The `stack` fixture runs the real servers once per test session."""
+
 from __future__ import annotations
 
 import os

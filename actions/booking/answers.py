@@ -13,6 +13,7 @@ Pure functions, no Rasa objects, so every rule here is easy to test. Two jobs:
    not markup) raise :class:`UnusableAnswer`, whose hint is a domain response so it is
    plain-language checked with the other texts.
 """
+
 from __future__ import annotations
 
 import re
@@ -166,12 +167,16 @@ def read_yes_no(said: Said, strict: bool = False) -> Optional[Reading]:
 
 CONFIRM, CHANGE = "confirm", "change"
 _CONFIRM_EXACT = _YES_EXACT | frozenset(
-    "send|send it|yes send it|confirm|correct|that's correct|that's right|right|looks good|all good".split("|")
+    "send|send it|yes send it|confirm|correct|that's correct|that's right|right|looks good|all good".split(
+        "|"
+    )
 )
 _CHANGE_EXACT = _NO_EXACT | frozenset(
     "change|change something|change it|edit|fix|fix it|wrong|that's wrong|not right".split("|")
 )
-_CHANGE_WORDS = frozenset({"change", "edit", "fix", "wrong", "update", "mistake", "typo", "correct"})
+_CHANGE_WORDS = frozenset(
+    {"change", "edit", "fix", "wrong", "update", "mistake", "typo", "correct"}
+)
 
 
 def read_confirmation(said: Said) -> Optional[Reading]:
@@ -195,12 +200,16 @@ def read_confirmation(said: Said) -> Optional[Reading]:
 
 # --- multiple choice -----------------------------------------------------------------
 
-_NEW_EXACT = frozenset("new|new patient|i'm new|im new|i am new|first time|first visit|new here|never".split("|"))
+_NEW_EXACT = frozenset(
+    "new|new patient|i'm new|im new|i am new|first time|first visit|new here|never".split("|")
+)
 _RETURNING_EXACT = frozenset(
     "returning|returning patient|existing|existing patient|been before|i've been before|"
     "i have been before|return patient".split("|")
 )
-_RETURNING_WORDS = frozenset({"returning", "return", "existing", "again", "previously", "previous", "already"})
+_RETURNING_WORDS = frozenset(
+    {"returning", "return", "existing", "again", "previously", "previous", "already"}
+)
 _NEGATIONS = frozenset({"not", "never", "haven't", "havent", "didn't", "didnt", "no"})
 
 
@@ -223,18 +232,46 @@ def read_patient_type(said: Said) -> Optional[Reading]:
 
 NO_CHANGE = "none"
 _CHANGE_CHOICES: Dict[str, str] = {
-    "name": "name", "my name": "name",
-    "phone or email": "contact", "contact": "contact", "phone": "contact", "email": "contact",
-    "phone number": "contact", "number": "contact", "my number": "contact", "my email": "contact",
-    "pain area": "pain_area", "pain": "pain_area", "area": "pain_area", "condition": "pain_area",
-    "new or returning": "patient_type", "patient type": "patient_type",
-    "best times": "times", "best time": "times", "times": "times", "time": "times", "days": "times",
-    "nothing": NO_CHANGE, "none": NO_CHANGE, "no changes": NO_CHANGE, "nothing else": NO_CHANGE,
+    "name": "name",
+    "my name": "name",
+    "phone or email": "contact",
+    "contact": "contact",
+    "phone": "contact",
+    "email": "contact",
+    "phone number": "contact",
+    "number": "contact",
+    "my number": "contact",
+    "my email": "contact",
+    "pain area": "pain_area",
+    "pain": "pain_area",
+    "area": "pain_area",
+    "condition": "pain_area",
+    "new or returning": "patient_type",
+    "patient type": "patient_type",
+    "best times": "times",
+    "best time": "times",
+    "times": "times",
+    "time": "times",
+    "days": "times",
+    "nothing": NO_CHANGE,
+    "none": NO_CHANGE,
+    "no changes": NO_CHANGE,
+    "nothing else": NO_CHANGE,
 }
 _CHANGE_KEYWORDS = (
-    ("name", "name"), ("phone", "contact"), ("email", "contact"), ("number", "contact"),
-    ("pain", "pain_area"), ("area", "pain_area"), ("returning", "patient_type"), ("new", "patient_type"),
-    ("time", "times"), ("times", "times"), ("day", "times"), ("days", "times"), ("when", "times"),
+    ("name", "name"),
+    ("phone", "contact"),
+    ("email", "contact"),
+    ("number", "contact"),
+    ("pain", "pain_area"),
+    ("area", "pain_area"),
+    ("returning", "patient_type"),
+    ("new", "patient_type"),
+    ("time", "times"),
+    ("times", "times"),
+    ("day", "times"),
+    ("days", "times"),
+    ("when", "times"),
 )
 
 

@@ -7,6 +7,7 @@
 - The last question shows a summary of every answer with "Send it" / "Change" buttons;
   nothing is stored before the patient confirms it.
 """
+
 from __future__ import annotations
 
 from datetime import time
@@ -32,8 +33,14 @@ from bot.nlp.catalog import Catalog, get_catalog
 from bot.settings import WEEKDAYS, get_settings
 
 # Summary lines, in order: (slot, label). Empty answers are left out.
-SUMMARY_LINES = ((NAME, "Name"), (PHONE, "Phone"), (EMAIL, "Email"), (PAIN_AREA, "Pain area"),
-                 (PATIENT_TYPE, "Patient"), (TIMES, "Best times"))
+SUMMARY_LINES = (
+    (NAME, "Name"),
+    (PHONE, "Phone"),
+    (EMAIL, "Email"),
+    (PAIN_AREA, "Pain area"),
+    (PATIENT_TYPE, "Patient"),
+    (TIMES, "Best times"),
+)
 PATIENT_TYPE_LABELS = {"new": "New patient", "returning": "Returning patient"}
 
 # Quick replies for "which days and times?": (title, days, from, to). A button is shown
@@ -107,7 +114,10 @@ class ActionAskTimes(Action):
     ) -> List[EventType]:
         callback = tracker.active_loop_name == CALLBACK_FORM
         response = "utter_request_call_time" if callback else "utter_request_times"
-        buttons = [{"title": title, "payload": title} for title in time_choices(get_settings().opening_hours)]
+        buttons = [
+            {"title": title, "payload": title}
+            for title in time_choices(get_settings().opening_hours)
+        ]
         dispatcher.utter_message(response=response, buttons=buttons)
         return []
 
@@ -123,9 +133,13 @@ class ActionAskPainArea(Action):
     ) -> List[EventType]:
         suggestion = None
         if not tracker.get_slot(PAIN_DECLINED):
-            suggestion = pain_suggestion(tracker.get_slot("condition"), tracker.get_slot("body_part"))
+            suggestion = pain_suggestion(
+                tracker.get_slot("condition"), tracker.get_slot("body_part")
+            )
         if suggestion:
-            dispatcher.utter_message(response="utter_request_pain_area_known", pain_suggestion=suggestion)
+            dispatcher.utter_message(
+                response="utter_request_pain_area_known", pain_suggestion=suggestion
+            )
         else:
             dispatcher.utter_message(response="utter_request_pain_area_open")
         return [SlotSet(PAIN_SUGGESTION, suggestion)]

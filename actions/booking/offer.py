@@ -1,4 +1,5 @@
 """Offer to book: the clinic's booking link, its phone, and "send my details" (the form)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

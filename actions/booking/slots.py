@@ -4,6 +4,7 @@ One place for the slot names so the validation action, the questions, the summar
 and the submit action cannot drift apart. Both forms share the slots (a name is a
 name), which is also why every one of them is cleared when a request ends.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,21 @@ PAIN_SUGGESTION = "request_pain_suggestion"  # what the pain-area question offer
 PAIN_DECLINED = "request_pain_declined"  # the patient said the suggestion was wrong
 
 ALL_SLOTS = (
-    NAME, CONTACT, PHONE, EMAIL, PAIN_AREA, PATIENT_TYPE, TIMES, CONSENT, CHANGE, CONFIRMED,
-    CONSENT_AT, CHANGING, FAILURES, PAIN_SUGGESTION, PAIN_DECLINED,
+    NAME,
+    CONTACT,
+    PHONE,
+    EMAIL,
+    PAIN_AREA,
+    PATIENT_TYPE,
+    TIMES,
+    CONSENT,
+    CHANGE,
+    CONFIRMED,
+    CONSENT_AT,
+    CHANGING,
+    FAILURES,
+    PAIN_SUGGESTION,
+    PAIN_DECLINED,
 )
 
 

@@ -5,6 +5,7 @@ actions here run when a form ends and store the request through
 :mod:`bot.bookings.service`, which passes it on to the clinic. A storage failure
 never reaches the patient as an error: they are told to phone the clinic instead.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -97,16 +98,23 @@ class SubmitRequest(Action, ABC):
         )
         try:
             # The database call blocks: keep the action server's event loop free.
-            result = await asyncio.get_running_loop().run_in_executor(None, service.submit_request, details)
+            result = await asyncio.get_running_loop().run_in_executor(
+                None, service.submit_request, details
+            )
         except Exception as error:  # noqa: BLE001 - whatever failed, the patient gets a way forward
             logger.error("could not store a %s request (%s)", self.spec.kind, _describe(error))
             dispatcher.utter_message(response="utter_request_failed", **clinic)
             return reset_events()
         logger.info("stored %s request %s", result.kind, result.request_id)
-        values = dict(clinic, request_reference=str(result.request_id),
-                      callback_phone=display_phone(str(details.phone or "")))
+        values = dict(
+            clinic,
+            request_reference=str(result.request_id),
+            callback_phone=display_phone(str(details.phone or "")),
+        )
         if result.link_url and self.link_only_response and not clinic_is_notified(settings):
-            dispatcher.utter_message(response=self.link_only_response, request_link=result.link_url, **values)
+            dispatcher.utter_message(
+                response=self.link_only_response, request_link=result.link_url, **values
+            )
             return reset_events()
         dispatcher.utter_message(response=self.sent_response, **values)
         if result.link_url and self.spec.kind == "booking":

@@ -8,6 +8,7 @@ its question again. Each ``validate_<slot>`` turns an answer into a clean value 
 re-asks with a hint; after two unusable answers for the same question it also offers
 the clinic's phone number. Personal details are never logged, only field and code.
 """
+
 from __future__ import annotations
 
 import logging
@@ -147,7 +148,9 @@ class RequestFormValidation(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
         suggestion = tracker.get_slot(PAIN_SUGGESTION)
-        return self._answer(tracker, PAIN_AREA, lambda s: _pain_reading(s, suggestion), free_text=True)
+        return self._answer(
+            tracker, PAIN_AREA, lambda s: _pain_reading(s, suggestion), free_text=True
+        )
 
     async def extract_request_patient_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -177,7 +180,11 @@ class RequestFormValidation(FormValidationAction, ABC):
     # --- is the answer usable? ----------------------------------------------------------
 
     def _check(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, check: Callable[[], SlotValues]
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        slot: str,
+        check: Callable[[], SlotValues],
     ) -> SlotValues:
         """Run ``check``; on an unusable answer say why, count it, and ask again.
 
@@ -197,7 +204,9 @@ class RequestFormValidation(FormValidationAction, ABC):
             else:
                 dispatcher.utter_message(text=error.hint)
             if failures[slot] >= FAILURES_BEFORE_PHONE_OFFER:
-                dispatcher.utter_message(response=CALL_INSTEAD_RESPONSE, **get_settings().as_slots())
+                dispatcher.utter_message(
+                    response=CALL_INSTEAD_RESPONSE, **get_settings().as_slots()
+                )
             return {slot: None, FAILURES: failures}
         failures.pop(slot, None)
         return {**values, FAILURES: failures or None}
@@ -224,7 +233,9 @@ class RequestFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
         region = get_settings().phone_region
-        return self._check(dispatcher, tracker, PHONE, lambda: {PHONE: check_phone(str(value or ""), region)})
+        return self._check(
+            dispatcher, tracker, PHONE, lambda: {PHONE: check_phone(str(value or ""), region)}
+        )
 
     def validate_request_pain_area(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -239,7 +250,10 @@ class RequestFormValidation(FormValidationAction, ABC):
             return {PAIN_AREA: None, PAIN_DECLINED: True, PAIN_SUGGESTION: None}
         text = str(value or "")
         return self._check(
-            dispatcher, tracker, PAIN_AREA, lambda: {PAIN_AREA: check_free_text(text, PAIN_AREA_MAX_LEN)}
+            dispatcher,
+            tracker,
+            PAIN_AREA,
+            lambda: {PAIN_AREA: check_free_text(text, PAIN_AREA_MAX_LEN)},
         )
 
     def validate_request_patient_type(
@@ -258,7 +272,10 @@ class RequestFormValidation(FormValidationAction, ABC):
     ) -> SlotValues:
         text = str(value or "")
         return self._check(
-            dispatcher, tracker, TIMES, lambda: {TIMES: check_free_text(text, PREFERRED_TIMES_MAX_LEN)}
+            dispatcher,
+            tracker,
+            TIMES,
+            lambda: {TIMES: check_free_text(text, PREFERRED_TIMES_MAX_LEN)},
         )
 
     def validate_request_consent(

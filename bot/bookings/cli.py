@@ -5,6 +5,7 @@ command prepares the database first (so a fresh install just works), prints plai
 messages, and exits non-zero on any error. Deleting asks for confirmation unless
 ``--yes`` is given.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,12 +37,17 @@ class CommandError(Exception):
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+    return sum(
+        2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+        for c in text
+    )
 
 
 def _printable(text: str) -> str:
     """One line, no control characters (stored text is clean, but be safe in a terminal)."""
-    return "".join(" " if c in "\n\t" else "?" if unicodedata.category(c)[0] == "C" else c for c in text)
+    return "".join(
+        " " if c in "\n\t" else "?" if unicodedata.category(c)[0] == "C" else c for c in text
+    )
 
 
 def _fit(text: str, width: int) -> str:
@@ -149,13 +155,20 @@ def _list(args: argparse.Namespace, settings: ClinicSettings) -> int:
 
     factory = _open(settings)
     with session_scope(factory) as session:
-        requests = repository.list_requests(session, status=args.status, kind=args.kind, limit=args.limit)
+        requests = repository.list_requests(
+            session, status=args.status, kind=args.kind, limit=args.limit
+        )
     if args.json:
-        json.dump([_as_json(r, settings) for r in requests], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            [_as_json(r, settings) for r in requests], sys.stdout, ensure_ascii=False, indent=2
+        )
         print()
         return 0
     if not requests:
-        print("No booking requests" + (" match those filters." if args.status or args.kind else " yet."))
+        print(
+            "No booking requests"
+            + (" match those filters." if args.status or args.kind else " yet.")
+        )
         return 0
     rows = [
         (
@@ -169,7 +182,15 @@ def _list(args: argparse.Namespace, settings: ClinicSettings) -> int:
         )
         for r in requests
     ]
-    headers = ("ID", f"CREATED ({settings.time_zone})", "KIND", "STATUS", "NAME", "CONTACT", "DELIVERY")
+    headers = (
+        "ID",
+        f"CREATED ({settings.time_zone})",
+        "KIND",
+        "STATUS",
+        "NAME",
+        "CONTACT",
+        "DELIVERY",
+    )
     print(_table(headers, rows))
     print(f"\n{len(rows)} request(s).")
     return 0
@@ -185,7 +206,10 @@ def _purge(args: argparse.Namespace, settings: ClinicSettings) -> int:
     if not count:
         print(f"No requests older than {args.older_than} day(s); nothing to delete.")
         return 0
-    if not _confirm(f"Delete {count} request(s) older than {args.older_than} day(s)? This cannot be undone.", args.yes):
+    if not _confirm(
+        f"Delete {count} request(s) older than {args.older_than} day(s)? This cannot be undone.",
+        args.yes,
+    ):
         print("Cancelled: nothing deleted (add --yes to skip this question).")
         return 1
     with session_scope(factory) as session:
@@ -251,14 +275,22 @@ def _retry(args: argparse.Namespace, settings: ClinicSettings) -> int:
     if not count:
         print(f"Request {args.id} has no failed deliveries.")
         return 0
-    print(f"{count} failed delivery(ies) of request {args.id} will be sent again (run `bookings deliver`).")
+    print(
+        f"{count} failed delivery(ies) of request {args.id} will be sent again (run `bookings deliver`)."
+    )
     return 0
 
 
 def _check(args: argparse.Namespace, settings: ClinicSettings) -> int:
     from bot.bookings import repository
     from bot.bookings.config import environment_problems, parse_booking_config
-    from bot.bookings.db import database_url, safe_url, session_factory, session_scope, upgrade_database
+    from bot.bookings.db import (
+        database_url,
+        safe_url,
+        session_factory,
+        session_scope,
+        upgrade_database,
+    )
 
     config = parse_booking_config(settings)
     url = upgrade_database(database_url(settings))
@@ -281,7 +313,9 @@ def _db_upgrade(args: argparse.Namespace, settings: ClinicSettings) -> int:
     return 0
 
 
-def _run(command: Callable[[argparse.Namespace, ClinicSettings], int]) -> Callable[[argparse.Namespace], int]:
+def _run(
+    command: Callable[[argparse.Namespace, ClinicSettings], int],
+) -> Callable[[argparse.Namespace], int]:
     """Load settings, run ``command``, turn known errors into one clear line + exit 1."""
 
     def handler(args: argparse.Namespace) -> int:
@@ -300,7 +334,10 @@ def _run(command: Callable[[argparse.Namespace, ClinicSettings], int]) -> Callab
         except (CommandError, DatabaseError) as error:
             print(f"Error: {error}", file=sys.stderr)
         except SQLAlchemyError as error:  # never print the statement: it may hold personal details
-            print(f"Error: database problem ({type(error).__name__}); is the database running?", file=sys.stderr)
+            print(
+                f"Error: database problem ({type(error).__name__}); is the database running?",
+                file=sys.stderr,
+            )
         return 1
 
     return handler
@@ -308,7 +345,9 @@ def _run(command: Callable[[argparse.Namespace, ClinicSettings], int]) -> Callab
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bookings`` and ``db`` to the ``python -m bot`` command line."""
-    bookings = subparsers.add_parser("bookings", help="booking and call-back requests (list, erase, ...)")
+    bookings = subparsers.add_parser(
+        "bookings", help="booking and call-back requests (list, erase, ...)"
+    )
     bookings.set_defaults(handler=lambda _args: (bookings.print_help(), 2)[1])
     sub = bookings.add_subparsers(dest="bookings_command", metavar="<action>")
 
@@ -324,9 +363,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=_run(_purge))
 
-    p = sub.add_parser("erase", help="delete every request with this phone number or email (right to erasure)")
+    p = sub.add_parser(
+        "erase", help="delete every request with this phone number or email (right to erasure)"
+    )
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--phone", metavar="P", help="as the patient gave it; local numbers use phone_region")
+    who.add_argument(
+        "--phone", metavar="P", help="as the patient gave it; local numbers use phone_region"
+    )
     who.add_argument("--email", metavar="E")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=_run(_erase))

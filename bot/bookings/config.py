@@ -4,6 +4,7 @@ Only the hand-off channels that are switched on (``booking.handoff``) must be
 complete, so a clinic can leave the others blank. Secrets are never in the file:
 the file names the environment variable that holds them.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,7 +17,16 @@ from bot.settings import ClinicSettings, SettingsError
 
 ADAPTER_NAMES = ("link", "webhook", "email")
 # Request fields a booking link may carry (key in booking.link.params).
-LINK_FIELDS = ("name", "phone", "email", "pain_area", "patient_type", "preferred_times", "kind", "reference")
+LINK_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "pain_area",
+    "patient_type",
+    "preferred_times",
+    "kind",
+    "reference",
+)
 DATABASE_URL_ENV = "PIT_DATABASE_URL"
 
 
@@ -92,7 +102,9 @@ def _text(raw: Mapping[str, object], key: str, where: str, required: bool = True
     return text
 
 
-def _number(raw: Mapping[str, object], key: str, where: str, default: float, low: float, high: float) -> float:
+def _number(
+    raw: Mapping[str, object], key: str, where: str, default: float, low: float, high: float
+) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool):
         raise SettingsError(f"{where}.{key} must be a number")
@@ -150,7 +162,9 @@ def _parse_link(raw: Mapping[str, object], settings: ClinicSettings) -> LinkConf
 
 def _parse_webhook(raw: Mapping[str, object]) -> WebhookConfig:
     where = "booking.webhook"
-    url = _http_url(_text(raw, "url", where), f"{where}.url", _flag(raw, "allow_http", where, False))
+    url = _http_url(
+        _text(raw, "url", where), f"{where}.url", _flag(raw, "allow_http", where, False)
+    )
     return WebhookConfig(
         url=url,
         secret_env=_text(raw, "secret_env", where),
@@ -196,7 +210,9 @@ def _parse_retry(raw: Mapping[str, object]) -> RetryConfig:
     return RetryConfig(
         max_attempts=int(_number(raw, "max_attempts", where, 8, 1, 100)),
         base_delay_seconds=base,
-        max_delay_seconds=max(base, _number(raw, "max_delay_seconds", where, 3600.0, 0.0, 7 * 86400.0)),
+        max_delay_seconds=max(
+            base, _number(raw, "max_delay_seconds", where, 3600.0, 0.0, 7 * 86400.0)
+        ),
         lease_seconds=_number(raw, "lease_seconds", where, 120.0, 1.0, 86400.0),
         interval_seconds=_number(raw, "interval_seconds", where, 15.0, 0.1, 3600.0),
     )
@@ -219,7 +235,9 @@ def parse_booking_config(settings: ClinicSettings) -> BookingConfig:
         database_url=_text(raw, "database_url", "booking", required=False),
         handoff=handoff,
         link=_parse_link(_section(raw, "link", "booking"), settings) if "link" in handoff else None,
-        webhook=_parse_webhook(_section(raw, "webhook", "booking")) if "webhook" in handoff else None,
+        webhook=_parse_webhook(_section(raw, "webhook", "booking"))
+        if "webhook" in handoff
+        else None,
         email=_parse_email(_section(raw, "email", "booking")) if "email" in handoff else None,
         retry=_parse_retry(_section(raw, "delivery", "booking")),
     )
@@ -229,7 +247,11 @@ def environment_problems(config: BookingConfig) -> Tuple[str, ...]:
     """Secrets the enabled hand-offs need but the environment lacks (names only)."""
     problems = []
     if config.webhook and not config.webhook.secret():
-        problems.append(f"environment variable {config.webhook.secret_env} (webhook signing secret) is not set")
+        problems.append(
+            f"environment variable {config.webhook.secret_env} (webhook signing secret) is not set"
+        )
     if config.email and config.email.username and not config.email.password():
-        problems.append(f"environment variable {config.email.password_env} (email password) is not set")
+        problems.append(
+            f"environment variable {config.email.password_env} (email password) is not set"
+        )
     return tuple(problems)

@@ -3,6 +3,7 @@
 Kept apart from models.py so the command line can build its parser without
 importing SQLAlchemy (``python -m bot --help`` stays fast).
 """
+
 KINDS = ("booking", "callback")
 REQUEST_STATUSES = ("new", "delivered", "failed", "cancelled")
 PATIENT_TYPES = ("new", "returning")

@@ -4,6 +4,7 @@ The URL comes from ``$PIT_DATABASE_URL``, else ``booking.database_url`` in
 clinic.yml, else a SQLite file ``var/pit.db`` in the project. Every unit of work
 opens its own session through :func:`session_scope` and closes it at once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -87,7 +88,9 @@ def make_engine(url: str) -> Engine:
             return create_engine(url, pool_pre_ping=True, **private)
         _prepare_sqlite_file(url)
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}, **private
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            **private,
         )
     except (NoSuchModuleError, ImportError, ArgumentError):
         raise DatabaseError(

@@ -10,6 +10,7 @@ Retry delays grow exponentially (``base * 2^(attempt-1)``, capped) with "equal
 jitter" (a random point in the upper half), so many clinics' retries do not
 arrive in lock-step. Pass a seeded ``random.Random`` for repeatable tests.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,15 +47,16 @@ class DeliveryReport:
         return self.delivered + self.retrying + self.failed + self.lost_lease
 
     def __str__(self) -> str:
-        return (
-            f"delivered {self.delivered}, will retry {self.retrying}, failed {self.failed}"
-            + (f", taken over by another worker {self.lost_lease}" if self.lost_lease else "")
+        return f"delivered {self.delivered}, will retry {self.retrying}, failed {self.failed}" + (
+            f", taken over by another worker {self.lost_lease}" if self.lost_lease else ""
         )
 
 
 def backoff_seconds(attempts: int, retry: RetryConfig, rng: random.Random) -> float:
     """Delay after the ``attempts``-th failed try: half to all of the capped exponential."""
-    ceiling = min(retry.max_delay_seconds, retry.base_delay_seconds * 2 ** min(max(attempts - 1, 0), 32))
+    ceiling = min(
+        retry.max_delay_seconds, retry.base_delay_seconds * 2 ** min(max(attempts - 1, 0), 32)
+    )
     return rng.uniform(ceiling / 2, ceiling)
 
 
@@ -64,7 +66,9 @@ def _send(adapter: Adapter, claim: repository.ClaimedDelivery) -> Optional[Deliv
     except DeliveryError as error:
         return error
     except Exception as exc:  # a bug must not lose the request: retry, and say what kind
-        logger.error("booking delivery %s (%s): unexpected %s", claim.id, claim.adapter, type(exc).__name__)
+        logger.error(
+            "booking delivery %s (%s): unexpected %s", claim.id, claim.adapter, type(exc).__name__
+        )
         return DeliveryError(f"unexpected error: {type(exc).__name__}")
     return None
 
@@ -84,14 +88,21 @@ def _record(
             ok = repository.mark_delivered(session, claim.id, claim.request_id, now, claim.attempts)
             outcome = "delivered"
         elif error.permanent or claim.attempts >= retry.max_attempts:
-            ok = repository.mark_failed(session, claim.id, claim.request_id, error.reason, now, claim.attempts)
+            ok = repository.mark_failed(
+                session, claim.id, claim.request_id, error.reason, now, claim.attempts
+            )
             outcome = "failed"
         else:
             delay = max(backoff_seconds(claim.attempts, retry, rng), error.retry_after or 0.0)
             delay = min(delay, max(retry.max_delay_seconds, retry.base_delay_seconds))
             ok = repository.schedule_retry(
-                session, claim.id, claim.request_id, error.reason, now,
-                now + timedelta(seconds=delay), claim.attempts,
+                session,
+                claim.id,
+                claim.request_id,
+                error.reason,
+                now,
+                now + timedelta(seconds=delay),
+                claim.attempts,
             )
             outcome = "retrying"
     if not ok:
@@ -102,7 +113,9 @@ def _record(
     if outcome == "delivered":
         logger.info("%s delivered (attempt %d)", where, claim.attempts)
     elif outcome == "failed":
-        logger.error("%s failed for good after %d attempt(s): %s", where, claim.attempts, error.reason)
+        logger.error(
+            "%s failed for good after %d attempt(s): %s", where, claim.attempts, error.reason
+        )
     else:
         logger.warning("%s attempt %d failed, will retry: %s", where, claim.attempts, error.reason)
 
@@ -131,14 +144,20 @@ def deliver_due(
         stale = repository.fail_unknown_adapters(session, adapters.keys(), now or utcnow())
     if stale:
         report.failed += stale
-        logger.error("%d booking deliveries failed: their hand-off channel is no longer enabled", stale)
+        logger.error(
+            "%d booking deliveries failed: their hand-off channel is no longer enabled", stale
+        )
     chunk = chunk_size(adapters.values(), config.retry.lease_seconds, limit)
     handled = 0
     while handled < limit:
         moment = now or utcnow()
         with session_scope(session_factory) as session:
             claims = repository.claim_due(
-                session, moment, config.retry.lease_seconds, adapters.keys(), min(chunk, limit - handled)
+                session,
+                moment,
+                config.retry.lease_seconds,
+                adapters.keys(),
+                min(chunk, limit - handled),
             )
         if not claims:
             break
@@ -188,8 +207,12 @@ def run_worker(
 class BackgroundWorker:
     """:func:`run_worker` in a daemon thread; ``stop()`` ends it after the current send."""
 
-    def __init__(self, session_factory: sessionmaker, interval: Optional[float] = None,
-                 settings: Optional[ClinicSettings] = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        interval: Optional[float] = None,
+        settings: Optional[ClinicSettings] = None,
+    ) -> None:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(
             target=run_worker,

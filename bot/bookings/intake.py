@@ -4,6 +4,7 @@ The form validates each answer as it goes; :func:`prepare_request` applies the
 same rules again right before storing (the storage trusts nobody), plus the rules
 that involve several answers: consent, and at least one way to reach the patient.
 """
+
 from __future__ import annotations
 
 import re
@@ -86,7 +87,9 @@ def _parse_time(value: object) -> object:
     return value
 
 
-def prepare_request(details: RequestDetails, phone_region: str, now: Optional[datetime] = None) -> RequestDetails:
+def prepare_request(
+    details: RequestDetails, phone_region: str, now: Optional[datetime] = None
+) -> RequestDetails:
     """A cleaned copy of ``details``; raises :class:`InvalidInput` (with ``field``)."""
     if details.kind not in ("booking", "callback"):
         raise ValueError(f"kind must be 'booking' or 'callback', not {details.kind!r}")
@@ -106,7 +109,9 @@ def prepare_request(details: RequestDetails, phone_region: str, now: Optional[da
     phone = None if _blank(details.phone) else normalise_phone(details.phone, phone_region)
     email = None if _blank(details.email) else validate_email(details.email)
     if details.kind == "callback" and not phone:
-        raise MissingContact("Please give a phone number the clinic can call you on.", "phone_required")
+        raise MissingContact(
+            "Please give a phone number the clinic can call you on.", "phone_required"
+        )
     if not phone and not email:
         raise MissingContact(
             "Please give a phone number or an email address so the clinic can reach you.",

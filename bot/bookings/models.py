@@ -8,6 +8,7 @@ timezone-aware in Python, on SQLite as well as PostgreSQL.
 Changing a table? Add an Alembic revision in ``migrations/versions`` too; the
 test ``test_migrations_match_models`` fails until both agree.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -5,6 +5,7 @@ Every function takes an open session and leaves committing to the caller
 Updates by the delivery worker are compare-and-set on ``attempts``: a worker whose
 lease ran out (another worker took the row over) cannot overwrite the newer result.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -108,7 +109,9 @@ def list_requests(
         raise ValueError(f"status must be one of {', '.join(REQUEST_STATUSES)}")
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    query = select(BookingRequest).order_by(BookingRequest.created_at.desc(), BookingRequest.id.desc())
+    query = select(BookingRequest).order_by(
+        BookingRequest.created_at.desc(), BookingRequest.id.desc()
+    )
     if status:
         query = query.where(BookingRequest.status == status)
     if kind:
@@ -195,13 +198,25 @@ def claim_due(
     if not claimed_ids:
         return []
     rows = session.execute(
-        select(Delivery.id, Delivery.request_id, Delivery.adapter, Delivery.idempotency_key, Delivery.payload)
+        select(
+            Delivery.id,
+            Delivery.request_id,
+            Delivery.adapter,
+            Delivery.idempotency_key,
+            Delivery.payload,
+        )
         .where(Delivery.id.in_(list(claimed_ids)))
         .order_by(Delivery.id)
     ).all()
     return [
-        ClaimedDelivery(id=r.id, request_id=r.request_id, adapter=r.adapter,
-                        idempotency_key=r.idempotency_key, payload=r.payload, attempts=claimed_ids[r.id])
+        ClaimedDelivery(
+            id=r.id,
+            request_id=r.request_id,
+            adapter=r.adapter,
+            idempotency_key=r.idempotency_key,
+            payload=r.payload,
+            attempts=claimed_ids[r.id],
+        )
         for r in rows
     ]
 
@@ -215,8 +230,15 @@ def fail_unknown_adapters(session: Session, enabled: Iterable[str], now: datetim
         )
     ).all()
     for delivery_id, request_id in rows:
-        _finish(session, delivery_id, request_id, None, now, status="failed",
-                last_error="this hand-off channel is no longer enabled in clinic.yml")
+        _finish(
+            session,
+            delivery_id,
+            request_id,
+            None,
+            now,
+            status="failed",
+            last_error="this hand-off channel is no longer enabled in clinic.yml",
+        )
     return len(rows)
 
 
@@ -235,7 +257,9 @@ def _finish(
     if claimed_attempts is not None:
         conditions.append(Delivery.attempts == claimed_attempts)
     result = session.execute(
-        update(Delivery).where(*conditions).values(updated_at=now, **values)
+        update(Delivery)
+        .where(*conditions)
+        .values(updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -245,29 +269,66 @@ def _finish(
 
 
 def mark_delivered(
-    session: Session, delivery_id: int, request_id: int, now: datetime, claimed_attempts: Optional[int] = None
+    session: Session,
+    delivery_id: int,
+    request_id: int,
+    now: datetime,
+    claimed_attempts: Optional[int] = None,
 ) -> bool:
     """Record a successful send; False if the row was no longer ours to update."""
-    return _finish(session, delivery_id, request_id, claimed_attempts, now,
-                   status="delivered", delivered_at=now, next_attempt_at=None, last_error=None)
+    return _finish(
+        session,
+        delivery_id,
+        request_id,
+        claimed_attempts,
+        now,
+        status="delivered",
+        delivered_at=now,
+        next_attempt_at=None,
+        last_error=None,
+    )
 
 
 def mark_failed(
-    session: Session, delivery_id: int, request_id: int, reason: str, now: datetime,
+    session: Session,
+    delivery_id: int,
+    request_id: int,
+    reason: str,
+    now: datetime,
     claimed_attempts: Optional[int] = None,
 ) -> bool:
     """Record a final failure (``reason`` must hold no personal details)."""
-    return _finish(session, delivery_id, request_id, claimed_attempts, now,
-                   status="failed", next_attempt_at=None, last_error=reason[:300])
+    return _finish(
+        session,
+        delivery_id,
+        request_id,
+        claimed_attempts,
+        now,
+        status="failed",
+        next_attempt_at=None,
+        last_error=reason[:300],
+    )
 
 
 def schedule_retry(
-    session: Session, delivery_id: int, request_id: int, reason: str, now: datetime,
-    next_attempt_at: datetime, claimed_attempts: Optional[int] = None,
+    session: Session,
+    delivery_id: int,
+    request_id: int,
+    reason: str,
+    now: datetime,
+    next_attempt_at: datetime,
+    claimed_attempts: Optional[int] = None,
 ) -> bool:
     """Record a failed attempt that will be tried again at ``next_attempt_at``."""
-    return _finish(session, delivery_id, request_id, claimed_attempts, now,
-                   next_attempt_at=next_attempt_at, last_error=reason[:300])
+    return _finish(
+        session,
+        delivery_id,
+        request_id,
+        claimed_attempts,
+        now,
+        next_attempt_at=next_attempt_at,
+        last_error=reason[:300],
+    )
 
 
 def cancel_request(session: Session, request_id: int, now: Optional[datetime] = None) -> bool:
@@ -309,7 +370,9 @@ def retry_failed(session: Session, request_id: int, now: Optional[datetime] = No
 def _delete_requests(session: Session, condition: object) -> int:
     ids = select(BookingRequest.id).where(condition)
     session.execute(
-        delete(Delivery).where(Delivery.request_id.in_(ids)).execution_options(synchronize_session=False)
+        delete(Delivery)
+        .where(Delivery.request_id.in_(ids))
+        .execution_options(synchronize_session=False)
     )
     result = session.execute(
         delete(BookingRequest).where(condition).execution_options(synchronize_session=False)
@@ -325,9 +388,13 @@ def _cutoff(days: int, now: Optional[datetime]) -> datetime:
 
 def count_older_than(session: Session, days: int, now: Optional[datetime] = None) -> int:
     cutoff = _cutoff(days, now)
-    return int(session.execute(
-        select(func.count()).select_from(BookingRequest).where(BookingRequest.created_at < cutoff)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(BookingRequest)
+            .where(BookingRequest.created_at < cutoff)
+        ).scalar_one()
+    )
 
 
 def purge_older_than(session: Session, days: int, now: Optional[datetime] = None) -> int:
@@ -344,16 +411,24 @@ def _contact_condition(phone: Optional[str], email: Optional[str], phone_region:
 
 
 def count_by_contact(
-    session: Session, phone: Optional[str] = None, email: Optional[str] = None, phone_region: str = "US"
+    session: Session,
+    phone: Optional[str] = None,
+    email: Optional[str] = None,
+    phone_region: str = "US",
 ) -> int:
     condition = _contact_condition(phone, email, phone_region)
-    return int(session.execute(
-        select(func.count()).select_from(BookingRequest).where(condition)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count()).select_from(BookingRequest).where(condition)
+        ).scalar_one()
+    )
 
 
 def erase_by_contact(
-    session: Session, phone: Optional[str] = None, email: Optional[str] = None, phone_region: str = "US"
+    session: Session,
+    phone: Optional[str] = None,
+    email: Optional[str] = None,
+    phone_region: str = "US",
 ) -> int:
     """Right to erasure: delete every request (and outbox row) with this phone or email.
 
@@ -364,6 +439,8 @@ def erase_by_contact(
 
 
 def pending_count(session: Session) -> int:
-    return int(session.execute(
-        select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+        ).scalar_one()
+    )

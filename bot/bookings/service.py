@@ -8,6 +8,7 @@ Typical use from the action server::
     result = service.submit_request(details)   # in the form's submit action
     # result.link_url: the prefilled booking link to show (None if link is off)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

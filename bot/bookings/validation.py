@@ -5,6 +5,7 @@ layer apply exactly the same rules. Errors carry a short, patient-friendly ``hin
 (also ``str(error)``) and a stable ``code`` the form can map to its own response.
 Error messages never repeat the value that was typed: they may end up in logs.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,9 @@ _RAW_SLACK = 4
 
 # Bidirectional overrides/isolates can make stored text display reversed or hidden.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-_EMAIL_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_EMAIL_LOCAL_RE = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$"
+)
 _DOMAIN_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _TLD_RE = re.compile(r"^([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$")
 
@@ -145,12 +148,16 @@ def clean_name(text: object) -> str:
     if not isinstance(text, str) or not text.strip():
         raise InvalidName("Please tell me your name.", "name_empty")
     if len(text) > NAME_MAX_LEN * _RAW_SLACK:
-        raise InvalidName(f"Please keep your name under {NAME_MAX_LEN} characters.", "name_too_long")
+        raise InvalidName(
+            f"Please keep your name under {NAME_MAX_LEN} characters.", "name_too_long"
+        )
     value = " ".join(unicodedata.normalize("NFC", text).split())
     if any(_is_control(c) for c in value):
         raise InvalidName("Please type your name using letters only.", "name_invalid")
     if len(value) > NAME_MAX_LEN:
-        raise InvalidName(f"Please keep your name under {NAME_MAX_LEN} characters.", "name_too_long")
+        raise InvalidName(
+            f"Please keep your name under {NAME_MAX_LEN} characters.", "name_too_long"
+        )
     if not any(unicodedata.category(c).startswith("L") for c in value):
         raise InvalidName("Please type your name using letters.", "name_invalid")
     return value
@@ -183,4 +190,6 @@ def clean_patient_type(value: object) -> Optional[str]:
         return None
     if isinstance(value, str) and value.strip().lower() in ("new", "returning"):
         return value.strip().lower()
-    raise InvalidText("Please say whether you are a new or a returning patient.", "patient_type_invalid")
+    raise InvalidText(
+        "Please say whether you are a new or a returning patient.", "patient_type_invalid"
+    )

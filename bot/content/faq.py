@@ -5,6 +5,7 @@ buttons, its source documents and its last-reviewed date. Staff change a topic i
 one place; the assistant, the content checks and the "did you mean" buttons all
 read the same files.
 """
+
 from __future__ import annotations
 
 import re
@@ -129,5 +130,7 @@ def problems(topics: Dict[str, FaqTopic]) -> List[str]:
                     '/human_handoff or /ask_topic{{"topic":"<topic>"}} (double braces)'
                 )
             elif button.topic not in topics:
-                found.append(f"{name}: button '{button.title}' points to unknown topic '{button.topic}'")
+                found.append(
+                    f"{name}: button '{button.title}' points to unknown topic '{button.topic}'"
+                )
     return found

@@ -5,6 +5,7 @@ reports accuracy per label, where an FAQ question's label is its topic
 (``faq/how_many_sessions``). Fails when accuracy drops below the recorded thresholds,
 so CI gates on NLU quality.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -147,9 +148,7 @@ def failures(report: Report, thresholds: Mapping[str, float]) -> List[str]:
     if per_label_min is not None:
         for label in sorted(report.per_label):
             if report.label_accuracy(label) < per_label_min:
-                found.append(
-                    f"{label}: {report.label_accuracy(label):.1%} < {per_label_min:.1%}"
-                )
+                found.append(f"{label}: {report.label_accuracy(label):.1%} < {per_label_min:.1%}")
     return found
 
 

@@ -6,6 +6,7 @@
 - out-of-scope handling on tests/safety/out_of_scope.yml plus the held-out out_of_scope
   messages: a polite limit, the no-diagnosis reply or the fallback (at least 90%).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,10 +56,18 @@ def _rate(predictions: Sequence[str], texts: Sequence[str], good) -> Tuple[int, 
 def evaluate_safety(model: Path) -> SafetyReport:
     held_out = load_examples(TEST_FILE)
     red = load_messages("red_flags.yml")
-    ordinary = load_messages("not_red_flags.yml") + [e.text for e in held_out if e.label.startswith("faq/")]
-    oos = load_messages("out_of_scope.yml") + [e.text for e in held_out if e.label == "out_of_scope"]
+    ordinary = load_messages("not_red_flags.yml") + [
+        e.text for e in held_out if e.label.startswith("faq/")
+    ]
+    oos = load_messages("out_of_scope.yml") + [
+        e.text for e in held_out if e.label == "out_of_scope"
+    ]
     labels = [predicted_label(p) for p in parse_texts(model, red + ordinary + oos)]
-    red_l, ordinary_l, oos_l = labels[: len(red)], labels[len(red): len(red) + len(ordinary)], labels[-len(oos):]
+    red_l, ordinary_l, oos_l = (
+        labels[: len(red)],
+        labels[len(red) : len(red) + len(ordinary)],
+        labels[-len(oos) :],
+    )
 
     caught, n_red, missed = _rate(red_l, red, lambda p: p == RED_FLAG)
     calm, n_ord, alarms = _rate(ordinary_l, ordinary, lambda p: p != RED_FLAG)
@@ -69,8 +78,16 @@ def evaluate_safety(model: Path) -> SafetyReport:
             "false_alarm_rate": (n_ord - calm) / n_ord,
             "out_of_scope_handled": handled / n_oos,
         },
-        counts={"red_flags": (caught, n_red), "ordinary": (n_ord - calm, n_ord), "out_of_scope": (handled, n_oos)},
-        misses={"red flags missed": missed, "false alarms": alarms, "out of scope answered as": answered},
+        counts={
+            "red_flags": (caught, n_red),
+            "ordinary": (n_ord - calm, n_ord),
+            "out_of_scope": (handled, n_oos),
+        },
+        misses={
+            "red flags missed": missed,
+            "false alarms": alarms,
+            "out of scope answered as": answered,
+        },
     )
 
 

@@ -1,5 +1,6 @@
 """The condition catalog (``data/catalog/conditions.yml``): one source for the
 entity-ruler patterns and for what the assistant says about a condition."""
+
 from __future__ import annotations
 
 import re

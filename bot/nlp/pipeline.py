@@ -6,6 +6,7 @@ entity ruler whose patterns come from the condition catalog. Rasa's SpacyNLP loa
 it from ``build/spacy_pit``. It has no word vectors, so Rasa keeps CountVectors
 features.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,11 +50,16 @@ def _phrase_patterns(label: str, ent_id: str, phrases: Iterable[str], nlp: Langu
         lemmas = [t.lemma_.lower() for t in nlp(phrase.lower())]
         patterns.append({"label": label, "id": ent_id, "pattern": [{"LOWER": w} for w in words]})
         if lemmas != words:
-            patterns.append({"label": label, "id": ent_id, "pattern": [{"LEMMA": l} for l in lemmas]})
+            patterns.append(
+                {"label": label, "id": ent_id, "pattern": [{"LEMMA": l} for l in lemmas]}
+            )
         else:
             patterns.append(
-                {"label": label, "id": ent_id, "pattern": [{"LOWER": w} for w in words[:-1]]
-                 + [{"LEMMA": lemmas[-1]}]}
+                {
+                    "label": label,
+                    "id": ent_id,
+                    "pattern": [{"LOWER": w} for w in words[:-1]] + [{"LEMMA": lemmas[-1]}],
+                }
             )
     return patterns
 

@@ -4,6 +4,7 @@ Staff keep the words in that file; this module only reads and checks it, so a ty
 the file fails loudly at start-up (and in the tests) instead of silently missing
 emergencies.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ get a fever?". These rules read the words around a match, the way a triage nurse
 a message, and are deliberately one-sided: anything they cannot rule out stays a red
 flag. Which rules may dismiss which category is set in the catalog (``dismissed_by``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -89,7 +90,18 @@ class Analysis:
             return False
         nxt = self.keys[i + 1] if i + 1 < len(self.keys) else ""
         return self.keys[i] in {"what", "whats", "how", "why", "which"} or nxt in {
-            "it", "there", "that", "this", "i", "you", "we", "they", "he", "she", "my", "the",
+            "it",
+            "there",
+            "that",
+            "this",
+            "i",
+            "you",
+            "we",
+            "they",
+            "he",
+            "she",
+            "my",
+            "the",
         }
 
     def report_clause(self, start: int, end: int) -> Span:
@@ -97,12 +109,16 @@ class Analysis:
         lo, hi = self.sentence(start)[0], self.sentence(max(start, end - 1))[1]
         i = start - 1
         while i >= lo:
-            if i in self._breaks or (self.keys[i] in {",", "and", "or", "so"} and self._starts_question(i + 1)):
+            if i in self._breaks or (
+                self.keys[i] in {",", "and", "or", "so"} and self._starts_question(i + 1)
+            ):
                 break
             i -= 1
         j = end
         while j < hi:
-            if j in self._breaks or (self.keys[j] in {",", "and", "or", "so"} and self._starts_question(j + 1)):
+            if j in self._breaks or (
+                self.keys[j] in {",", "and", "or", "so"} and self._starts_question(j + 1)
+            ):
                 break
             j += 1
         return i + 1, j
@@ -116,7 +132,8 @@ class Analysis:
         candidates = [
             span
             for span in self._spans("negation") + weak
-            if span[1] <= start and span[0] >= clause_start
+            if span[1] <= start
+            and span[0] >= clause_start
             and not self._overlaps(span, pseudo)
             and not self._overlaps(span, self.flag_spans)
         ]
@@ -156,7 +173,11 @@ class Analysis:
         )
         if first is not None and first < match[0] and self.keys[first] in self.question_words:
             return True
-        hyp = [span for span in self._spans("hypothetical", sentence) if not self._overlaps(span, [match])]
+        hyp = [
+            span
+            for span in self._spans("hypothetical", sentence)
+            if not self._overlaps(span, [match])
+        ]
         return bool(hyp)
 
     def reported(self, start: int, end: int) -> bool:
@@ -198,7 +219,11 @@ class Analysis:
     def softened(self, start: int, end: int) -> bool:
         """ "a bit red", "bleeding a little": the patient says it is mild."""
         for s, e in self._spans("mild"):
-            if start - MILD_REACH - 1 <= e - 1 < start or start <= s < end or end <= s <= end + MILD_REACH:
+            if (
+                start - MILD_REACH - 1 <= e - 1 < start
+                or start <= s < end
+                or end <= s <= end + MILD_REACH
+            ):
                 if self.sentence(s) == self.sentence(start):
                     return True
         return False

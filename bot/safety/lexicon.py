@@ -6,6 +6,7 @@ Patterns and messages go through the same function, so "swollen", "swells" and
 two typing slips away and are not themselves common English words ("fewer" must stay
 "fewer", not become "fever").
 """
+
 from __future__ import annotations
 
 import gzip

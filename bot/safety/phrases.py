@@ -5,6 +5,7 @@ word becomes its lemma key (``ORTH`` on the key document), ``=word`` an exact fo
 (``NORM``), ``...N`` a bounded gap that never crosses a sentence end or a negation.
 The syntax is documented at the top of data/catalog/red_flags.yml.
 """
+
 from __future__ import annotations
 
 import itertools

@@ -5,6 +5,7 @@ check (bot/safety/red_flags.py) has the last word on every message: "what does i
 also my lips are swelling" must get the emergency reply, not the price. DIET's own
 ``red_flag`` intent stays as a second net for phrasings the rules miss.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,9 +42,7 @@ RED_FLAG_ENTITY = "red_flag"
 SPACY_DOC_KEY = "text_spacy_doc"  # where Rasa's SpacyNLP leaves the parsed message
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RedFlagClassifier(GraphComponent, IntentClassifier):
     """Sets intent ``red_flag`` (confidence 1.0) and one ``red_flag`` entity per hit."""
 
@@ -104,7 +103,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         intent = self.component_config["intent"]
         if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != intent:
             return
-        others = [i for i in message.get(INTENT_RANKING_KEY) or [] if i.get(INTENT_NAME_KEY) != intent]
+        others = [
+            i for i in message.get(INTENT_RANKING_KEY) or [] if i.get(INTENT_NAME_KEY) != intent
+        ]
         if not others:
             return
         message.set(INTENT, dict(others[0]), add_to_output=True)

@@ -6,6 +6,7 @@ so word forms and common misspellings match; the sentence around each match then
 whether it is denied ("no fever"), a general question ("can it cause swelling?") or mild
 ("a bit red"). When unsure, it reports the red flag: a missed emergency is the worst error.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,7 +79,9 @@ class RedFlagDetector:
         self.catalog = catalog or get_red_flag_catalog()
         self.lexicon = Lexicon(nlp)
         self.matcher = Matcher(nlp.vocab, validate=True)  # red-flag patterns and exceptions
-        self.cue_matcher = Matcher(nlp.vocab, validate=True)  # words around them (only run on a hit)
+        self.cue_matcher = Matcher(
+            nlp.vocab, validate=True
+        )  # words around them (only run on a hit)
         self._patterns: Dict[str, Tuple[Category, Pattern]] = {}
         self._compile()
 
@@ -96,7 +99,13 @@ class RedFlagDetector:
                 self.matcher.add(f"{_EXCEPT}|{category.key}", compiler.compile(phrase))
         fuzzy_targets = set(compiler.vocabulary)
         for name, phrases in cues.items():
-            if name in {"question_words", "fillers", "report_subjects", "report_verbs", "report_contracted"}:
+            if name in {
+                "question_words",
+                "fillers",
+                "report_subjects",
+                "report_verbs",
+                "report_contracted",
+            }:
                 continue
             for phrase in phrases:
                 # "injection" is asked of the whole message, so it is looked for everywhere
@@ -105,7 +114,9 @@ class RedFlagDetector:
         subjects = "|".join(cues["report_subjects"])
         verbs = "|".join(cues["report_verbs"])
         self.cue_matcher.add(f"{_CUE}|report", compiler.compile(f"{subjects} ...3 {verbs}"))
-        self.cue_matcher.add(f"{_CUE}|report", compiler.compile("|".join(cues["report_contracted"])))
+        self.cue_matcher.add(
+            f"{_CUE}|report", compiler.compile("|".join(cues["report_contracted"]))
+        )
         self.cue_matcher.add(f"{_CUE}|report_verb_only", compiler.compile(verbs))
         self._question_words = frozenset(self.lexicon.key(w) for w in cues["question_words"])
         self._fillers = frozenset(self.lexicon.key(normalise_token(w)) for w in cues["fillers"])
@@ -203,8 +214,7 @@ class RedFlagDetector:
                 category, pattern = self._patterns[label]
                 hits.append(_RawHit(category, pattern, (start, end)))
         hits = [
-            h for h in hits
-            if not Analysis._overlaps(h.span, exceptions.get(h.category.key, []))
+            h for h in hits if not Analysis._overlaps(h.span, exceptions.get(h.category.key, []))
         ]
         analysis = Analysis(
             keys=keys,
@@ -246,8 +256,12 @@ def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:
         if last and last.key == hit.key and hit.start < last.end:
             if hit.end > last.end:
                 merged[-1] = RedFlagHit(
-                    last.key, last.severity, last.label, last.start, hit.end,
-                    last.text + hit.text[last.end - hit.start:],
+                    last.key,
+                    last.severity,
+                    last.label,
+                    last.start,
+                    hit.end,
+                    last.text + hit.text[last.end - hit.start :],
                 )
             continue
         merged.append(hit)

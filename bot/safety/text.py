@@ -4,6 +4,7 @@ Patients type curly apostrophes, full-width letters, emoji and invisible charact
 matcher that only sees plain lower-case text must still point at the right span of the
 *original* message, so every normalised character remembers its original index.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -14,10 +15,25 @@ from typing import Iterator, List, Tuple
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e"}
 # Look-alikes folded to one ASCII form so the tokenizer's exceptions ("can't") apply.
 _FOLD = {
-    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
-    "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": " - ",
-    "\u2026": "...", "\u00a0": " ", "\u2028": "\n", "\u2029": "\n",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201b": "'",
+    "\u02bc": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": " - ",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2028": "\n",
+    "\u2029": "\n",
 }
 
 

@@ -4,6 +4,7 @@ Done on the server so the clinic's name, phone number and hours are on the page
 even when JavaScript (and so the chat widget) fails to load: a visitor can always
 find the number to call. Every value is HTML-escaped.
 """
+
 from __future__ import annotations
 
 import html
@@ -35,7 +36,9 @@ def render_page(template: str, public: Mapping[str, str]) -> str:
     values = {key: html.escape(str(value)) for key, value in public.items()}
     values["clinic_hours_items"] = hours_items(public.get("clinic_hours", ""))
     values["clinic_phone_href"] = html.escape(tel_href(public.get("clinic_phone", "")))
-    values["clinic_emergency_href"] = html.escape(tel_href(public.get("clinic_emergency_number", "")))
+    values["clinic_emergency_href"] = html.escape(
+        tel_href(public.get("clinic_emergency_number", ""))
+    )
     values["clinic_booking_href"] = html.escape(safe_link(public.get("clinic_booking_url", "")))
 
     def substitute(match: "re.Match[str]") -> str:

@@ -4,6 +4,7 @@ Kept apart from the HTTP handler so the two rules that matter most (no file outs
 the static folder is ever served; the browser only talks to us and to Rasa) are
 small enough to read and test on their own.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,6 +6,7 @@ is a handful of static files, and a small server is easier to audit. The widget
 talks straight to the Rasa server's socket.io channel (another origin), which the
 Content-Security-Policy names as the only other place the page may connect to.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,9 @@ class WebHandler(BaseHTTPRequestHandler):
     def _error(self, status: HTTPStatus) -> None:
         self._send(status, f"{status.value} {status.phrase}\n".encode(), CONTENT_TYPES[".txt"])
 
-    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+    def send_error(
+        self, code: int, message: Optional[str] = None, explain: Optional[str] = None
+    ) -> None:
         """Malformed requests get the same plain, header-protected answer as any error."""
         self.close_connection = True
         self._error(HTTPStatus(code))
@@ -109,7 +112,9 @@ def serve(host: str = "127.0.0.1", port: int = 8080, rasa_url: str = DEFAULT_RAS
     """Serve the demo page until interrupted."""
     get_settings()  # a broken clinic.yml should stop us here, with its message
     server = make_server(host, port, rasa_url)
-    print(f"Demo page on http://{host}:{server.server_address[1]}/ (chat via {rasa_url})", flush=True)
+    print(
+        f"Demo page on http://{host}:{server.server_address[1]}/ (chat via {rasa_url})", flush=True
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

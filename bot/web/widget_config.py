@@ -4,6 +4,7 @@ The widget reads clinic details from here instead of carrying its own copy, and
 the socket.io event names and path come from ``credentials.yml`` so that the page
 and the Rasa server cannot drift apart.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

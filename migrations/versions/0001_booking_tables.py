@@ -5,6 +5,7 @@ Revises:
 Create Date: 2025-11-21
 
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -33,7 +34,9 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("kind IN ('booking', 'callback')", name=op.f("ck_booking_requests_kind")),
+        sa.CheckConstraint(
+            "kind IN ('booking', 'callback')", name=op.f("ck_booking_requests_kind")
+        ),
         sa.CheckConstraint(
             "status IN ('new', 'delivered', 'failed', 'cancelled')",
             name=op.f("ck_booking_requests_status"),
@@ -78,7 +81,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_booking_deliveries")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_booking_deliveries_idempotency_key")),
     )
-    op.create_index("ix_booking_deliveries_due", "booking_deliveries", ["status", "next_attempt_at"])
+    op.create_index(
+        "ix_booking_deliveries_due", "booking_deliveries", ["status", "next_attempt_at"]
+    )
     op.create_index("ix_booking_deliveries_request_id", "booking_deliveries", ["request_id"])
 
 

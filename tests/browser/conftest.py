@@ -1,5 +1,6 @@
 """Playwright driving Debian's chromium (never a downloaded browser), and the demo
 page served in-process against a Rasa URL where nothing listens (for offline tests)."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """The demo page server: only the static folder is reachable, headers are safe,
 and /config.json and the page carry the clinic's settings (escaped)."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,9 @@ def base() -> Iterator[Tuple[str, int]]:
     server.server_close()
 
 
-def request(base: Tuple[str, int], path: str, method: str = "GET") -> Tuple[int, Dict[str, str], bytes]:
+def request(
+    base: Tuple[str, int], path: str, method: str = "GET"
+) -> Tuple[int, Dict[str, str], bytes]:
     """Send ``path`` exactly as given (no client-side normalisation of ``..``)."""
     conn = http.client.HTTPConnection(*base, timeout=10)
     conn.putrequest(method, path, skip_accept_encoding=True)
@@ -136,16 +139,23 @@ def test_config_json_has_public_clinic_settings_and_the_rasa_channel(base):
     assert config["clinic"] == get_settings().public_dict()
     assert config["rasa_url"] == RASA_URL
     assert config["socket_path"] == "/socket.io"
-    assert (config["user_message_event"], config["bot_message_event"]) == ("user_uttered", "bot_uttered")
+    assert (config["user_message_event"], config["bot_message_event"]) == (
+        "user_uttered",
+        "bot_uttered",
+    )
     assert config["max_message_chars"] == MAX_MESSAGE_CHARS
 
 
 def test_socket_settings_follow_credentials_yml(tmp_path: Path):
     creds = tmp_path / "credentials.yml"
-    creds.write_text("socketio:\n  user_message_evt: ask\n  bot_message_evt: answer\n  socketio_path: /chat.io\n")
+    creds.write_text(
+        "socketio:\n  user_message_evt: ask\n  bot_message_evt: answer\n  socketio_path: /chat.io\n"
+    )
     config = page_config("http://rasa.example:80", creds)
     assert (config["socket_path"], config["user_message_event"], config["bot_message_event"]) == (
-        "/chat.io", "ask", "answer",
+        "/chat.io",
+        "ask",
+        "answer",
     )
 
 
@@ -165,8 +175,11 @@ def test_every_asset_the_page_loads_is_served_with_its_type(base):
     _, _, body = request(base, "/")
     page = body.decode("utf-8")
     expected = {
-        "/css/site.css": "text/css", "/css/widget.css": "text/css", "/favicon.svg": "image/svg+xml",
-        "/vendor/socket.io.min.js": "text/javascript", "/js/main.js": "text/javascript",
+        "/css/site.css": "text/css",
+        "/css/widget.css": "text/css",
+        "/favicon.svg": "image/svg+xml",
+        "/vendor/socket.io.min.js": "text/javascript",
+        "/js/main.js": "text/javascript",
     }
     for path, content_type in expected.items():
         assert f'"{path}"' in page
@@ -184,7 +197,7 @@ def test_vendored_socketio_client_is_4x_and_has_its_licence():
 
 
 def test_clinic_values_are_escaped_in_the_page():
-    template = "<h1>{{ clinic_name }}</h1><a href=\"{{ clinic_booking_href }}\">x</a><ul>{{ clinic_hours_items }}</ul>"
+    template = '<h1>{{ clinic_name }}</h1><a href="{{ clinic_booking_href }}">x</a><ul>{{ clinic_hours_items }}</ul>'
     public = {
         "clinic_name": "<script>alert(1)</script> & Co",
         "clinic_booking_url": "javascript:alert(1)",
@@ -205,8 +218,16 @@ def test_unknown_placeholder_is_an_error_not_a_silent_blank():
 
 @pytest.mark.parametrize(
     "bad",
-    ["localhost:5005", "javascript:alert(1)", "http://x:1; script-src *", "http://x:1/path",
-     "http://x:1?q=1", "ftp://x", "http://", "http://user@x:1"],
+    [
+        "localhost:5005",
+        "javascript:alert(1)",
+        "http://x:1; script-src *",
+        "http://x:1/path",
+        "http://x:1?q=1",
+        "ftp://x",
+        "http://",
+        "http://user@x:1",
+    ],
 )
 def test_rasa_url_must_be_a_plain_origin(bad):
     with pytest.raises(ValueError):
@@ -223,5 +244,12 @@ def test_rasa_url_is_normalised_and_https_means_wss():
 def test_web_subcommand_parses_its_options():
     parser = argparse.ArgumentParser()
     web_server.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["web", "--host", "0.0.0.0", "--port", "8181", "--rasa-url", "http://r:1"])
-    assert (args.host, args.port, args.rasa_url, args.handler) == ("0.0.0.0", 8181, "http://r:1", web_server._handle)
+    args = parser.parse_args(
+        ["web", "--host", "0.0.0.0", "--port", "8181", "--rasa-url", "http://r:1"]
+    )
+    assert (args.host, args.port, args.rasa_url, args.handler) == (
+        "0.0.0.0",
+        8181,
+        "http://r:1",
+        web_server._handle,
+    )

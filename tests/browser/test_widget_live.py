@@ -1,5 +1,6 @@
 """The widget in a real browser against the real assistant: Rasa server + action
 server with the trained model, the demo page served by `python -m bot web`."""
+
 from __future__ import annotations
 
 import re
@@ -119,7 +120,9 @@ def test_messages_typed_during_an_outage_are_sent_when_the_assistant_is_back(wid
     widget.wait_idle()
 
     state["down"] = True
-    page.route(re.compile(r"/socket\.io/"), lambda request: request.abort())  # no polling fallback either
+    page.route(
+        re.compile(r"/socket\.io/"), lambda request: request.abort()
+    )  # no polling fallback either
     for ws in state["open"]:  # type: ignore[union-attr]
         ws.close()
     expect(widget.status).to_have_attribute("data-state", "offline")
@@ -152,7 +155,9 @@ def test_new_conversation_clears_the_history_and_starts_a_new_session(widget: Wi
 
     restart = widget.page.get_by_role("button", name="Start a new conversation")
     restart.click()  # the visitor says no: nothing changes
-    assert widget.dialogs == ["confirm: Start a new conversation? The messages shown here will be cleared."]
+    assert widget.dialogs == [
+        "confirm: Start a new conversation? The messages shown here will be cleared."
+    ]
     widget.dialogs.clear()
     expect(widget.user_messages).to_have_count(1)
 

@@ -1,5 +1,6 @@
 """The widget in a real browser while the assistant cannot be reached: what the visitor
 types is checked, kept and never lost, and the page says whom to call instead."""
+
 from __future__ import annotations
 
 import functools
@@ -85,12 +86,16 @@ def test_over_long_message_stays_in_the_box_with_a_clear_note(widget: WidgetPage
 
 def test_emoji_count_as_one_character_each(widget: WidgetPage):
     widget.open()
-    widget.input.fill("👍🏽" * 3 + "😀" * 997)  # a skin-tone thumb is two code points, as Python counts
+    widget.input.fill(
+        "👍🏽" * 3 + "😀" * 997
+    )  # a skin-tone thumb is two code points, as Python counts
     expect(widget.counter).to_have_text("1,003 / 1,000")
     widget.input.fill("😀" * 1000)
     expect(widget.counter).to_have_text("1,000 / 1,000")
     expect(widget.hint).to_have_text("")
-    widget.input.fill("  " + "a" * 1000 + "\n\n  ")  # surrounding blanks are not sent, so not counted
+    widget.input.fill(
+        "  " + "a" * 1000 + "\n\n  "
+    )  # surrounding blanks are not sent, so not counted
     expect(widget.counter).to_have_text("1,000 / 1,000")
     expect(widget.input).to_have_attribute("aria-invalid", "false")
 
@@ -167,7 +172,9 @@ def test_bot_messages_render_safely_with_links_paragraphs_and_replies(widget: Wi
         }""",
         [phone, emergency],
     )
-    expect(widget.bot_messages).to_have_count(4)  # the script "image" and the empty message are dropped
+    expect(widget.bot_messages).to_have_count(
+        4
+    )  # the script "image" and the empty message are dropped
     image = widget.page.locator(".pit-log img")
     expect(image).to_have_count(1)
     expect(image).to_have_attribute("src", "https://example.org/knee.png")
@@ -178,9 +185,15 @@ def test_bot_messages_render_safely_with_links_paragraphs_and_replies(widget: Wi
     expect(link).to_have_attribute("href", "https://example.org/pit_(info)")
     expect(link).to_have_attribute("rel", "noopener noreferrer")
     expect(link).to_have_attribute("target", "_blank")
-    expect(first.get_by_role("link", name="a@b.example")).to_have_attribute("href", "mailto:a@b.example")
-    expect(first.get_by_role("link", name=phone)).to_have_attribute("href", re.compile(r"^tel:\+?\d+$"))
-    expect(first.get_by_role("link", name=emergency, exact=True)).to_have_count(1)  # not inside "1…2"
+    expect(first.get_by_role("link", name="a@b.example")).to_have_attribute(
+        "href", "mailto:a@b.example"
+    )
+    expect(first.get_by_role("link", name=phone)).to_have_attribute(
+        "href", re.compile(r"^tel:\+?\d+$")
+    )
+    expect(first.get_by_role("link", name=emergency, exact=True)).to_have_count(
+        1
+    )  # not inside "1…2"
     expect(first.get_by_role("link", name=emergency, exact=True)).to_have_attribute(
         "href", "tel:" + re.sub(r"[^\d+]", "", emergency)
     )

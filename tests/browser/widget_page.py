@@ -1,4 +1,5 @@
 """The chat widget as a test sees it: open it, type, read the messages."""
+
 from __future__ import annotations
 
 from typing import List
@@ -20,7 +21,9 @@ class WidgetPage:
             self.confirms_to_accept -= 1
             dialog.accept()
             return
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")  # e.g. an alert() from injected text
+        self.dialogs.append(
+            f"{dialog.type}: {dialog.message}"
+        )  # e.g. an alert() from injected text
         dialog.dismiss()
 
     # --- parts ----------------------------------------------------------------------

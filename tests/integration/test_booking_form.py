@@ -5,6 +5,7 @@ file (the action server inherits the environment), so every request the chat sto
 be read back from that database. Buttons are "clicked" by sending their payload, as the
 web widget does.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,9 @@ from tests.support.stack import running_stack
 pytestmark = pytest.mark.integration
 
 SETTINGS = get_settings()
-RESPONSES: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+RESPONSES: Dict[str, Any] = yaml.safe_load(
+    (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
+)["responses"]
 BAD_INPUTS = [
     " ",
     "x" * 5000,
@@ -112,7 +115,9 @@ def answer_up_to_summary(chat: RestChat, contact: str = "maria.lopez@example.com
     return reply
 
 
-def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(chat: RestChat, database_url: str):
+def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(
+    chat: RestChat, database_url: str
+):
     start_booking(chat, first="would PIT help my knee?")
     assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
     reply = chat.send("maria.lopez@example.com")
@@ -124,14 +129,29 @@ def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(cha
     reply = click(chat, reply, titles[-1])
     reply = click(chat, reply, "Yes, I agree")
     summary = text_of(reply)
-    for detail in ("Maria Lopez", "maria.lopez@example.com", "knee pain", "Returning patient", titles[-1]):
+    for detail in (
+        "Maria Lopez",
+        "maria.lopez@example.com",
+        "knee pain",
+        "Returning patient",
+        titles[-1],
+    ):
         assert detail in summary
     assert stored(database_url, chat) == []  # nothing before the patient confirms
 
     done = click(chat, reply, "Yes, send it")
     [request] = stored(database_url, chat)
-    assert (request.kind, request.name, request.email, request.phone) == ("booking", "Maria Lopez", "maria.lopez@example.com", None)
-    assert (request.pain_area, request.patient_type, request.preferred_times) == ("knee pain", "returning", titles[-1])
+    assert (request.kind, request.name, request.email, request.phone) == (
+        "booking",
+        "Maria Lopez",
+        "maria.lopez@example.com",
+        None,
+    )
+    assert (request.pain_area, request.patient_type, request.preferred_times) == (
+        "knee pain",
+        "returning",
+        titles[-1],
+    )
     assert request.channel == "rest" and request.consent_at is not None
     # clinic.yml hands requests over as a prefilled booking link: the patient finishes there.
     assert says(done, "utter_booking_saved") and str(request.id) in text_of(done)
@@ -206,11 +226,15 @@ def test_red_flag_mid_form_comes_first(chat: RestChat):
     chat.send("Maria Lopez")
     reply = chat.send("I have chest pain since this morning")
     assert SETTINGS.emergency_number in text_of(reply)
-    assert text_of(reply).index(SETTINGS.emergency_number) < text_of(reply).index(prompt("utter_ask_request_contact"))
+    assert text_of(reply).index(SETTINGS.emergency_number) < text_of(reply).index(
+        prompt("utter_ask_request_contact")
+    )
 
 
 @pytest.mark.parametrize("question", ["utter_ask_request_name", "utter_ask_request_contact"])
-def test_bad_inputs_are_re_asked_and_nothing_is_lost(chat: RestChat, database_url: str, question: str):
+def test_bad_inputs_are_re_asked_and_nothing_is_lost(
+    chat: RestChat, database_url: str, question: str
+):
     start_booking(chat)
     if question == "utter_ask_request_contact":
         chat.send("Maria Lopez")
@@ -218,7 +242,9 @@ def test_bad_inputs_are_re_asked_and_nothing_is_lost(chat: RestChat, database_ur
         reply = chat.send(text)
         assert says(reply, question), (text[:40], reply)
         assert len(reply) >= 2, reply  # a hint, then the question again
-        assert (SETTINGS.phone in text_of(reply)) == (number >= 2)  # phone offered from the 2nd failure
+        assert (SETTINGS.phone in text_of(reply)) == (
+            number >= 2
+        )  # phone offered from the 2nd failure
     # The conversation goes on: a good answer is taken and the next question follows.
     reply = chat.send("Maria Lopez" if question == "utter_ask_request_name" else "201 555 0123")
     assert not says(reply, question)
@@ -256,5 +282,10 @@ def test_callback_request_from_the_handoff(chat: RestChat, database_url: str):
     assert "+44 20 7946 0958" in text_of(reply)
     done = click(chat, reply, "Yes, send it")
     [request] = stored(database_url, chat)
-    assert (request.kind, request.name, request.phone, request.preferred_times) == ("callback", "Sam Lee", "+442079460958", FIRST_TIME)
+    assert (request.kind, request.name, request.phone, request.preferred_times) == (
+        "callback",
+        "Sam Lee",
+        "+442079460958",
+        FIRST_TIME,
+    )
     assert says(done, "utter_callback_sent") and str(request.id) in text_of(done)

@@ -1,4 +1,5 @@
 """The assistant end to end: real Rasa server + action server, REST channel on loopback."""
+
 import json
 
 import pytest
@@ -38,7 +39,7 @@ def test_answer_has_follow_up_buttons_that_work(chat: RestChat):
     buttons = [b for m in messages for b in m.get("buttons", [])]
     assert buttons, messages
     follow_up = next(b for b in buttons if b["payload"].startswith("/ask_topic"))
-    json.loads(follow_up["payload"][len("/ask_topic"):])  # a valid payload, braces unescaped
+    json.loads(follow_up["payload"][len("/ask_topic") :])  # a valid payload, braces unescaped
     assert chat.texts(follow_up["payload"]).strip()
 
 

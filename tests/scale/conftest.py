@@ -3,6 +3,7 @@
 The server is the one on 127.0.0.1:5432 (override with $PIT_TEST_POSTGRES_URL).
 Tests are skipped, with the reason, only when that server cannot be reached.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,12 +27,18 @@ def postgres_url() -> str:
     url = make_url(POSTGRES_URL)
     try:
         psycopg2.connect(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-            dbname=url.database, connect_timeout=3,
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            connect_timeout=3,
         ).close()
     except psycopg2.OperationalError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        pytest.skip(f"PostgreSQL at {url.render_as_string(hide_password=True)} is unreachable: {first_line}")
+        pytest.skip(
+            f"PostgreSQL at {url.render_as_string(hide_password=True)} is unreachable: {first_line}"
+        )
     return POSTGRES_URL
 
 

@@ -4,6 +4,7 @@ The test functions are the very ones in tests/unit/bookings: every test there th
 uses the database (``factory`` or ``db_url``) is collected here too, and only
 ``db_url`` differs (a fresh schema per test, see conftest.py).
 """
+
 import inspect
 from types import ModuleType
 from typing import Callable, Dict

@@ -2,6 +2,7 @@
 
 Timings are printed (run with ``-s`` or see the summary lines) so regressions show.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,8 +57,11 @@ def _seed(factory, settings, count: int, now: dt.datetime) -> float:
         with session_scope(factory) as session:
             for n in range(batch, min(batch + 50, count)):
                 repository.create_request(
-                    session, details(name=f"Patient {n}", email=f"p{n}@example.org", consent_at=now),
-                    adapters, "US", now=now,
+                    session,
+                    details(name=f"Patient {n}", email=f"p{n}@example.org", consent_at=now),
+                    adapters,
+                    "US",
+                    now=now,
                 )
     return time.perf_counter() - started
 
@@ -74,14 +78,19 @@ def test_many_requests_delivered_exactly_once_by_concurrent_workers(
 ):
     settings = make_settings(webhook_booking(receiver.url))
     seconds = _seed(factory, settings, REQUESTS, now)
-    _report(capsys, f"stored {REQUESTS} requests (+ outbox rows) in {seconds:.2f}s "
-                    f"({REQUESTS / seconds:.0f}/s)")
+    _report(
+        capsys,
+        f"stored {REQUESTS} requests (+ outbox rows) in {seconds:.2f}s "
+        f"({REQUESTS / seconds:.0f}/s)",
+    )
     receiver.start()
     engines = [make_engine(db_url) for _ in range(WORKERS)]
 
     def work(n: int) -> None:
         factory_n = session_factory(engine=engines[n])
-        while deliver_due(factory_n, now, settings=settings, rng=random.Random(n), limit=20).attempted:
+        while deliver_due(
+            factory_n, now, settings=settings, rng=random.Random(n), limit=20
+        ).attempted:
             pass
 
     started = time.perf_counter()
@@ -90,13 +99,18 @@ def test_many_requests_delivered_exactly_once_by_concurrent_workers(
     for engine in engines:
         engine.dispose()
     assert errors == []
-    _report(capsys, f"{WORKERS} workers delivered {len(receiver.hits)} webhooks in {seconds:.2f}s "
-                    f"({len(receiver.hits) / seconds:.0f}/s)")
+    _report(
+        capsys,
+        f"{WORKERS} workers delivered {len(receiver.hits)} webhooks in {seconds:.2f}s "
+        f"({len(receiver.hits) / seconds:.0f}/s)",
+    )
     keys = [hit.key for hit in receiver.hits]
     assert len(keys) == len(set(keys)) == REQUESTS  # every request sent, none twice
     assert all(hit.signature_ok for hit in receiver.hits)
     with session_scope(factory) as session:
-        statuses = session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+        statuses = session.execute(
+            select(Delivery.status, func.count()).group_by(Delivery.status)
+        ).all()
         assert dict(statuses) == {"delivered": REQUESTS}
         assert {r.status for r in repository.list_requests(session)} == {"delivered"}
 
@@ -142,5 +156,8 @@ def test_listing_purging_and_erasure_at_volume(factory, webhook_secret, capsys, 
     purged = time.perf_counter() - started
     with session_scope(factory) as session:
         assert session.execute(select(func.count()).select_from(Delivery)).scalar_one() == 99
-    _report(capsys, f"listed {REQUESTS + 100} requests in {listed * 1000:.0f} ms; "
-                    f"purged {REQUESTS - 1} (+ outbox rows) in {purged * 1000:.0f} ms")
+    _report(
+        capsys,
+        f"listed {REQUESTS + 100} requests in {listed * 1000:.0f} ms; "
+        f"purged {REQUESTS - 1} (+ outbox rows) in {purged * 1000:.0f} ms",
+    )

@@ -2,6 +2,7 @@
 
 Shared by the unit tests (SQLite), the PostgreSQL tests in tests/scale and the form tests.
 """
+
 from __future__ import annotations
 
 import copy

@@ -2,6 +2,7 @@
 
 Each conftest supplies ``db_url``; everything else is built on it.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@
 clinic system: it checks the signature, de-duplicates by Idempotency-Key, and can
 be told to fail, stall or be down. ``SmtpSink`` is aiosmtpd on loopback.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +25,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from bot.bookings.adapters.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify_signature
 from bot.stack import free_port
 from tests.support.booking_data import SECRET
+
 
 @dataclass
 class Hit:
@@ -50,7 +52,9 @@ class WebhookReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/pit/bookings"
 
-    def fail_next(self, status: int, times: int = 1, headers: Optional[Dict[str, str]] = None) -> None:
+    def fail_next(
+        self, status: int, times: int = 1, headers: Optional[Dict[str, str]] = None
+    ) -> None:
         for _ in range(times):
             self.queued_statuses.append((status, headers or {}))
 
@@ -90,7 +94,9 @@ class WebhookReceiver:
         ThreadingHTTPServer.allow_reuse_address = True
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -124,7 +130,9 @@ class _SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.sink.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
         return "250 Message accepted"
 
 
@@ -150,7 +158,9 @@ class SmtpSink:
     def start(self) -> "SmtpSink":
         kwargs: Dict[str, Any] = {}
         if self.credentials:
-            kwargs.update(authenticator=self._authenticate, auth_require_tls=self.tls_cert is not None)
+            kwargs.update(
+                authenticator=self._authenticate, auth_require_tls=self.tls_cert is not None
+            )
         if self.tls_cert:
             import ssl
 

@@ -1,4 +1,5 @@
 """A tiny client for Rasa's REST channel, as a website or the judge would use it."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ class RestChat:
     sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:12]}")
 
     def post_raw(self, body: bytes, content_type: str = "application/json") -> "tuple[int, bytes]":
-        request = urllib.request.Request(self.url, data=body, headers={"Content-Type": content_type})
+        request = urllib.request.Request(
+            self.url, data=body, headers={"Content-Type": content_type}
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, response.read()
@@ -24,7 +27,9 @@ class RestChat:
             return error.code, error.read()
 
     def send(self, message: str) -> List[Dict[str, Any]]:
-        status, body = self.post_raw(json.dumps({"sender": self.sender, "message": message}).encode())
+        status, body = self.post_raw(
+            json.dumps({"sender": self.sender, "message": message}).encode()
+        )
         assert status == 200, (status, body[:500])
         return json.loads(body)
 

@@ -3,6 +3,7 @@
 Uses bot.stack, the same code `make run` uses, on free loopback ports with a
 throw-away tracker database.
 """
+
 from __future__ import annotations
 
 import contextlib

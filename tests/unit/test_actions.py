@@ -1,4 +1,5 @@
 """Actions with real rasa_sdk Tracker and CollectingDispatcher objects."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,12 @@ def tracker(message=None, events=None) -> Tracker:
 
 
 def selector(*keys):
-    return {"faq": {"response": {"intent_response_key": keys[0]},
-                    "ranking": [{"intent_response_key": k, "confidence": 0.1} for k in keys]}}
+    return {
+        "faq": {
+            "response": {"intent_response_key": keys[0]},
+            "ranking": [{"intent_response_key": k, "confidence": 0.1} for k in keys],
+        }
+    }
 
 
 async def run(action, message=None, events=None):
@@ -51,16 +56,28 @@ def test_disclosure_is_not_repeated_for_an_explicit_session_start():
 
 
 def test_selected_topic_from_selector_and_from_button():
-    assert selected_topic({"intent": {"name": "faq"}, "response_selector": selector(f"faq/{TOPIC}")}) == TOPIC
+    assert (
+        selected_topic({"intent": {"name": "faq"}, "response_selector": selector(f"faq/{TOPIC}")})
+        == TOPIC
+    )
     button = {"intent": {"name": "ask_topic"}, "entities": [{"entity": "topic", "value": TOPIC}]}
     assert selected_topic(button) == TOPIC
-    forged = {"intent": {"name": "ask_topic"}, "entities": [{"entity": "topic", "value": "../../etc"}]}
+    forged = {
+        "intent": {"name": "ask_topic"},
+        "entities": [{"entity": "topic", "value": "../../etc"}],
+    }
     assert selected_topic(forged) is None
-    assert selected_topic({"intent": {"name": "faq"}, "response_selector": selector("faq/nope")}) is None
+    assert (
+        selected_topic({"intent": {"name": "faq"}, "response_selector": selector("faq/nope")})
+        is None
+    )
 
 
 async def test_answer_faq_sends_the_topic_response():
-    messages, _ = await run(ActionAnswerFaq(), {"intent": {"name": "faq"}, "response_selector": selector(f"faq/{TOPIC}")})
+    messages, _ = await run(
+        ActionAnswerFaq(),
+        {"intent": {"name": "faq"}, "response_selector": selector(f"faq/{TOPIC}")},
+    )
     assert messages[0]["response"] == f"utter_faq/{TOPIC}"
 
 
@@ -85,15 +102,21 @@ def test_condition_reply_listed_unlisted_body_part_and_none():
 
 
 async def test_condition_question_gets_a_condition_answer():
-    message = {"intent": {"name": "faq"}, "response_selector": selector("faq/condition_help"),
-               "entities": [{"entity": "condition", "value": "carpal tunnel"}]}
+    message = {
+        "intent": {"name": "faq"},
+        "response_selector": selector("faq/condition_help"),
+        "entities": [{"entity": "condition", "value": "carpal tunnel"}],
+    }
     messages, _ = await run(ActionAnswerFaq(), message)
     assert messages[0]["response"] == "utter_condition_listed"
 
 
 async def test_did_you_mean_offers_top_topics_and_a_person():
     keys = [f"faq/{k}" for k in list(get_topics())[:4]]
-    messages, _ = await run(ActionDidYouMean(), {"intent": {"name": "nlu_fallback"}, "response_selector": selector(*keys)})
+    messages, _ = await run(
+        ActionDidYouMean(),
+        {"intent": {"name": "nlu_fallback"}, "response_selector": selector(*keys)},
+    )
     buttons = messages[0]["buttons"]
     assert len(buttons) == 5  # three topics, something else, a person
     assert buttons[0]["payload"] == '/ask_topic{"topic":"%s"}' % keys[0].split("/")[1]
@@ -112,6 +135,7 @@ def test_handoff_wording_follows_opening_hours():
     day, hours = next(iter(settings.opening_hours.items()))
     monday = datetime(2026, 11, 23, tzinfo=tz)  # a Monday
     from bot.settings import WEEKDAYS
+
     date = monday.replace(day=23 + WEEKDAYS.index(day))
     inside = date.replace(hour=hours[0].hour, minute=hours[0].minute)
     assert handoff_response(settings, inside) == "utter_handoff_open"
@@ -128,6 +152,12 @@ def test_evaluation_reads_the_default_response_selector_key_too():
     from bot.evaluation.nlu import predicted_label
 
     faq = {"response": {"intent_response_key": "faq/cost"}}
-    assert predicted_label({"intent": {"name": "faq"}, "response_selector": {"faq": faq}}) == "faq/cost"
-    assert predicted_label({"intent": {"name": "faq"}, "response_selector": {"default": faq}}) == "faq/cost"
+    assert (
+        predicted_label({"intent": {"name": "faq"}, "response_selector": {"faq": faq}})
+        == "faq/cost"
+    )
+    assert (
+        predicted_label({"intent": {"name": "faq"}, "response_selector": {"default": faq}})
+        == "faq/cost"
+    )
     assert predicted_label({"intent": {"name": "greet"}}) == "greet"

@@ -3,6 +3,7 @@
 The validation actions run exactly as the action server runs them (FormValidationAction.run
 with the real domain), so extraction, validation and "which question next" are tested together.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,13 @@ from tests.support.booking_data import webhook_booking, write_settings_file
 DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 REGION = get_settings().phone_region
 CLINIC_PHONE = get_settings().phone
-BAD_INPUTS = [" ", "x" * 5000, "🙂🙂🙂", "'); DROP TABLE booking_requests;--",
-              "<script>alert('x')</script><img src=x onerror=alert(1)>"]
+BAD_INPUTS = [
+    " ",
+    "x" * 5000,
+    "🙂🙂🙂",
+    "'); DROP TABLE booking_requests;--",
+    "<script>alert('x')</script><img src=x onerror=alert(1)>",
+]
 
 BOOKING_ANSWERS: Dict[str, Any] = {
     "request_name": "Maria Lopez",
@@ -72,7 +78,9 @@ BOOKING_ANSWERS: Dict[str, Any] = {
 }
 
 
-def said(text: str, intent: Optional[str] = None, entities: Sequence[Mapping[str, Any]] = ()) -> Said:
+def said(
+    text: str, intent: Optional[str] = None, entities: Sequence[Mapping[str, Any]] = ()
+) -> Said:
     return Said(text=text, intent=intent, entities=tuple(entities))
 
 
@@ -84,15 +92,22 @@ def tracker(
     form: str = "booking_form",
     channel: str = "rest",
 ) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": list(entities),
+    }
     events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
     events.append({"event": "action", "name": form})
     return Tracker("patient-42", dict(slots), message, events, False, None, {"name": form}, form)
 
 
 async def validate(
-    slots: Mapping[str, Any], text: str, intent: str = "nlu_fallback",
-    entities: Sequence[Mapping[str, Any]] = (), action: Any = None,
+    slots: Mapping[str, Any],
+    text: str,
+    intent: str = "nlu_fallback",
+    entities: Sequence[Mapping[str, Any]] = (),
+    action: Any = None,
 ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """Run the validation action; returns (slot values it set, messages it sent)."""
     action = action or ValidateBookingForm()
@@ -133,7 +148,10 @@ def test_patient_type_from_buttons_and_plain_words():
     assert read_patient_type(said("New patient")).value == "new"
     assert read_patient_type(said("Returning patient")).value == "returning"
     assert read_patient_type(said("I've never been before")).value == "new"
-    assert read_patient_type(said("yes I came last year, I have been there previously")).value == "returning"
+    assert (
+        read_patient_type(said("yes I came last year, I have been there previously")).value
+        == "returning"
+    )
     assert read_patient_type(said("banana")) is None
 
 
@@ -151,7 +169,9 @@ def test_interruptions_versus_answers():
     assert not interrupts(said("Holly Berry", "faq"), None, free_text=True)  # not a question
     assert interrupts(said("side effects", "faq"), None, free_text=False)
     exact = read_confirmation(said("change", "cancel"))
-    assert not interrupts(said("change", "cancel"), exact, free_text=False)  # a button beats the classifier
+    assert not interrupts(
+        said("change", "cancel"), exact, free_text=False
+    )  # a button beats the classifier
 
 
 def test_names_in_any_script_pass_and_sentences_or_symbols_do_not():
@@ -167,7 +187,10 @@ def test_names_in_any_script_pass_and_sentences_or_symbols_do_not():
 def test_contact_accepts_phone_email_or_both():
     assert check_contact("(201) 555-0123", "US") == ("+12015550123", None)
     assert check_contact("Maria@Example.COM", "US") == (None, "Maria@example.com")
-    assert check_contact("call 201 555 0123 or mail maria@example.com.", "US") == ("+12015550123", "maria@example.com")
+    assert check_contact("call 201 555 0123 or mail maria@example.com.", "US") == (
+        "+12015550123",
+        "maria@example.com",
+    )
     for bad in BAD_INPUTS + ["555", "maria@", "a@b.com c@d.com", "no thanks"]:
         with pytest.raises(InvalidInput):
             check_contact(bad, "US")
@@ -181,7 +204,9 @@ def test_callback_needs_a_phone_number():
 
 def test_free_text_keeps_words_and_refuses_markup_and_blank():
     assert check_free_text("douleur au genou 🙂", 500) == "douleur au genou 🙂"
-    assert check_free_text("'); DROP TABLE x;--", 500) == "'); DROP TABLE x;--"  # harmless text, stored as is
+    assert (
+        check_free_text("'); DROP TABLE x;--", 500) == "'); DROP TABLE x;--"
+    )  # harmless text, stored as is
     for bad in [" ", "🙂🙂🙂", "x" * 5000, "<b>knee</b>", "/deny"]:
         with pytest.raises(InvalidInput):
             check_free_text(bad, 500)
@@ -190,7 +215,10 @@ def test_free_text_keeps_words_and_refuses_markup_and_blank():
 def test_required_slots_follow_consent_and_change():
     assert BOOKING.required_slots({"request_consent": False}) == []
     assert "request_change" not in BOOKING.required_slots({})
-    assert BOOKING.required_slots({"request_changing": True})[-2:] == ["request_change", "request_confirmed"]
+    assert BOOKING.required_slots({"request_changing": True})[-2:] == [
+        "request_change",
+        "request_confirmed",
+    ]
     assert CALLBACK.required_slots({})[:2] == ["request_name", "request_phone"]
 
 
@@ -213,18 +241,27 @@ async def test_bad_names_are_re_asked_with_a_hint(text: str):
 
 
 async def test_second_failure_offers_the_clinic_phone_and_success_resets_the_count():
-    slots, messages = await validate(asked("request_contact", request_failures={"request_contact": 1}), "555")
+    slots, messages = await validate(
+        asked("request_contact", request_failures={"request_contact": 1}), "555"
+    )
     assert slots["request_failures"] == {"request_contact": 2}
     assert messages[-1]["response"] == "utter_request_call_instead"
     assert messages[-1]["clinic_phone"] == CLINIC_PHONE
-    slots, _ = await validate(asked("request_contact", request_failures={"request_contact": 2}), "201-555-0123")
+    slots, _ = await validate(
+        asked("request_contact", request_failures={"request_contact": 2}), "201-555-0123"
+    )
     assert slots["request_phone"] == "+12015550123" and slots["request_failures"] is None
 
 
 @pytest.mark.parametrize(
     "text, intent",
-    [("does it hurt?", "faq"), ("stop", "cancel"), ("bye", "goodbye"),
-     ("my lips are swelling", "red_flag"), ('/ask_topic{"topic":"cost"}', "ask_topic")],
+    [
+        ("does it hurt?", "faq"),
+        ("stop", "cancel"),
+        ("bye", "goodbye"),
+        ("my lips are swelling", "red_flag"),
+        ('/ask_topic{"topic":"cost"}', "ask_topic"),
+    ],
 )
 async def test_interruptions_fill_nothing_so_the_rules_take_over(text: str, intent: str):
     slots, messages = await validate(asked("request_name"), text, intent)
@@ -232,7 +269,9 @@ async def test_interruptions_fill_nothing_so_the_rules_take_over(text: str, inte
 
 
 async def test_a_red_flag_wins_even_when_it_looks_like_an_answer():
-    slots, _ = await validate(asked("request_contact", request_name="M"), "201 555 0123", "red_flag")
+    slots, _ = await validate(
+        asked("request_contact", request_name="M"), "201 555 0123", "red_flag"
+    )
     assert "request_contact" not in slots
 
 
@@ -242,18 +281,29 @@ async def test_only_the_question_just_asked_is_filled():
 
 
 async def test_pain_area_suggestion_yes_no_or_a_description():
-    base = asked("request_pain_area", request_name="M", request_contact="x", request_pain_suggestion="knee pain")
+    base = asked(
+        "request_pain_area",
+        request_name="M",
+        request_contact="x",
+        request_pain_suggestion="knee pain",
+    )
     slots, _ = await validate(base, "/affirm", "affirm")
     assert slots["request_pain_area"] == "knee pain"
     slots, messages = await validate(base, "/deny", "deny")
-    assert slots["request_pain_area"] is None and slots["request_pain_declined"] is True and messages == []
+    assert (
+        slots["request_pain_area"] is None
+        and slots["request_pain_declined"] is True
+        and messages == []
+    )
     back = [{"entity": "body_part", "value": "lower back"}]
     slots, _ = await validate(base, "no, my lower back", "deny", back)
     assert slots["request_pain_area"] == "no, my lower back"
 
 
 async def test_consent_yes_records_when_and_no_ends_the_form():
-    base = asked("request_consent", **{k: v for k, v in BOOKING_ANSWERS.items() if k != "request_consent"})
+    base = asked(
+        "request_consent", **{k: v for k, v in BOOKING_ANSWERS.items() if k != "request_consent"}
+    )
     slots, _ = await validate(base, "/affirm", "affirm")
     consent_at = dt.datetime.fromisoformat(slots["request_consent_at"])
     assert consent_at.tzinfo is not None and slots[REQUESTED_SLOT] == "request_confirmed"
@@ -262,7 +312,9 @@ async def test_consent_yes_records_when_and_no_ends_the_form():
 
 
 async def test_unclear_consent_is_asked_again_not_taken_as_no():
-    base = asked("request_consent", **{k: v for k, v in BOOKING_ANSWERS.items() if k != "request_consent"})
+    base = asked(
+        "request_consent", **{k: v for k, v in BOOKING_ANSWERS.items() if k != "request_consent"}
+    )
     slots, messages = await validate(base, "maybe", "deny")
     assert slots["request_consent"] is None and slots[REQUESTED_SLOT] == "request_consent"
     assert messages[0]["response"] == "utter_request_yes_no_hint"
@@ -279,10 +331,13 @@ async def test_change_at_the_summary_redoes_only_the_chosen_detail():
 
 
 async def test_callback_form_asks_for_a_phone_not_an_email():
-    slots, messages = await validate(asked("request_phone", request_name="M"), "maria@example.com",
-                                     action=ValidateCallbackForm())
+    slots, messages = await validate(
+        asked("request_phone", request_name="M"), "maria@example.com", action=ValidateCallbackForm()
+    )
     assert slots["request_phone"] is None and messages[0]["response"] == "utter_request_phone_hint"
-    slots, _ = await validate(asked("request_phone", request_name="M"), "201 555 0123", action=ValidateCallbackForm())
+    slots, _ = await validate(
+        asked("request_phone", request_name="M"), "201 555 0123", action=ValidateCallbackForm()
+    )
     assert slots["request_phone"] == "+12015550123" and slots[REQUESTED_SLOT] == "request_times"
 
 
@@ -302,7 +357,9 @@ async def test_pain_question_offers_the_mentioned_area_unless_declined():
     assert dispatcher.messages[0]["response"] == "utter_request_pain_area_known"
     assert events[0]["value"] == "knee pain"
     dispatcher = CollectingDispatcher()
-    await ActionAskPainArea().run(dispatcher, tracker({"body_part": "knee", "request_pain_declined": True}), DOMAIN)
+    await ActionAskPainArea().run(
+        dispatcher, tracker({"body_part": "knee", "request_pain_declined": True}), DOMAIN
+    )
     assert dispatcher.messages[0]["response"] == "utter_request_pain_area_open"
 
 
@@ -329,7 +386,9 @@ async def test_summary_lists_every_answer():
     await ActionAskConfirmed().run(dispatcher, tracker(BOOKING_ANSWERS), DOMAIN)
     summary = dispatcher.messages[0]["request_summary"]
     assert summary == summary_text(BOOKING_ANSWERS)
-    assert "Name: Maria Lopez" in summary and "+1 201-555-0123" in summary and "New patient" in summary
+    assert (
+        "Name: Maria Lopez" in summary and "+1 201-555-0123" in summary and "New patient" in summary
+    )
 
 
 # --- sending, refusing, cancelling --------------------------------------------------
@@ -356,36 +415,61 @@ def cleared(events: List[Dict[str, Any]]) -> bool:
 
 
 async def test_confirmed_booking_is_stored_with_channel_and_conversation(bookings_db: str):
-    slots = {**BOOKING_ANSWERS, "request_confirmed": True,
-             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
     dispatcher = CollectingDispatcher()
     events = await ActionSubmitBooking().run(dispatcher, tracker(slots, channel="socketio"), DOMAIN)
     [request] = stored(bookings_db)
-    assert (request.kind, request.name, request.phone, request.pain_area) == ("booking", "Maria Lopez", "+12015550123", "knee pain")
-    assert (request.patient_type, request.channel, request.conversation_id) == ("new", "socketio", "patient-42")
+    assert (request.kind, request.name, request.phone, request.pain_area) == (
+        "booking",
+        "Maria Lopez",
+        "+12015550123",
+        "knee pain",
+    )
+    assert (request.patient_type, request.channel, request.conversation_id) == (
+        "new",
+        "socketio",
+        "patient-42",
+    )
     # The shipped clinic.yml hands requests over as a prefilled booking link only.
     assert not clinic_is_notified(get_settings())
     [saved] = dispatcher.messages
-    assert saved["response"] == "utter_booking_saved" and saved["request_reference"] == str(request.id)
-    assert saved["request_link"].startswith(get_settings().booking_url) and "Maria" in saved["request_link"]
+    assert saved["response"] == "utter_booking_saved" and saved["request_reference"] == str(
+        request.id
+    )
+    assert (
+        saved["request_link"].startswith(get_settings().booking_url)
+        and "Maria" in saved["request_link"]
+    )
     assert cleared(events)
 
 
 @pytest.fixture
 def webhook_clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """clinic.yml with a webhook as well as the link: the clinic itself gets the request."""
-    booking = {**webhook_booking("http://127.0.0.1:9/pit"), "handoff": ["link", "webhook"],
-               "link": {"params": {"name": "name"}}}
+    booking = {
+        **webhook_booking("http://127.0.0.1:9/pit"),
+        "handoff": ["link", "webhook"],
+        "link": {"params": {"name": "name"}},
+    }
     monkeypatch.setenv(SETTINGS_ENV_VAR, str(write_settings_file(tmp_path, booking)))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
-async def test_when_the_clinic_is_notified_the_patient_is_told_so(bookings_db: str, webhook_clinic: None):
+async def test_when_the_clinic_is_notified_the_patient_is_told_so(
+    bookings_db: str, webhook_clinic: None
+):
     assert clinic_is_notified(get_settings())
-    slots = {**BOOKING_ANSWERS, "request_confirmed": True,
-             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
     dispatcher = CollectingDispatcher()
     await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
     [request] = stored(bookings_db)
@@ -396,31 +480,47 @@ async def test_when_the_clinic_is_notified_the_patient_is_told_so(bookings_db: s
 
 
 async def test_callback_is_stored_as_a_callback(bookings_db: str):
-    slots = {"request_name": "Sam Lee", "request_phone": "+12015550123", "request_times": "Saturday",
-             "request_consent": True, "request_confirmed": True,
-             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    slots = {
+        "request_name": "Sam Lee",
+        "request_phone": "+12015550123",
+        "request_times": "Saturday",
+        "request_consent": True,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
     dispatcher = CollectingDispatcher()
     await ActionSubmitCallback().run(dispatcher, tracker(slots, form="callback_form"), DOMAIN)
     [request] = stored(bookings_db)
-    assert (request.kind, request.phone, request.preferred_times) == ("callback", "+12015550123", "Saturday")
+    assert (request.kind, request.phone, request.preferred_times) == (
+        "callback",
+        "+12015550123",
+        "Saturday",
+    )
     [sent] = dispatcher.messages  # no booking link for a call-back
     assert sent["response"] == "utter_callback_sent" and sent["callback_phone"] == "+1 201-555-0123"
 
 
 async def test_refused_consent_stores_nothing_and_gives_the_phone(bookings_db: str):
     dispatcher = CollectingDispatcher()
-    events = await ActionSubmitBooking().run(dispatcher, tracker({**BOOKING_ANSWERS, "request_consent": False}), DOMAIN)
+    events = await ActionSubmitBooking().run(
+        dispatcher, tracker({**BOOKING_ANSWERS, "request_consent": False}), DOMAIN
+    )
     assert stored(bookings_db) == []
     assert dispatcher.messages[0]["response"] == "utter_request_no_consent"
     assert dispatcher.messages[0]["clinic_phone"] == CLINIC_PHONE
     assert cleared(events)
 
 
-async def test_storage_failure_tells_the_patient_to_phone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+async def test_storage_failure_tells_the_patient_to_phone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     # A database without the booking tables: the insert really fails.
     monkeypatch.setenv("PIT_DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
-    slots = {**BOOKING_ANSWERS, "request_confirmed": True,
-             "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
     dispatcher = CollectingDispatcher()
     try:
         events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)

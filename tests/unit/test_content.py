@@ -1,4 +1,5 @@
 """Content checks staff can rely on: plain language, sources, valid buttons, no leaks."""
+
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -16,11 +17,34 @@ MAX_GRADE = 8.0
 SOURCES_DIR = PROJECT_ROOT.parent / "shared" / "sources"
 SOURCE_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 REQUIRED_TOPICS = {
-    "what_is_pit", "how_it_works", "vs_prolotherapy", "who_developed", "what_is_injected", "visit",
-    "does_it_hurt", "side_effects", "safety", "downtime", "relief_timing", "how_many_sessions",
-    "how_often", "success_rate", "is_it_a_cure", "conditions_treated", "condition_help", "medication",
-    "research", "first_step", "cost", "insurance", "diabetes", "pregnancy", "blood_thinners",
-    "preparation", "aftercare", "who_performs",
+    "what_is_pit",
+    "how_it_works",
+    "vs_prolotherapy",
+    "who_developed",
+    "what_is_injected",
+    "visit",
+    "does_it_hurt",
+    "side_effects",
+    "safety",
+    "downtime",
+    "relief_timing",
+    "how_many_sessions",
+    "how_often",
+    "success_rate",
+    "is_it_a_cure",
+    "conditions_treated",
+    "condition_help",
+    "medication",
+    "research",
+    "first_step",
+    "cost",
+    "insurance",
+    "diabetes",
+    "pregnancy",
+    "blood_thinners",
+    "preparation",
+    "aftercare",
+    "who_performs",
 }
 
 
@@ -119,8 +143,11 @@ def test_every_response_is_sent_by_a_rule_or_an_action():
     rules = "\n".join(p.read_text() for p in sorted((PROJECT_ROOT / "data").rglob("*.yml")))
     actions = _actions_source()
     unused = sorted(
-        name for name in _response_names()
-        if not name.startswith(("utter_faq/", "utter_ask_")) and name not in rules and f'"{name}' not in actions
+        name
+        for name in _response_names()
+        if not name.startswith(("utter_faq/", "utter_ask_"))
+        and name not in rules
+        and f'"{name}' not in actions
         and f"'{name}" not in actions
     )
     assert unused == []

@@ -40,7 +40,15 @@ def test_lemmatizer_is_real(nlp):
 
 
 def test_odd_input_does_not_break_the_pipeline(nlp):
-    for text in ["", " ", "🙂" * 50, "x" * 20000, "'); DROP TABLE x;--", "<script>alert(1)</script>", "\u202e\u0000"]:
+    for text in [
+        "",
+        " ",
+        "🙂" * 50,
+        "x" * 20000,
+        "'); DROP TABLE x;--",
+        "<script>alert(1)</script>",
+        "\u202e\u0000",
+    ]:
         nlp(text)
 
 

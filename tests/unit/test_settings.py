@@ -13,11 +13,18 @@ BASE = yaml.safe_load(DEFAULT_SETTINGS_PATH.read_text())
 def test_shipped_settings_file_is_valid():
     settings = load_settings(DEFAULT_SETTINGS_PATH)
     slots = settings.as_slots()
-    assert set(slots) >= {"clinic_name", "clinic_phone", "clinic_emergency_number", "clinic_crisis_line"}
+    assert set(slots) >= {
+        "clinic_name",
+        "clinic_phone",
+        "clinic_emergency_number",
+        "clinic_crisis_line",
+    }
     assert all(isinstance(v, str) and v for v in slots.values())
 
 
-@pytest.mark.parametrize("missing", ["name", "phone", "emergency_number", "crisis_line", "time_zone"])
+@pytest.mark.parametrize(
+    "missing", ["name", "phone", "emergency_number", "crisis_line", "time_zone"]
+)
 def test_missing_field_is_named_in_the_error(missing):
     raw = dict(BASE)
     raw[missing] = "  "
@@ -27,7 +34,11 @@ def test_missing_field_is_named_in_the_error(missing):
 
 @pytest.mark.parametrize(
     "hours, message",
-    [("9-5", "not like"), ("17:00-08:30", "after opening"), ("25:00-26:00", "opening_hours.monday")],
+    [
+        ("9-5", "not like"),
+        ("17:00-08:30", "after opening"),
+        ("25:00-26:00", "opening_hours.monday"),
+    ],
 )
 def test_bad_opening_hours_are_explained(hours, message):
     raw = dict(BASE, opening_hours={"monday": hours})

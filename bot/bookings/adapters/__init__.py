@@ -2,6 +2,7 @@
 
 Which ones run is set in clinic.yml (``booking.handoff``); several may be on.
 """
+
 from __future__ import annotations
 
 from typing import Dict

@@ -3,6 +3,7 @@
 Failure reasons are short fixed texts (status codes, error kinds): they are stored
 in ``last_error`` and logged, so they must never contain patient details.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional

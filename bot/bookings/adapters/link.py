@@ -3,6 +3,7 @@
 Nothing is sent anywhere: the chat shows the patient this link. The outbox row is
 stored as already delivered so the request's record shows the link was given.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional, Tuple

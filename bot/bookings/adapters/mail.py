@@ -4,6 +4,7 @@ The ``Message-ID`` is derived from the idempotency key, so a retried send after 
 lost reply carries the same id and mail systems can drop the duplicate. The
 subject has no personal details (it shows in notifications and on lock screens).
 """
+
 from __future__ import annotations
 
 import logging
@@ -98,9 +99,14 @@ class EmailAdapter:
         context = ssl.create_default_context()
         if self.config.ssl:
             return smtplib.SMTP_SSL(
-                self.config.host, self.config.port, timeout=self.config.timeout_seconds, context=context
+                self.config.host,
+                self.config.port,
+                timeout=self.config.timeout_seconds,
+                context=context,
             )
-        client = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout_seconds)
+        client = smtplib.SMTP(
+            self.config.host, self.config.port, timeout=self.config.timeout_seconds
+        )
         if self.config.starttls:
             client.ehlo()
             client.starttls(context=context)
@@ -120,18 +126,23 @@ class EmailAdapter:
             if refused:  # accepted for at least one clinic address: do not send twice
                 logger.warning(
                     "email accepted for %d of %d clinic addresses; check booking.email.to",
-                    len(self.config.recipients) - len(refused), len(self.config.recipients),
+                    len(self.config.recipients) - len(refused),
+                    len(self.config.recipients),
                 )
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             error = PermanentError if codes and all(c >= 500 for c in codes) else RetryableError
-            raise error(f"SMTP server refused the clinic address(es): {sorted(set(codes))}") from None
+            raise error(
+                f"SMTP server refused the clinic address(es): {sorted(set(codes))}"
+            ) from None
         except smtplib.SMTPNotSupportedError:
             raise PermanentError("SMTP server does not support STARTTLS or login") from None
         except smtplib.SMTPResponseException as exc:
             error = PermanentError if exc.smtp_code >= 500 else RetryableError
             raise error(f"SMTP {exc.smtp_code} ({type(exc).__name__})") from None
         except ssl.SSLCertVerificationError:
-            raise PermanentError("the SMTP server's TLS certificate could not be verified") from None
+            raise PermanentError(
+                "the SMTP server's TLS certificate could not be verified"
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(f"SMTP connection problem: {type(exc).__name__}") from None

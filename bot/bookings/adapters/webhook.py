@@ -8,6 +8,7 @@ The body is byte-for-byte the same on every retry.
 Outcome: 2xx delivered; 408, 429, 5xx, timeouts and connection errors are retried;
 any other status (4xx, 3xx) is a permanent failure.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,9 @@ RETRYABLE_STATUSES = frozenset({408, 429})
 
 def canonical_body(payload: Payload) -> bytes:
     """Stable JSON bytes (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -91,5 +94,7 @@ class WebhookAdapter:
             return
         reason = f"HTTP {status} from the webhook receiver"
         if status >= 500 or status in RETRYABLE_STATUSES:
-            raise RetryableError(reason, retry_after=_retry_after(response.headers.get("Retry-After")))
+            raise RetryableError(
+                reason, retry_after=_retry_after(response.headers.get("Retry-After"))
+            )
         raise PermanentError(reason)

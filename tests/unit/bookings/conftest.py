@@ -1,4 +1,5 @@
 """Booking tests run on a fresh SQLite file per test (tests/scale repeats many on PostgreSQL)."""
+
 from __future__ import annotations
 
 from pathlib import Path

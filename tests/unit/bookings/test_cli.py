@@ -1,4 +1,5 @@
 """The staff command line, run as a real subprocess like staff would run it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,12 +29,21 @@ class Cli:
     def __init__(self, tmp_path: Path, booking: Optional[Dict] = None) -> None:
         self.db_url = f"sqlite:///{tmp_path / 'cli.db'}"
         self.settings_file = write_settings_file(tmp_path, booking or {"handoff": ["link"]})
-        self.env = dict(os.environ, PIT_DATABASE_URL=self.db_url, PIT_CLINIC_SETTINGS=str(self.settings_file))
+        self.env = dict(
+            os.environ, PIT_DATABASE_URL=self.db_url, PIT_CLINIC_SETTINGS=str(self.settings_file)
+        )
 
-    def __call__(self, *args: str, stdin: str = "", module: str = MODULE) -> subprocess.CompletedProcess:
+    def __call__(
+        self, *args: str, stdin: str = "", module: str = MODULE
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", module, *args], cwd=PROJECT_ROOT, env=self.env,
-            input=stdin, capture_output=True, text=True, timeout=120,
+            [sys.executable, "-m", module, *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     def seed(self, now: dt.datetime = NOW, **changes) -> int:
@@ -42,7 +52,9 @@ class Cli:
         settings = load_settings(self.settings_file)
         try:
             factory = session_factory(self.db_url)
-            return submit_request(details(**changes), settings=settings, factory=factory, now=now).request_id
+            return submit_request(
+                details(**changes), settings=settings, factory=factory, now=now
+            ).request_id
         finally:
             dispose_engines()
 
@@ -87,9 +99,22 @@ def test_list_table_is_readable_and_aligned(run):
     result = run("bookings", "list")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "CREATED", "(America/New_York)", "KIND", "STATUS", "NAME", "CONTACT", "DELIVERY"]
-    assert any("李小龙" in line and "+12025550123 / jose.nunez@example.org" in line for line in lines)
-    assert any("Ann Very-Long-Surname-Very-…" in line and "link:delivered" in line for line in lines)
+    assert lines[0].split() == [
+        "ID",
+        "CREATED",
+        "(America/New_York)",
+        "KIND",
+        "STATUS",
+        "NAME",
+        "CONTACT",
+        "DELIVERY",
+    ]
+    assert any(
+        "李小龙" in line and "+12025550123 / jose.nunez@example.org" in line for line in lines
+    )
+    assert any(
+        "Ann Very-Long-Surname-Very-…" in line and "link:delivered" in line for line in lines
+    )
     assert lines[-1] == "2 request(s)."
     # Columns line up in terminal cells: CJK characters are two cells wide.
     cjk = next(line for line in lines if "李小龙" in line)
@@ -113,7 +138,9 @@ def test_purge_asks_first_and_only_deletes_when_told(run):
     run.seed(name="Old Patient", now=old, consent_at=old)
     run.seed(name="New Patient")
     declined = run("bookings", "purge", "--older-than", "30", stdin="n\n")
-    assert declined.returncode == 1 and "Delete 1 request(s) older than 30 day(s)?" in declined.stdout
+    assert (
+        declined.returncode == 1 and "Delete 1 request(s) older than 30 day(s)?" in declined.stdout
+    )
     no_answer = run("bookings", "purge", "--older-than", "30")  # closed stdin counts as "no"
     assert no_answer.returncode == 1 and "nothing deleted" in no_answer.stdout
     assert sorted(run.names()) == ["New Patient", "Old Patient"]
@@ -166,19 +193,31 @@ def test_erase_needs_exactly_one_of_phone_or_email(run):
 
 
 def test_deliver_cancel_retry_and_check(tmp_path):
-    run = Cli(tmp_path, {"handoff": ["webhook"],
-                         "webhook": {"url": "http://127.0.0.1:9/never", "secret_env": "PIT_T_CLI_SECRET"}})
+    run = Cli(
+        tmp_path,
+        {
+            "handoff": ["webhook"],
+            "webhook": {"url": "http://127.0.0.1:9/never", "secret_env": "PIT_T_CLI_SECRET"},
+        },
+    )
     run.env["PIT_T_CLI_SECRET"] = "x"
     request_id = run.seed()
     result = run("bookings", "deliver")
     assert result.returncode == 0 and "delivered 0, will retry 1, failed 0" in result.stdout
-    assert "José" not in result.stdout + result.stderr and "555" not in result.stdout + result.stderr
+    assert (
+        "José" not in result.stdout + result.stderr and "555" not in result.stdout + result.stderr
+    )
     item = json.loads(run("bookings", "list", "--json").stdout)[0]
     assert item["deliveries"][0]["last_error"] == "could not connect to the webhook receiver"
 
-    assert run("bookings", "retry", str(request_id)).stdout.startswith(f"Request {request_id} has no failed")
+    assert run("bookings", "retry", str(request_id)).stdout.startswith(
+        f"Request {request_id} has no failed"
+    )
     cancelled = run("bookings", "cancel", str(request_id))
-    assert cancelled.returncode == 0 and json.loads(run("bookings", "list", "--json").stdout)[0]["status"] == "cancelled"
+    assert (
+        cancelled.returncode == 0
+        and json.loads(run("bookings", "list", "--json").stdout)[0]["status"] == "cancelled"
+    )
     missing = run("bookings", "cancel", "999")
     assert missing.returncode == 1 and "there is no request 999" in missing.stderr
     assert run("bookings", "cancel", "abc").returncode == 2
@@ -192,13 +231,17 @@ def test_deliver_cancel_retry_and_check(tmp_path):
 
 def test_db_upgrade(run, tmp_path):
     result = run("db", "upgrade")
-    assert result.returncode == 0 and "up to date" in result.stdout and (tmp_path / "cli.db").exists()
+    assert (
+        result.returncode == 0 and "up to date" in result.stdout and (tmp_path / "cli.db").exists()
+    )
 
 
 def test_broken_settings_file_is_reported(run):
     run.settings_file.write_text("name: [unclosed", encoding="utf-8")
     result = run("bookings", "list")
-    assert result.returncode == 1 and "Error in" in result.stderr and "not valid YAML" in result.stderr
+    assert (
+        result.returncode == 1 and "Error in" in result.stderr and "not valid YAML" in result.stderr
+    )
     raw = yaml.safe_dump({"booking": {"handoff": ["pigeon"]}})
     run.settings_file.write_text(raw, encoding="utf-8")
     assert run("bookings", "list").returncode == 1

@@ -1,4 +1,5 @@
 """Email delivery against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
 from __future__ import annotations
 
 import random
@@ -16,16 +17,28 @@ CLINIC_TO = ["desk@clinic.example", "dr.morgan@clinic.example"]
 
 
 def _settings(port: int, **email):
-    config = {"host": "127.0.0.1", "port": port, "from": "assistant@clinic.example", "to": CLINIC_TO,
-              "starttls": False, "timeout_seconds": 5}
+    config = {
+        "host": "127.0.0.1",
+        "port": port,
+        "from": "assistant@clinic.example",
+        "to": CLINIC_TO,
+        "starttls": False,
+        "timeout_seconds": 5,
+    }
     config.update(email)
     return make_settings(
-        {"handoff": ["email"], "email": config, "delivery": {"max_attempts": 3, "base_delay_seconds": 20}}
+        {
+            "handoff": ["email"],
+            "email": config,
+            "delivery": {"max_attempts": 3, "base_delay_seconds": 20},
+        }
     )
 
 
 def _submit(factory, settings, now, **changes):
-    return submit_request(details(**changes), settings=settings, factory=factory, now=now).request_id
+    return submit_request(
+        details(**changes), settings=settings, factory=factory, now=now
+    ).request_id
 
 
 def _delivery(factory, request_id):
@@ -40,8 +53,14 @@ def _run(factory, settings, now):
 
 def test_request_arrives_as_a_plain_text_email(factory, smtp_sink, now):
     settings = _settings(smtp_sink.port)
-    request_id = _submit(factory, settings, now, name="李小龙", email="li@bücher.example",
-                         preferred_times="Mon 9-11\nor Fri after 3")
+    request_id = _submit(
+        factory,
+        settings,
+        now,
+        name="李小龙",
+        email="li@bücher.example",
+        preferred_times="Mon 9-11\nor Fri after 3",
+    )
     smtp_sink.start()
     assert _run(factory, settings, now).delivered == 1
     request, delivery = _delivery(factory, request_id)
@@ -116,12 +135,16 @@ def test_login_with_password_from_the_environment(factory, smtp_sink, monkeypatc
 
 def test_starttls_with_a_verified_certificate(factory, smtp_sink, monkeypatch, tmp_path, now):
     cert, key = self_signed_cert(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust our test CA (as a clinic's system store would)
+    monkeypatch.setenv(
+        "SSL_CERT_FILE", str(cert)
+    )  # trust our test CA (as a clinic's system store would)
     smtp_sink.tls_cert = (cert, key)
     smtp_sink.credentials = ("pit", "s3cret")
     monkeypatch.setenv("PIT_TEST_SMTP_PASSWORD", "s3cret")
     smtp_sink.start()
-    settings = _settings(smtp_sink.port, starttls=True, username="pit", password_env="PIT_TEST_SMTP_PASSWORD")
+    settings = _settings(
+        smtp_sink.port, starttls=True, username="pit", password_env="PIT_TEST_SMTP_PASSWORD"
+    )
     _submit(factory, settings, now)
     assert _run(factory, settings, now).delivered == 1
     assert len(smtp_sink.received) == 1
@@ -162,7 +185,9 @@ def test_temporary_refusal_is_retried_with_the_same_message_id(factory, smtp_sin
     assert received.message().get_content().replace("\r\n", "\n") == first.get_content()
 
 
-def test_one_refused_clinic_address_out_of_two_still_counts_as_delivered(factory, smtp_sink, caplog, now):
+def test_one_refused_clinic_address_out_of_two_still_counts_as_delivered(
+    factory, smtp_sink, caplog, now
+):
     settings = _settings(smtp_sink.port)
     request_id = _submit(factory, settings, now)
     smtp_sink.reject.add(CLINIC_TO[1])

@@ -2,6 +2,7 @@
 
 Database-neutral where it takes ``db_url``: tests/scale runs these on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,7 +65,9 @@ def test_downgrade_to_base_removes_the_tables(db_url):
             config = alembic_config(db_url)
             config.attributes["connection"] = connection
             command.downgrade(config, "base")
-        assert not {"booking_requests", "booking_deliveries"} & set(inspect(engine).get_table_names())
+        assert not {"booking_requests", "booking_deliveries"} & set(
+            inspect(engine).get_table_names()
+        )
     finally:
         dispose_engines()
 
@@ -86,7 +89,11 @@ def test_alembic_command_line_uses_the_same_database_url(tmp_path: Path):
     env = dict(os.environ, PIT_DATABASE_URL=f"sqlite:///{db}")
     result = subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     engine = make_engine(f"sqlite:///{db}")

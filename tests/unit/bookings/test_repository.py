@@ -1,4 +1,5 @@
 """Storage rules. Database-neutral: tests/scale runs these again on PostgreSQL."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,13 @@ from bot.bookings.db import session_scope
 from bot.bookings.intake import MissingConsent, MissingContact
 from bot.bookings.models import BookingRequest, Delivery
 from bot.bookings.service import submit_request
-from bot.bookings.validation import InvalidEmail, InvalidInput, InvalidName, InvalidPhone, InvalidText
+from bot.bookings.validation import (
+    InvalidEmail,
+    InvalidInput,
+    InvalidName,
+    InvalidPhone,
+    InvalidText,
+)
 from tests.support.booking_data import SECRET_ENV, details, make_settings
 
 SETTINGS = make_settings(
@@ -23,7 +30,11 @@ SETTINGS = make_settings(
         "handoff": ["link", "webhook", "email"],
         "link": {"params": {"name": "n", "email": "e"}},
         "webhook": {"url": "https://hooks.example.org/pit", "secret_env": SECRET_ENV},
-        "email": {"host": "smtp.example.org", "from": "bot@clinic.example", "to": "desk@clinic.example"},
+        "email": {
+            "host": "smtp.example.org",
+            "from": "bot@clinic.example",
+            "to": "desk@clinic.example",
+        },
     }
 )
 ADAPTERS = list(build_adapters(parse_booking_config(SETTINGS), SETTINGS).values())
@@ -63,10 +74,17 @@ def test_request_and_one_outbox_row_per_channel_are_stored_together(factory, now
 def test_timestamps_come_back_as_aware_utc(factory):
     paris = dt.timezone(dt.timedelta(hours=2))
     consent = dt.datetime(2024, 5, 1, 14, 30, tzinfo=paris)
-    request_id = _create(factory, now=dt.datetime(2024, 5, 1, 12, 31, tzinfo=dt.timezone.utc), consent_at=consent)
+    request_id = _create(
+        factory, now=dt.datetime(2024, 5, 1, 12, 31, tzinfo=dt.timezone.utc), consent_at=consent
+    )
     with session_scope(factory) as session:
         request = repository.get_request(session, request_id)
-    for moment in (request.consent_at, request.created_at, request.updated_at, request.deliveries[1].next_attempt_at):
+    for moment in (
+        request.consent_at,
+        request.created_at,
+        request.updated_at,
+        request.deliveries[1].next_attempt_at,
+    ):
         assert moment.tzinfo is not None and moment.utcoffset() == dt.timedelta(0)
     assert request.consent_at == consent and request.consent_at.hour == 12
 
@@ -113,7 +131,9 @@ def test_odd_text_is_stored_verbatim_and_harmlessly(factory, field, value):
 def test_bad_input_is_refused_clearly_and_nothing_is_stored(factory, changes, error, field):
     with pytest.raises(error) as caught:
         _create(factory, **changes)
-    assert isinstance(caught.value, InvalidInput) and caught.value.field == field and caught.value.hint
+    assert (
+        isinstance(caught.value, InvalidInput) and caught.value.field == field and caught.value.hint
+    )
     assert _counts(factory) == (0, 0)
 
 
@@ -146,12 +166,16 @@ def test_email_only_and_phone_only_requests_are_fine(factory):
     _create(factory, email="")
     _create(factory, kind="callback", email=None, pain_area=None, patient_type=None)
     with session_scope(factory) as session:
-        kinds = sorted((r.kind, bool(r.phone), bool(r.email)) for r in repository.list_requests(session))
+        kinds = sorted(
+            (r.kind, bool(r.phone), bool(r.email)) for r in repository.list_requests(session)
+        )
     assert kinds == [("booking", False, True), ("booking", True, False), ("callback", True, False)]
 
 
 def test_channel_and_conversation_id_are_made_safe_not_refused(factory):
-    request_id = _create(factory, channel="Socket IO; DROP TABLE x", conversation_id="abc\x00\u202edef" + "z" * 400)
+    request_id = _create(
+        factory, channel="Socket IO; DROP TABLE x", conversation_id="abc\x00\u202edef" + "z" * 400
+    )
     with session_scope(factory) as session:
         request = repository.get_request(session, request_id)
     assert request.channel == "socket_io_drop_table_x"
@@ -165,8 +189,13 @@ def test_a_failure_half_way_leaves_nothing_behind(factory):
     keys = itertools.chain(["pit-fresh-key"], itertools.repeat(existing))  # 2nd row collides
     with pytest.raises(IntegrityError):
         with session_scope(factory) as session:
-            repository.create_request(session, details(name="Second Patient"), ADAPTERS, "US",
-                                      key_factory=lambda: next(keys))
+            repository.create_request(
+                session,
+                details(name="Second Patient"),
+                ADAPTERS,
+                "US",
+                key_factory=lambda: next(keys),
+            )
     assert _counts(factory) == (1, 3)
     with session_scope(factory) as session:
         assert [r.name for r in repository.list_requests(session)] == ["José Ñúñez"]
@@ -182,7 +211,9 @@ def test_list_filters_and_order(factory, now):
         assert [r.id for r in repository.list_requests(session)] == [third, second, first]
         assert [r.id for r in repository.list_requests(session, kind="callback")] == [second]
         assert [r.id for r in repository.list_requests(session, status="cancelled")] == [third]
-        assert [r.id for r in repository.list_requests(session, status="new", kind="booking")] == [first]
+        assert [r.id for r in repository.list_requests(session, status="new", kind="booking")] == [
+            first
+        ]
         assert [r.id for r in repository.list_requests(session, limit=1)] == [third]
         with pytest.raises(ValueError, match="status"):
             repository.list_requests(session, status="bogus")
@@ -204,7 +235,9 @@ def test_cancel_stops_pending_sends_and_retry_restarts_failed_ones(factory, now)
     other = _create(factory, now=now)
     with session_scope(factory) as session:
         delivery = repository.get_request(session, other).deliveries[1]
-        assert repository.mark_failed(session, delivery.id, other, "HTTP 400 from the webhook receiver", now)
+        assert repository.mark_failed(
+            session, delivery.id, other, "HTTP 400 from the webhook receiver", now
+        )
     with session_scope(factory) as session:
         assert repository.get_request(session, other).status == "new"  # email still pending
         assert repository.retry_failed(session, other, now) == 1
@@ -218,7 +251,9 @@ def test_request_status_follows_the_clinic_side_deliveries(factory, now):
     request_id = _create(factory, now=now)
     with session_scope(factory) as session:
         _, webhook, email = repository.get_request(session, request_id).deliveries
-        repository.mark_failed(session, webhook.id, request_id, "HTTP 404 from the webhook receiver", now)
+        repository.mark_failed(
+            session, webhook.id, request_id, "HTTP 404 from the webhook receiver", now
+        )
     with session_scope(factory) as session:
         assert repository.get_request(session, request_id).status == "new"
         repository.mark_delivered(session, email.id, request_id, now)
@@ -228,7 +263,9 @@ def test_request_status_follows_the_clinic_side_deliveries(factory, now):
     only_webhook = _create(factory, now=now, adapters=ADAPTERS[:2])
     with session_scope(factory) as session:
         webhook = repository.get_request(session, only_webhook).deliveries[1]
-        repository.mark_failed(session, webhook.id, only_webhook, "HTTP 404 from the webhook receiver", now)
+        repository.mark_failed(
+            session, webhook.id, only_webhook, "HTTP 404 from the webhook receiver", now
+        )
     with session_scope(factory) as session:  # the link alone does not count as "clinic told"
         assert repository.get_request(session, only_webhook).status == "failed"
 
@@ -245,7 +282,9 @@ def test_claims_are_exclusive_and_leases_expire(factory, now):
         first = repository.claim_due(session, now, 120, ["webhook", "email"])
     with session_scope(factory) as session:
         assert repository.claim_due(session, now, 120, ["webhook", "email"]) == []
-        assert repository.claim_due(session, now + dt.timedelta(seconds=119), 120, ["webhook"]) == []
+        assert (
+            repository.claim_due(session, now + dt.timedelta(seconds=119), 120, ["webhook"]) == []
+        )
     assert sorted(c.adapter for c in first) == ["email", "webhook"]
     assert all(c.attempts == 1 and c.request_id == request_id for c in first)
     later = now + dt.timedelta(seconds=121)
@@ -254,13 +293,20 @@ def test_claims_are_exclusive_and_leases_expire(factory, now):
     assert [c.attempts for c in again] == [2]
     webhook = next(c for c in first if c.adapter == "webhook")
     with session_scope(factory) as session:  # the first worker's late result is refused
-        assert not repository.mark_delivered(session, webhook.id, request_id, later, claimed_attempts=1)
+        assert not repository.mark_delivered(
+            session, webhook.id, request_id, later, claimed_attempts=1
+        )
         assert repository.mark_delivered(session, webhook.id, request_id, later, claimed_attempts=2)
 
 
 def test_purge_deletes_only_old_requests_with_their_outbox_rows(factory, now):
-    old = [_create(factory, now=now - dt.timedelta(days=d), consent_at=now - dt.timedelta(days=d)) for d in (400, 91)]
-    recent = _create(factory, now=now - dt.timedelta(days=89), consent_at=now - dt.timedelta(days=89))
+    old = [
+        _create(factory, now=now - dt.timedelta(days=d), consent_at=now - dt.timedelta(days=d))
+        for d in (400, 91)
+    ]
+    recent = _create(
+        factory, now=now - dt.timedelta(days=89), consent_at=now - dt.timedelta(days=89)
+    )
     with session_scope(factory) as session:
         assert repository.count_older_than(session, 90, now) == 2
         assert repository.purge_older_than(session, 90, now) == 2
@@ -311,7 +357,10 @@ def test_erase_leaves_other_patients_alone(factory):
 def test_submit_request_returns_the_prefilled_link(factory, now):
     result = submit_request(details(kind="callback"), settings=SETTINGS, factory=factory, now=now)
     assert result.kind == "callback" and result.request_id > 0
-    assert result.link_url == "https://demo-pain-clinic.example/book?n=Jos%C3%A9%20%C3%91%C3%BA%C3%B1ez&e=jose.nunez%40example.org"
+    assert (
+        result.link_url
+        == "https://demo-pain-clinic.example/book?n=Jos%C3%A9%20%C3%91%C3%BA%C3%B1ez&e=jose.nunez%40example.org"
+    )
     with pytest.raises(InvalidPhone):
         submit_request(details(phone="nope"), settings=SETTINGS, factory=factory, now=now)
     assert _counts(factory) == (1, 3)

@@ -201,8 +201,14 @@ def test_free_text_keeps_unicode_and_line_breaks_and_drops_controls():
 
 @pytest.mark.parametrize(
     "text, code",
-    [("", "text_empty"), ("  \n ", "text_empty"), ("\x00\x01", "text_empty"), (None, "text_empty"),
-     ("x" * 11, "text_too_long"), ("x" * 50_000_000, "text_too_long")],
+    [
+        ("", "text_empty"),
+        ("  \n ", "text_empty"),
+        ("\x00\x01", "text_empty"),
+        (None, "text_empty"),
+        ("x" * 11, "text_too_long"),
+        ("x" * 50_000_000, "text_too_long"),
+    ],
 )
 def test_free_text_limits(text, code):
     with pytest.raises(InvalidText) as caught:
@@ -218,7 +224,9 @@ def test_free_text_limit_counts_cleaned_characters():
         clean_free_text("x", 0)
 
 
-@pytest.mark.parametrize("value, expected", [("new", "new"), (" Returning ", "returning"), (None, None), ("", None)])
+@pytest.mark.parametrize(
+    "value, expected", [("new", "new"), (" Returning ", "returning"), (None, None), ("", None)]
+)
 def test_patient_type(value, expected):
     assert clean_patient_type(value) == expected
 

@@ -2,6 +2,7 @@
 
 Database-neutral: tests/scale runs these again on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,9 @@ SECONDS = dt.timedelta(seconds=1)
 
 
 def _submit(factory, settings, now, **changes):
-    return submit_request(details(**changes), settings=settings, factory=factory, now=now).request_id
+    return submit_request(
+        details(**changes), settings=settings, factory=factory, now=now
+    ).request_id
 
 
 def _delivery(factory, request_id, adapter="webhook"):
@@ -48,7 +51,9 @@ def test_receiver_down_then_up_delivers_exactly_once_with_a_valid_signature(
     request, delivery = _delivery(factory, request_id)
     assert request.status == "new" and delivery.status == "pending" and delivery.attempts == 1
     assert delivery.last_error == "could not connect to the webhook receiver"
-    assert now + 5 * SECONDS <= delivery.next_attempt_at <= now + 10 * SECONDS  # base 10 s, jittered
+    assert (
+        now + 5 * SECONDS <= delivery.next_attempt_at <= now + 10 * SECONDS
+    )  # base 10 s, jittered
 
     assert _run(factory, settings, now + 4 * SECONDS).attempted == 0  # not due yet
     receiver.start()
@@ -107,7 +112,9 @@ def test_temporary_http_errors_are_retried(factory, receiver, webhook_secret, no
 def test_permanent_http_errors_fail_at_once(factory, receiver, webhook_secret, now, status):
     settings = make_settings(webhook_booking(receiver.url))
     request_id = _submit(factory, settings, now)
-    receiver.fail_next(status, headers={"Location": "https://elsewhere.example/"} if status == 302 else None)
+    receiver.fail_next(
+        status, headers={"Location": "https://elsewhere.example/"} if status == 302 else None
+    )
     receiver.start()
     report = _run(factory, settings, now)
     assert (report.delivered, report.retrying, report.failed) == (0, 0, 1)
@@ -201,8 +208,13 @@ def test_two_workers_never_send_the_same_row_twice(db_url, factory, receiver, we
     def work(engine, seed):
         try:
             for _ in range(6):
-                deliver_due(session_factory(engine=engine), now, settings=settings,
-                            rng=random.Random(seed), limit=5)
+                deliver_due(
+                    session_factory(engine=engine),
+                    now,
+                    settings=settings,
+                    rng=random.Random(seed),
+                    limit=5,
+                )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

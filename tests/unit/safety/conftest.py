@@ -1,4 +1,5 @@
 """Shared pieces for the red-flag tests: the compiled detector and the test sets."""
+
 from __future__ import annotations
 
 from pathlib import Path

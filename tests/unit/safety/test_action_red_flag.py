@@ -1,4 +1,5 @@
 """action_red_flag with real rasa_sdk Tracker and CollectingDispatcher objects."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker
@@ -20,15 +21,26 @@ async def responses_for(message):
 
 
 def flag(value: str) -> dict:
-    return {"entity": "red_flag", "value": value, "start": 0, "end": 1, "extractor": "RedFlagClassifier"}
+    return {
+        "entity": "red_flag",
+        "value": value,
+        "start": 0,
+        "end": 1,
+        "extractor": "RedFlagClassifier",
+    }
 
 
 async def test_most_severe_reply_first_then_the_others():
-    message = {"text": "...", "intent": {"name": "red_flag"},
-               "entities": [flag("fever_chills"), flag("self_harm"), flag("chest_pain")]}
+    message = {
+        "text": "...",
+        "intent": {"name": "red_flag"},
+        "entities": [flag("fever_chills"), flag("self_harm"), flag("chest_pain")],
+    }
     messages = await responses_for(message)
     assert [m["response"] for m in messages] == [
-        "utter_red_flag_emergency", "utter_red_flag_crisis", "utter_red_flag_urgent",
+        "utter_red_flag_emergency",
+        "utter_red_flag_crisis",
+        "utter_red_flag_urgent",
     ]
     settings = get_settings()
     assert messages[0]["clinic_emergency_number"] == settings.emergency_number
@@ -37,8 +49,14 @@ async def test_most_severe_reply_first_then_the_others():
 
 
 async def test_one_severity_once_even_with_many_hits():
-    message = {"text": "...", "entities": [flag("fever_chills"), flag("wound_infection"),
-                                          {"entity": "condition", "value": "knee"}]}
+    message = {
+        "text": "...",
+        "entities": [
+            flag("fever_chills"),
+            flag("wound_infection"),
+            {"entity": "condition", "value": "knee"},
+        ],
+    }
     assert [m["response"] for m in await responses_for(message)] == ["utter_red_flag_urgent"]
 
 
@@ -48,7 +66,10 @@ async def test_intent_from_the_model_without_entities_reads_the_text():
 
 
 async def test_nothing_found_still_gets_the_careful_reply():
-    message = {"text": "something feels really wrong after my visit", "intent": {"name": "red_flag"}}
+    message = {
+        "text": "something feels really wrong after my visit",
+        "intent": {"name": "red_flag"},
+    }
     assert [m["response"] for m in await responses_for(message)] == ["utter_red_flag_unsure"]
 
 
@@ -62,19 +83,31 @@ async def test_unsure_red_flag_still_answers_the_faq_question_after_the_safety_n
     message = {
         "text": "i cant afford to be laid up, will this put me out of action for days",
         "intent": {"name": "red_flag"},
-        "intent_ranking": [{"name": "red_flag", "confidence": 0.6}, {"name": "faq", "confidence": 0.4}],
-        "response_selector": {"faq": {"response": {"intent_response_key": "faq/downtime"}, "ranking": []}},
+        "intent_ranking": [
+            {"name": "red_flag", "confidence": 0.6},
+            {"name": "faq", "confidence": 0.4},
+        ],
+        "response_selector": {
+            "faq": {"response": {"intent_response_key": "faq/downtime"}, "ranking": []}
+        },
     }
     assert [m["response"] for m in await responses_for(message)] == [
-        "utter_red_flag_unsure", "utter_faq/downtime",
+        "utter_red_flag_unsure",
+        "utter_faq/downtime",
     ]
 
 
 async def test_a_rule_hit_never_adds_an_faq_answer():
     message = {
         "text": "my lips are swelling, how much does it cost",
-        "intent": {"name": "red_flag"}, "entities": [flag("allergic_reaction")],
-        "intent_ranking": [{"name": "red_flag", "confidence": 1.0}, {"name": "faq", "confidence": 0.0}],
-        "response_selector": {"faq": {"response": {"intent_response_key": "faq/cost"}, "ranking": []}},
+        "intent": {"name": "red_flag"},
+        "entities": [flag("allergic_reaction")],
+        "intent_ranking": [
+            {"name": "red_flag", "confidence": 1.0},
+            {"name": "faq", "confidence": 0.0},
+        ],
+        "response_selector": {
+            "faq": {"response": {"intent_response_key": "faq/cost"}, "ranking": []}
+        },
     }
     assert [m["response"] for m in await responses_for(message)] == ["utter_red_flag_emergency"]

@@ -1,4 +1,5 @@
 """The red-flag catalog file and the replies: valid, complete, plain language."""
+
 from __future__ import annotations
 
 import re
@@ -32,9 +33,18 @@ def responses():
 def test_catalog_has_every_category_the_clinic_asked_for():
     catalog = load_red_flag_catalog()
     assert {c.key for c in catalog.categories} >= {
-        "self_harm", "chest_pain", "breathing", "allergic_reaction", "collapse", "stroke_signs",
-        "fever_chills", "wound_infection", "spreading_redness", "severe_pain_swelling",
-        "bleeding", "numbness_weakness",
+        "self_harm",
+        "chest_pain",
+        "breathing",
+        "allergic_reaction",
+        "collapse",
+        "stroke_signs",
+        "fever_chills",
+        "wound_infection",
+        "spreading_redness",
+        "severe_pain_swelling",
+        "bleeding",
+        "numbness_weakness",
     }
     assert catalog.category("self_harm").dismissed_by == frozenset()
     assert "question" not in catalog.category("chest_pain").dismissed_by

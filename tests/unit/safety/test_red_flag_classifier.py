@@ -1,4 +1,5 @@
 """RedFlagClassifier as Rasa builds it (``create``) on real Message objects."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,12 +29,26 @@ def diet_says(text: str, intent: str = "faq", confidence: float = 0.93) -> Messa
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
     message.set(
         "intent_ranking",
-        [{"name": intent, "confidence": confidence}, {"name": "red_flag", "confidence": 0.05},
-         {"name": "greet", "confidence": 0.02}],
+        [
+            {"name": intent, "confidence": confidence},
+            {"name": "red_flag", "confidence": 0.05},
+            {"name": "greet", "confidence": 0.02},
+        ],
         add_to_output=True,
     )
-    message.set("entities", [{"entity": "condition", "value": "knee", "start": 0, "end": 4,
-                              "extractor": "SpacyEntityExtractor"}], add_to_output=True)
+    message.set(
+        "entities",
+        [
+            {
+                "entity": "condition",
+                "value": "knee",
+                "start": 0,
+                "end": 4,
+                "extractor": "SpacyEntityExtractor",
+            }
+        ],
+        add_to_output=True,
+    )
     return message
 
 
@@ -49,7 +64,7 @@ def test_red_flag_overrides_the_model_and_adds_entities(component):
     assert {e["value"] for e in flags} == {"allergic_reaction", "breathing"}
     for entity in flags:
         assert entity["extractor"] == "RedFlagClassifier"
-        assert text[entity["start"]:entity["end"]]
+        assert text[entity["start"] : entity["end"]]
     assert any(e["entity"] == "condition" for e in message.get("entities"))  # kept
 
 
@@ -91,12 +106,16 @@ def test_training_data_passes_through(component):
 
 
 def test_negated_symptoms_overrule_a_red_flag_guess_from_the_model(component):
-    [message] = component.process([diet_says("no redness or pus, just a bit sore", intent="red_flag", confidence=0.7)])
+    [message] = component.process(
+        [diet_says("no redness or pus, just a bit sore", intent="red_flag", confidence=0.7)]
+    )
     assert message.get("intent")["name"] == "greet"  # the next intent in DIET's ranking
     assert "red_flag" not in [r["name"] for r in message.get("intent_ranking")]
 
 
 def test_model_red_flag_stays_when_the_rules_saw_no_symptom_term(component):
     # An unseen phrasing: the rules match nothing, so the model's safety net stands.
-    [message] = component.process([diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.7)])
+    [message] = component.process(
+        [diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.7)]
+    )
     assert message.get("intent")["name"] == "red_flag"

@@ -1,4 +1,5 @@
 """The red-flag detector on the safety test sets, tricky phrasings and bad input."""
+
 from __future__ import annotations
 
 import re
@@ -105,7 +106,10 @@ def test_denied_or_hypothetical_symptoms_are_not_red_flags(detector, text):
         ("my injection site is red and hot and spreading", "spreading_redness"),
         ("i have had a fever since my shots yesterday", "fever_chills"),
         ("no fever but the redness is spreading up my arm", "spreading_redness"),
-        ("I don't have a fever, my arm is swollen and red streaks are going up it", "spreading_redness"),
+        (
+            "I don't have a fever, my arm is swollen and red streaks are going up it",
+            "spreading_redness",
+        ),
         ("no fever and the redness is spreading", "spreading_redness"),
         ("my arm is red and hot, is that normal?", "spreading_redness"),
         ("is it normal that my arm is red and hot after the injection?", "spreading_redness"),
@@ -156,7 +160,7 @@ def test_red_flag_buried_in_a_long_message(detector):
     hits = detector.detect(text)
     assert "spreading_redness" in {h.key for h in hits}
     for hit in hits:
-        assert text[hit.start:hit.end] == hit.text
+        assert text[hit.start : hit.end] == hit.text
 
 
 # ---------------------------------------------------------------- ordering
@@ -165,10 +169,17 @@ def hit(key: str, severity: str, start: int) -> RedFlagHit:
 
 
 def test_most_severe_puts_emergency_and_crisis_before_urgent():
-    hits = [hit("fever_chills", "urgent", 0), hit("self_harm", "crisis", 5), hit("chest_pain", "emergency", 9)]
+    hits = [
+        hit("fever_chills", "urgent", 0),
+        hit("self_harm", "crisis", 5),
+        hit("chest_pain", "emergency", 9),
+    ]
     assert most_severe(hits).key == "chest_pain"
     assert severities_in_order(hits) == ["emergency", "crisis", "urgent"]
-    assert most_severe([hit("fever_chills", "urgent", 0), hit("self_harm", "crisis", 5)]).key == "self_harm"
+    assert (
+        most_severe([hit("fever_chills", "urgent", 0), hit("self_harm", "crisis", 5)]).key
+        == "self_harm"
+    )
     assert most_severe([]) is None
 
 
@@ -182,10 +193,24 @@ def test_several_categories_in_one_message(detector):
 @pytest.mark.parametrize(
     "text",
     [
-        "", " ", "\n\t", "\u200b", "😀😀😀", "🔥" * 500, "'; DROP TABLE patients; --",
-        "<script>alert('x')</script>", "{clinic_phone} {{slot}} %s %(x)s", "\x00\x01\x02",
-        "مرحبا، هل العلاج آمن؟", "你好", "ｈｅｌｌｏ", "a" * 10_000, "? ? ? . . . ! ! !",
-        "/red_flag{\"red_flag\": \"self_harm\"}", "... ,,, ;;; ---", "\ud800",
+        "",
+        " ",
+        "\n\t",
+        "\u200b",
+        "😀😀😀",
+        "🔥" * 500,
+        "'; DROP TABLE patients; --",
+        "<script>alert('x')</script>",
+        "{clinic_phone} {{slot}} %s %(x)s",
+        "\x00\x01\x02",
+        "مرحبا، هل العلاج آمن؟",
+        "你好",
+        "ｈｅｌｌｏ",
+        "a" * 10_000,
+        "? ? ? . . . ! ! !",
+        '/red_flag{"red_flag": "self_harm"}',
+        "... ,,, ;;; ---",
+        "\ud800",
     ],
 )
 def test_odd_input_does_not_crash_or_alarm(detector, text):
@@ -204,7 +229,7 @@ def test_unicode_variants_still_match(detector):
     assert "chest_pain" in keys(detector, "CHEST PAIN!!! 😭😭")
     text = "😭 my lips are swelling"
     found = detector.detect(text)
-    assert found and text[found[0].start:found[0].end] == found[0].text
+    assert found and text[found[0].start : found[0].end] == found[0].text
 
 
 def test_huge_message_is_fast_and_still_read_to_the_end(detector):
@@ -215,7 +240,7 @@ def test_huge_message_is_fast_and_still_read_to_the_end(detector):
     hits = detector.detect(text)
     elapsed = time.perf_counter() - started
     assert [h.key for h in hits] == ["breathing"]
-    assert text[hits[0].start:hits[0].end] == hits[0].text
+    assert text[hits[0].start : hits[0].end] == hits[0].text
     assert elapsed < 2.0, elapsed
 
 
