@@ -63,22 +63,33 @@ def _settings(args: argparse.Namespace) -> int:
 
 
 def _eval_nlu(args: argparse.Namespace) -> int:
+    """Both NLU gates in one model load: the held-out file and the independent style set."""
     from pathlib import Path
 
     from bot.evaluation import nlu as evaluation
+    from bot.evaluation import styles
     from bot.model_store import ensure_model
 
     model = Path(args.model) if args.model else ensure_model()
-    report = evaluation.evaluate(model, Path(args.test_file))
-    print(evaluation.format_report(report))
+    held_out = evaluation.load_examples(Path(args.test_file))
+    styled = styles.load_styled(Path(args.styles_file)) if args.styles_file else []
+    parses = evaluation.parse_texts(model, [e.text for e in held_out] + [e.text for e in styled])
+    predicted = [evaluation.predicted_label(p) for p in parses]
+
+    report = evaluation.score(held_out, predicted[: len(held_out)])
+    print(f"== Held-out file {args.test_file}\n" + evaluation.format_report(report))
     print(f"\nDetails: {evaluation.write_report(report)}")
     problems = evaluation.failures(report, evaluation.load_thresholds(Path(args.thresholds)))
+    if styled:
+        style_report = styles.score_styled(styled, predicted[len(held_out) :])
+        print(f"\n== Independent style set {args.styles_file} (aggregates only)")
+        print(styles.format_styled(style_report, show_failures=args.show_failures))
+        limits = styles.load_style_thresholds(Path(args.styles_thresholds))
+        problems += [f"style set: {p}" for p in styles.style_failures(style_report, limits)]
     if problems:
         print("NLU regression check FAILED:\n  " + "\n  ".join(problems))
         return 1
-    print(
-        f"NLU regression check passed: {report.accuracy:.1%} on {report.total} held-out messages."
-    )
+    print(f"NLU regression check passed: {report.accuracy:.1%} on {report.total} held-out messages.")
     return 0
 
 
@@ -124,11 +135,24 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_run)
 
     from bot.evaluation.nlu import TEST_FILE, THRESHOLDS_FILE
+    from bot.evaluation.styles import STYLES_FILE, STYLES_THRESHOLDS_FILE
 
     p = subparsers.add_parser("eval-nlu", help="accuracy per topic on the held-out test file")
     p.add_argument("--model", help="model file (default: the model for the current data)")
     p.add_argument("--test-file", default=str(TEST_FILE))
     p.add_argument("--thresholds", default=str(THRESHOLDS_FILE))
+    p.add_argument(
+        "--styles-file",
+        default=str(STYLES_FILE),
+        help="independent style set (messages: [{label, style, text}]); '' to skip",
+    )
+    p.add_argument("--styles-thresholds", default=str(STYLES_THRESHOLDS_FILE))
+    p.add_argument(
+        "--show-failures",
+        action="store_true",
+        help="print the style set's wrong messages (for your own dev sets only: the "
+        "independent set's messages must never reach training data)",
+    )
     p.set_defaults(handler=_eval_nlu)
 
     p = subparsers.add_parser(

@@ -25,6 +25,9 @@ RESULTS_DIR = PROJECT_ROOT / "results"
 # Labels for which a "did you mean / please rephrase" fallback is the right handling.
 FALLBACK_OK = frozenset({"out_of_scope"})
 FALLBACK_INTENT = "nlu_fallback"
+# Intents that decline a message the assistant does not answer: each is a right answer
+# for an ``out_of_scope`` message (another treatment, another language).
+DECLINING_INTENTS = frozenset({"out_of_scope", "ask_other_treatment", "other_language"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,9 @@ def predicted_label(parse: Mapping[str, Any]) -> str:
 
 
 def is_correct(gold: str, predicted: str) -> bool:
-    return predicted == gold or (gold in FALLBACK_OK and predicted == FALLBACK_INTENT)
+    if predicted == gold:
+        return True
+    return gold in FALLBACK_OK and (predicted == FALLBACK_INTENT or predicted in DECLINING_INTENTS)
 
 
 def score(examples: Sequence[Example], predictions: Sequence[str]) -> Report:

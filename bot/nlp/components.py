@@ -1,0 +1,208 @@
+"""Rasa NLU components of our own understanding layer (config.yml runs them in this order).
+
+- ``FuzzyConditionExtractor``, after SpacyEntityExtractor: condition and body-part names
+  with typos the ruler's patterns miss ("siatica", "planter fasitis"): bot/nlp/fuzzy.py.
+- ``UnderstandingGate``, after the red-flag check and before FallbackClassifier: the final
+  word on three kinds of message the classifiers get wrong (issue 14):
+  another language -> ``other_language``; another treatment and not PIT ->
+  ``ask_other_treatment``; a named condition asked about, stated or just typed ->
+  ``faq/condition_help`` (or the diagnosis disclaimer for a real diagnosis request).
+  A red flag is never overruled: emergencies come first, in any language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL
+from bot.nlp.condition_routing import route_to_condition
+from bot.nlp.fuzzy import Token, get_fuzzy_names
+from bot.nlp.language import get_language_check
+from bot.nlp.other_treatments import get_other_treatment_check
+
+logger = logging.getLogger(__name__)
+
+TOKENS_KEY = "text_tokens"  # where Rasa's tokenizers leave the message's tokens
+RESPONSE_SELECTOR_KEY = "response_selector"
+FAQ = "faq"
+RED_FLAG_INTENT = "red_flag"
+FALLBACK_INTENT = "nlu_fallback"
+CONDITION_LABELS = (CONDITION_LABEL, BODY_PART_LABEL)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class FuzzyConditionExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds condition/body-part entities for close misspellings of catalog names."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FuzzyConditionExtractor":
+        get_fuzzy_names()  # build the name index now, not on a patient's first message
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            tokens = [Token(t.text, t.start, t.end) for t in message.get(TOKENS_KEY) or []]
+            if not tokens:
+                continue
+            entities = list(message.get(ENTITIES) or [])
+            taken = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in entities]
+            for hit in get_fuzzy_names().find(tokens, taken):
+                entities.append(
+                    {
+                        ENTITY_ATTRIBUTE_TYPE: hit.label,
+                        ENTITY_ATTRIBUTE_VALUE: hit.value,
+                        ENTITY_ATTRIBUTE_START: hit.start,
+                        ENTITY_ATTRIBUTE_END: hit.end,
+                        "confidence_entity": round(hit.score / 100, 3),
+                        EXTRACTOR: self.__class__.__name__,
+                    }
+                )
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class UnderstandingGate(GraphComponent, IntentClassifier):
+    """Final intent decisions for other languages, other treatments and named conditions."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "other_language_intent": "other_language",
+            "other_treatment_intent": "ask_other_treatment",
+            "detect_language": True,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.component_config = {**self.get_default_config(), **(config or {})}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UnderstandingGate":
+        component = cls(config)
+        if component.component_config["detect_language"]:
+            get_language_check().warm_up()  # load lingua's models at start-up
+        get_other_treatment_check()
+        return component
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+                continue  # empty, or a button payload such as /ask_topic{...}
+            try:
+                self._decide(message, text)
+            except Exception:  # never let a bug here drop the message
+                logger.exception("Understanding gate failed; keeping the classifiers' decision.")
+        return messages
+
+    def _decide(self, message: Message, text: str) -> None:
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
+        if intent == RED_FLAG_INTENT:
+            return
+        config = self.component_config
+        if config["detect_language"] and get_language_check().is_foreign(text):
+            _set_intent(message, config["other_language_intent"])
+            return
+        topic = _faq_topic(message) if intent == FAQ else None
+        if intent in (FAQ, "out_of_scope"):  # ask_diagnosis already points to their doctor
+            if get_other_treatment_check().should_decline(text, topic):
+                _set_intent(message, config["other_treatment_intent"])
+                return
+        entity_chars = _condition_chars(message)
+        if not entity_chars:
+            return
+        predicted = f"{FAQ}/{topic}" if topic else intent
+        routed = route_to_condition(text, predicted, entity_chars)
+        if routed and routed != predicted:
+            if routed.startswith(FAQ + "/"):
+                _set_intent(message, FAQ)
+                _set_faq_topic(message, routed)
+            else:
+                _set_intent(message, routed)
+
+
+def _condition_chars(message: Message) -> int:
+    return sum(
+        int(e.get(ENTITY_ATTRIBUTE_END, 0)) - int(e.get(ENTITY_ATTRIBUTE_START, 0))
+        for e in message.get(ENTITIES) or []
+        if e.get(ENTITY_ATTRIBUTE_TYPE) in CONDITION_LABELS
+    )
+
+
+def _selector(message: Message) -> Dict[str, Any]:
+    return (message.get(RESPONSE_SELECTOR_KEY) or {}).get(FAQ) or {}
+
+
+def _faq_topic(message: Message) -> Optional[str]:
+    key = ((_selector(message).get("response") or {}).get("intent_response_key")) or ""
+    return key.split("/", 1)[1] if key.startswith(FAQ + "/") else None
+
+
+def _set_intent(message: Message, name: str) -> None:
+    """Make ``name`` the certain intent (FallbackClassifier then leaves it alone)."""
+    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    others = [
+        {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
+        for item in message.get(INTENT_RANKING_KEY) or []
+        if item.get(INTENT_NAME_KEY) != name
+    ]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen] + others, add_to_output=True)
+    logger.info("Understanding gate: intent set to %s.", name)
+
+
+def _set_faq_topic(message: Message, key: str) -> None:
+    """Make ``faq/<topic>`` the response selector's pick (actions read intent_response_key)."""
+    selectors = dict(message.get(RESPONSE_SELECTOR_KEY) or {})
+    selector = dict(selectors.get(FAQ) or {})
+    response = dict(selector.get("response") or {})
+    response.update(
+        {"intent_response_key": key, "utter_action": f"utter_{key}", "confidence": 1.0}
+    )
+    response.pop("responses", None)  # the old topic's texts; the action sends the new topic
+    ranking = [r for r in selector.get("ranking") or [] if r.get("intent_response_key") != key]
+    selector["response"] = response
+    selector["ranking"] = [{"intent_response_key": key, "confidence": 1.0}] + ranking
+    selectors[FAQ] = selector
+    message.set(RESPONSE_SELECTOR_KEY, selectors, add_to_output=True)

@@ -1,0 +1,111 @@
+"""When a message names a condition or body part, is the condition answer the right reply?
+
+Why: "sciatica?", "I've got tennis elbow", "my hip aches every night" and "would it help my
+wrist?" all want what the documents say about PIT for that condition, but the FAQ selector
+sometimes picked another topic, the diagnosis disclaimer or a refusal. Real diagnosis
+requests ("what is wrong with my knee?", "is this sciatica?") keep the disclaimer, and a
+question about a specific topic ("how many sessions for my knee?") keeps its topic.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+CONDITION_TOPIC = "faq/condition_help"
+DIAGNOSIS_INTENT = "ask_diagnosis"
+# Predictions a named condition overrules: generic "does it work / what is it" topics and
+# the answers that are wrong for a condition question (disclaimer, refusal, unsure).
+OVERRULABLE = frozenset(
+    {
+        "faq/condition_help",
+        "faq/conditions_treated",
+        "faq/what_is_pit",
+        "faq/how_it_works",
+        "faq/success_rate",
+        "faq/is_it_a_cure",
+        "faq/research",
+        "faq/first_step",
+        DIAGNOSIS_INTENT,
+        "out_of_scope",
+        "nlu_fallback",
+    }
+)
+# Intents a condition never overrules (the patient wants something else done).
+NEVER_OVERRULED = frozenset(
+    {"red_flag", "book_consultation", "human_handoff", "cancel", "request_booking",
+     "request_callback", "affirm", "deny", "goodbye", "thanks", "bot_challenge", "clinic_info",
+     "ask_topic", "ask_other_treatment", "other_language"}
+)
+
+_DIAGNOSIS_RE = re.compile(
+    r"\bwhat'?s? (is )?(wrong|going on|happening|causing|the cause)\b"
+    r"|\bwhy (does|do|is|am|did|has|have) (my|i)\b"
+    r"|\b(is|could|might|can) (this|it|that|these) (be )?(a |an )?(sign|symptom|because)\b"
+    r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos"
+    r"|\bwhat (should|can|do) i (do|take|use)\b|\bshould i (see|go|rest|ice|take|use|stop)\b"
+    r"|\bwhat (kind|type|sort) of (pain|problem|injury)\b|\bwhat is it\b"
+)
+# "is this sciatica?", "could it be a pinched nerve or arthritis": a diagnosis request unless
+# the message also asks whether PIT helps ("is it good for sciatica?").
+_NAMING_RE = re.compile(
+    r"\b(is|could|might) (this|it|that|mine|my pain) (be )?(a |an )?([a-z']+ ){0,3}[a-z']+ ?(\?|$| or )"
+)
+# Words of specific FAQ topics: "how many sessions for my knee" keeps its topic.
+_TOPIC_CUE_RE = re.compile(
+    r"\b(sessions?|how many|how often|cost|price|pay|fee|insurance|covered|hurt|painful|needle|"
+    r"side effects?|safe|risk|downtime|drive|driving|back to work|prepare|inject(ed|ion)?|"
+    r"what'?s in|appointment|visit|how long|last|when|soon|quick|fast|cure|permanent|research|"
+    r"stud(y|ies)|evidence|pregnan\w*|diabet\w*|thinners?|warfarin|book)\b"
+)
+_PAIN_RE = re.compile(
+    r"\b(sore|aching|achy|hurts|hurting|painful|pain|ache|aches|stiff|flare|flaring|throbbing|"
+    r"injury|injured|tear|torn|crash|accident)\b"
+)
+_HELP_RE = re.compile(
+    r"\b(help|helps|helped|helpful|work|works|worked|good for|treat|treats|treated|treatment for|"
+    r"fix|fixes|do anything|do something|any good|suitable|useful|benefit|worth|option|"
+    r"candidate|for (my|a|an|the)|with (my|a|an)|relief)\b"
+)
+_STATEMENT_RE = re.compile(
+    r"\b(i have|i've|ive|i got|i'?ve got|i suffer|suffering|diagnosed|dealing with|living with|"
+    r"struggling with|my [a-z ]*(hurt|hurts|aches?|aching|pain|painful|sore|killing|throbs?|"
+    r"burns?|stiff|swollen|bad|playing up|giving me)|(pain|ache|aches|aching|sore|soreness|"
+    r"problem|problems|issue|issues|trouble) (in|with|on|at|from)|for (a|two|three|\d+|many|"
+    r"several|some) (year|month|week)s?|since)\b"
+)
+_FILLER_RE = re.compile(
+    r"\b(my|the|a|an|and|or|in|on|of|left|right|both|bad|chronic|severe|really|very|so|"
+    r"pit|prp|ok|okay|hi|hello|please|pls|plz|what about|about|how about|and)\b"
+)
+
+
+def is_diagnosis_request(text: str) -> bool:
+    return bool(_DIAGNOSIS_RE.search(text.lower()))
+
+
+def is_fragment(text: str, entity_chars: int) -> bool:
+    """Little more than the condition itself ("sciatica?", "frozen shoulder??", "my knee")."""
+    rest = _FILLER_RE.sub(" ", text.lower())
+    rest = re.sub(r"[^a-z]+", "", rest)
+    return len(rest) <= entity_chars + 3
+
+
+def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional[str]:
+    """The label to use instead of ``predicted`` (or None to keep it).
+
+    ``entity_chars`` is how many letters the named conditions/body parts take up."""
+    if predicted in NEVER_OVERRULED:
+        return None
+    lowered = text.lower()
+    asks_help = bool(_HELP_RE.search(lowered))
+    if is_diagnosis_request(lowered) or (_NAMING_RE.search(lowered) and not asks_help):
+        return DIAGNOSIS_INTENT if predicted in OVERRULABLE else None
+    if is_fragment(lowered, entity_chars):
+        return CONDITION_TOPIC
+    states = bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
+    if not (asks_help or states):
+        return None
+    if predicted in OVERRULABLE or not _TOPIC_CUE_RE.search(lowered):
+        return CONDITION_TOPIC
+    return None
