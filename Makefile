@@ -51,8 +51,8 @@ format: install ## apply the formatter and the safe lint fixes (ruff)
 validate: install ## check the training data (rasa data validate --fail-on-warnings)
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
-test-unit: spacy ## fast tests: no servers
-	@$(PY) -m pytest -m "not integration" tests
+test-unit: spacy ## fast tests in tests/unit: no servers, no PostgreSQL
+	@$(PY) -m pytest tests/unit
 
 test-integration: train browser ## tests against a real Rasa server and action server (and browser)
 	@$(PY) -m pytest -m integration tests
@@ -67,7 +67,7 @@ eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below
 eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
 	@$(PY) -m bot eval-safety
 
-test: lint validate train browser ## everything: validate, pytest (unit + integration), stories, NLU check
+test: lint validate train browser ## everything: lint, validate, pytest (all), stories, NLU and safety checks
 	@$(PY) -m pytest tests
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
