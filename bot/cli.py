@@ -89,7 +89,9 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     if problems:
         print("NLU regression check FAILED:\n  " + "\n  ".join(problems))
         return 1
-    print(f"NLU regression check passed: {report.accuracy:.1%} on {report.total} held-out messages.")
+    print(
+        f"NLU regression check passed: {report.accuracy:.1%} on {report.total} held-out messages."
+    )
     return 0
 
 

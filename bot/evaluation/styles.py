@@ -94,7 +94,7 @@ def score_styled(examples: Sequence[StyledExample], predictions: Sequence[str]) 
     styles: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
     fallbacks = answerable = 0
     failed = []
-    for example, predicted in zip(examples, predictions):
+    for example, predicted in zip(examples, predictions, strict=True):
         right = is_right(example.label, predicted)
         for bucket in (labels[example.label], styles[example.style]):
             bucket[0] += int(right)
@@ -155,5 +155,7 @@ def style_failures(report: StyleReport, thresholds: Mapping[str, float]) -> List
             found.append(f"{label}: {report.rate(pair):.1%} < {wanted:.1%}")
     max_dym = thresholds.get("max_did_you_mean_rate")
     if max_dym is not None and report.did_you_mean_rate > max_dym:
-        found.append(f"did you mean on {report.did_you_mean_rate:.1%} of answerable > {max_dym:.1%}")
+        found.append(
+            f"did you mean on {report.did_you_mean_rate:.1%} of answerable > {max_dym:.1%}"
+        )
     return found

@@ -197,9 +197,7 @@ def _set_faq_topic(message: Message, key: str) -> None:
     selectors = dict(message.get(RESPONSE_SELECTOR_KEY) or {})
     selector = dict(selectors.get(FAQ) or {})
     response = dict(selector.get("response") or {})
-    response.update(
-        {"intent_response_key": key, "utter_action": f"utter_{key}", "confidence": 1.0}
-    )
+    response.update({"intent_response_key": key, "utter_action": f"utter_{key}", "confidence": 1.0})
     response.pop("responses", None)  # the old topic's texts; the action sends the new topic
     ranking = [r for r in selector.get("ranking") or [] if r.get("intent_response_key") != key]
     selector["response"] = response

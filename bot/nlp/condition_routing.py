@@ -14,28 +14,43 @@ from typing import Optional
 
 CONDITION_TOPIC = "faq/condition_help"
 DIAGNOSIS_INTENT = "ask_diagnosis"
-# Predictions a named condition overrules: generic "does it work / what is it" topics and
-# the answers that are wrong for a condition question (disclaimer, refusal, unsure).
-OVERRULABLE = frozenset(
+# Predictions a named condition overrules when the message asks whether PIT helps or states
+# the problem ("I have X", "my X hurts"); any other FAQ topic is overruled too unless the
+# message has words of that topic. A story ending "what is it?" keeps its what-is-PIT answer.
+STATEMENT_OVERRULABLE = frozenset(
     {
         "faq/condition_help",
         "faq/conditions_treated",
-        "faq/what_is_pit",
-        "faq/how_it_works",
         "faq/success_rate",
         "faq/is_it_a_cure",
-        "faq/research",
-        "faq/first_step",
         DIAGNOSIS_INTENT,
         "out_of_scope",
         "nlu_fallback",
     }
 )
+# Where a real diagnosis request is better served by the no-diagnosis reply.
+DIAGNOSIS_OVERRULABLE = frozenset(
+    {"faq/condition_help", "faq/conditions_treated", "faq/success_rate", "out_of_scope"}
+)
 # Intents a condition never overrules (the patient wants something else done).
 NEVER_OVERRULED = frozenset(
-    {"red_flag", "book_consultation", "human_handoff", "cancel", "request_booking",
-     "request_callback", "affirm", "deny", "goodbye", "thanks", "bot_challenge", "clinic_info",
-     "ask_topic", "ask_other_treatment", "other_language"}
+    {
+        "red_flag",
+        "book_consultation",
+        "human_handoff",
+        "cancel",
+        "request_booking",
+        "request_callback",
+        "affirm",
+        "deny",
+        "goodbye",
+        "thanks",
+        "bot_challenge",
+        "clinic_info",
+        "ask_topic",
+        "ask_other_treatment",
+        "other_language",
+    }
 )
 
 _DIAGNOSIS_RE = re.compile(
@@ -44,19 +59,21 @@ _DIAGNOSIS_RE = re.compile(
     r"|\b(is|could|might|can) (this|it|that|these) (be )?(a |an )?(sign|symptom|because)\b"
     r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos"
     r"|\bwhat (should|can|do) i (do|take|use)\b|\bshould i (see|go|rest|ice|take|use|stop)\b"
-    r"|\bwhat (kind|type|sort) of (pain|problem|injury)\b|\bwhat is it\b"
+    r"|\bwhat (kind|type|sort) of (pain|problem|injury)\b"
 )
 # "is this sciatica?", "could it be a pinched nerve or arthritis": a diagnosis request unless
 # the message also asks whether PIT helps ("is it good for sciatica?").
 _NAMING_RE = re.compile(
-    r"\b(is|could|might) (this|it|that|mine|my pain) (be )?(a |an )?([a-z']+ ){0,3}[a-z']+ ?(\?|$| or )"
+    r"\b(is|could|might) (this|it|that|mine|my pain) (be )?(a |an )?"
+    r"([a-z']+ ){0,3}[a-z']+ ?(\?|$| or )"
 )
 # Words of specific FAQ topics: "how many sessions for my knee" keeps its topic.
 _TOPIC_CUE_RE = re.compile(
     r"\b(sessions?|how many|how often|cost|price|pay|fee|insurance|covered|hurt|painful|needle|"
     r"side effects?|safe|risk|downtime|drive|driving|back to work|prepare|inject(ed|ion)?|"
     r"what'?s in|appointment|visit|how long|last|when|soon|quick|fast|cure|permanent|research|"
-    r"stud(y|ies)|evidence|pregnan\w*|diabet\w*|thinners?|warfarin|book)\b"
+    r"stud(y|ies)|evidence|pregnan\w*|diabet\w*|thinners?|warfarin|book|what is (it|this|pit)|"
+    r"what'?s (it|this|pit)|how does (it|this|pit) work|explain|plain words|who)\b"
 )
 _PAIN_RE = re.compile(
     r"\b(sore|aching|achy|hurts|hurting|painful|pain|ache|aches|stiff|flare|flaring|throbbing|"
@@ -64,8 +81,8 @@ _PAIN_RE = re.compile(
 )
 _HELP_RE = re.compile(
     r"\b(help|helps|helped|helpful|work|works|worked|good for|treat|treats|treated|treatment for|"
-    r"fix|fixes|do anything|do something|any good|suitable|useful|benefit|worth|option|"
-    r"candidate|for (my|a|an|the)|with (my|a|an)|relief)\b"
+    r"fix|fixes|sort it|sort out|do anything|do something|any good|any use|suitable|useful|"
+    r"benefit|worth|option|candidate|relief)\b"
 )
 _STATEMENT_RE = re.compile(
     r"\b(i have|i've|ive|i got|i'?ve got|i suffer|suffering|diagnosed|dealing with|living with|"
@@ -100,12 +117,14 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
     lowered = text.lower()
     asks_help = bool(_HELP_RE.search(lowered))
     if is_diagnosis_request(lowered) or (_NAMING_RE.search(lowered) and not asks_help):
-        return DIAGNOSIS_INTENT if predicted in OVERRULABLE else None
+        return DIAGNOSIS_INTENT if predicted in DIAGNOSIS_OVERRULABLE else None
     if is_fragment(lowered, entity_chars):
         return CONDITION_TOPIC
     states = bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
     if not (asks_help or states):
         return None
-    if predicted in OVERRULABLE or not _TOPIC_CUE_RE.search(lowered):
+    if _TOPIC_CUE_RE.search(lowered):  # about one topic: "how many sessions for my knee?"
+        return CONDITION_TOPIC if asks_help and predicted in STATEMENT_OVERRULABLE else None
+    if predicted in STATEMENT_OVERRULABLE or predicted.startswith("faq/"):
         return CONDITION_TOPIC
     return None

@@ -59,7 +59,9 @@ class FuzzyNames:
         if len(name.replace(" ", "")) >= MIN_CHARS:
             self._names.setdefault(len(name.split()), []).append((name, label, key))
 
-    def find(self, tokens: Sequence[Token], taken: Iterable[Tuple[int, int]] = ()) -> List[FuzzyHit]:
+    def find(
+        self, tokens: Sequence[Token], taken: Iterable[Tuple[int, int]] = ()
+    ) -> List[FuzzyHit]:
         """Best non-overlapping matches among word windows outside ``taken`` character spans."""
         blocked = list(taken)
         candidates: List[FuzzyHit] = []
@@ -97,7 +99,7 @@ class FuzzyNames:
         name, score, index = best
         if name == typed:
             return None  # exact names are the ruler's job
-        if any(fuzz.ratio(a, b) < WORD_SCORE for a, b in zip(words, name.split())):
+        if any(fuzz.ratio(a, b) < WORD_SCORE for a, b in zip(words, name.split(), strict=False)):
             return None  # each word must resemble its own ("arthritus in" is not "... pain")
         _, label, key = names[index]
         return FuzzyHit(label, key, name, window[0].start, window[-1].end, float(score))

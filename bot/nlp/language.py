@@ -42,7 +42,7 @@ def _latin_share(text: str) -> float:
 
 
 def _looks_like_a_name(text: str, words: List[str]) -> bool:
-    """"Pedro Alvarez", "Maria Gonzalez Ruiz": a patient's name, not a foreign sentence."""
+    """ "Pedro Alvarez", "Maria Gonzalez Ruiz": a patient's name, not a foreign sentence."""
     raw = _WORD_RE.findall(text)
     return len(raw) <= MAX_NAME_WORDS and all(w[:1].isupper() for w in raw) and "?" not in text
 

@@ -34,9 +34,11 @@ TOPICS_WITH_CONTEXT = frozenset(
 # Cues that a question with a medicine in it is about PIT alongside it ("before the
 # injections", "instead of", "I'm on"), for the topics above.
 _PIT_CONTEXT_RE = re.compile(
-    r"\b(before|after|during|with) (the |my |each |a )?(injection|shot|jab|session|treatment|visit)s?\b"
+    r"\b(before|after|during|with) (the |my |each |a )?"
+    r"(injection|shot|jab|session|treatment|visit)s?\b"
     r"|\binstead of\b|\brather than\b|\bcompared?\b|\bversus\b|\bvs\b|\bthan\b"
-    r"|^(i'?m|i am|i take|i'?m taking|i am taking)\b|\b(still|keep|stop) (take|taking|need|use|using)\b"
+    r"|^(i'?m|i am|i take|i'?m taking|i am taking)\b"
+    r"|\b(still|keep|stop) (take|taking|need|use|using)\b"
     r"|\b(come|get|getting|coming) off\b|\bcut (down|back)\b|\bi'?m on\b|\bi am on\b"
     r"|\b(need|needing) my\b|\bless\b|\bfewer\b|\breduce\b"
     r"|\b(is|was|are) (it|this|that|they|the injection|the shot)s?\b"
@@ -90,6 +92,8 @@ class OtherTreatmentCheck:
         named = self.named_treatment(lowered)
         if not named or self.mentions_pit(lowered):
             return False
+        if len({m.group(1) for m in self.other.finditer(lowered)}) >= 2:
+            return topic not in TOPICS_ABOUT_OTHER_MEDICINES  # two others compared, no PIT
         if topic in TOPICS_ABOUT_OTHER_MEDICINES:
             return False
         if topic in TOPICS_WITH_CONTEXT and _PIT_CONTEXT_RE.search(lowered):

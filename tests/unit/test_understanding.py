@@ -1,0 +1,139 @@
+"""The understanding layer's pure logic (issue 14): fuzzy names, language, other
+treatments, condition routing, and the style-set scoring. No model needed."""
+
+import re
+
+import pytest
+
+from bot.evaluation.styles import StyledExample, score_styled, style_failures
+from bot.nlp.condition_routing import CONDITION_TOPIC, DIAGNOSIS_INTENT, route_to_condition
+from bot.nlp.fuzzy import Token, get_fuzzy_names
+from bot.nlp.language import get_language_check
+from bot.nlp.other_treatments import get_other_treatment_check
+
+
+def tokens(text):
+    return [Token(m.group(), m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("wud it help my planter fasitis", "plantar_fasciitis"),
+        ("tenis elbo for 6 months", "tennis_elbow"),
+        ("bad sciattica down my leg", "sciatica"),
+        ("fibromialgya flare", "fibromyalgia"),
+    ],
+)
+def test_fuzzy_finds_misspelt_conditions(text, key):
+    assert key in [h.key for h in get_fuzzy_names().find(tokens(text))]
+
+
+@pytest.mark.parametrize(
+    "text", ["tennis lessons on sunday", "below the knee", "what about the weather", "arthritus in"]
+)
+def test_fuzzy_leaves_real_words_and_partial_names_alone(text):
+    assert [h for h in get_fuzzy_names().find(tokens(text)) if h.label == "condition"] == []
+
+
+def test_fuzzy_skips_spans_the_ruler_already_found():
+    text = "planter fasitis"
+    assert get_fuzzy_names().find(tokens(text), taken=[(0, len(text))]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hola, cuánto cuesta el tratamiento",
+        "est-ce que les injections font mal",
+        "kann ich morgen einen Termin bekommen",
+        "这个治疗多少钱",
+        "мне нужна запись к врачу",
+    ],
+)
+def test_other_languages_are_detected(text):
+    assert get_language_check().is_foreign(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi",
+        "thx",
+        "sciatica?",
+        "siatica down my left leg",
+        "wat is pit",
+        "plz wat r sesions",
+        "Pedro Alvarez",
+        "Please, my knee is having pain since many years",
+        "ngl does it sting bad",
+    ],
+)
+def test_english_with_typos_slang_and_names_stays_english(text):
+    assert not get_language_check().is_foreign(text)
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("what are the side effects of PRP injections", "side_effects"),
+        ("does botox help with migraines", "condition_help"),
+        ("how long does an MRI take", "visit"),
+        ("should I get the flu vaccine this year", None),
+        ("is physio better than surgery", "vs_prolotherapy"),
+    ],
+)
+def test_other_treatments_without_pit_are_declined(text, topic):
+    assert get_other_treatment_check().should_decline(text, topic)
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("is PIT better than a cortisone shot", "vs_prolotherapy"),
+        ("would it help with pain after my knee replacement", "condition_help"),
+        ("I take warfarin, is that ok", "blood_thinners"),
+        ("will I still need my tramadol", "medication"),
+        ("should i bring my mri", "preparation"),
+        ("does it hurt", "does_it_hurt"),
+    ],
+)
+def test_questions_about_pit_with_other_treatments_in_them_are_kept(text, topic):
+    assert not get_other_treatment_check().should_decline(text, topic)
+
+
+@pytest.mark.parametrize(
+    "text, predicted, chars, expected",
+    [
+        ("sciatica?", "faq/what_is_pit", 8, CONDITION_TOPIC),
+        ("frozen shoulder??", DIAGNOSIS_INTENT, 15, CONDITION_TOPIC),
+        ("I have a bad tennis elbow", DIAGNOSIS_INTENT, 11, CONDITION_TOPIC),
+        ("my ankle throbs every evening", DIAGNOSIS_INTENT, 5, CONDITION_TOPIC),
+        ("would it help my wrist", "faq/downtime", 5, CONDITION_TOPIC),
+        ("is it good for sciatica?", DIAGNOSIS_INTENT, 8, CONDITION_TOPIC),
+        ("what is wrong with my knee?", "faq/condition_help", 4, DIAGNOSIS_INTENT),
+        ("is this sciatica?", "faq/condition_help", 8, DIAGNOSIS_INTENT),
+        ("how many sessions for my knee", "faq/how_many_sessions", 4, None),
+        ("book me in for my knee", "book_consultation", 4, None),
+        ("my knee hurts", "red_flag", 4, None),
+    ],
+)
+def test_condition_routing(text, predicted, chars, expected):
+    assert route_to_condition(text, predicted, chars) == expected
+
+
+def test_style_scoring_counts_fallbacks_as_wrong_and_declines_as_out_of_scope():
+    examples = [
+        StyledExample("a", "faq/cost", "typo"),
+        StyledExample("b", "faq/cost", "story"),
+        StyledExample("c", "out_of_scope", "other_language"),
+        StyledExample("d", "out_of_scope", "other_treatment"),
+    ]
+    report = score_styled(
+        examples, ["faq/cost", "nlu_fallback", "other_language", "ask_other_treatment"]
+    )
+    assert report.correct == 3 and report.total == 4
+    assert report.per_style["story"] == (0, 1)
+    assert report.fallbacks_on_answerable == (1, 2)
+    problems = style_failures(report, {"overall_accuracy": 0.9, "max_did_you_mean_rate": 0.05})
+    assert len(problems) == 2
