@@ -72,8 +72,8 @@ test: validate train browser encoder ## everything: validate, pytest (unit + int
 bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
 	@$(PY) bench/run_bench.py
 
-compare-configs: spacy encoder ## NLU comparison: our pipeline vs Rasa's `rasa init` default vs the encoder candidate
-	@$(PY) bench/compare_configs.py
+compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
+	@$(PY) bench/compare_configs.py $(COMPARE)
 
 bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
 	@$(PY) bench/encoder_bench.py
