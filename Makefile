@@ -14,7 +14,8 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser spacy train run test test-unit test-integration validate lint format \
-        test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres
+        test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres \
+        encoder bench-encoder
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +25,9 @@ install: ## create/update the Python 3.10 environment in .venv (does nothing if 
 
 browser: ## install Debian's chromium for the widget's browser tests (if missing)
 	@scripts/setup-browser.sh
+
+encoder: install ## fetch, verify (SHA-256) and convert the all-MiniLM-L6-v2 sentence encoder (build/encoder)
+	@$(PY) -m bot.encoder
 
 spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/conditions.yml
 	@$(PY) -m bot spacy
@@ -51,7 +55,7 @@ format: install ## apply the formatter and the safe lint fixes (ruff)
 validate: install ## check the training data (rasa data validate --fail-on-warnings)
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
-test-unit: spacy ## fast tests in tests/unit: no servers, no PostgreSQL
+test-unit: spacy encoder ## fast tests in tests/unit: no servers, no PostgreSQL
 	@$(PY) -m pytest tests/unit
 
 test-integration: train browser ## tests against a real Rasa server and action server (and browser)
@@ -67,7 +71,7 @@ eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below
 eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
 	@$(PY) -m bot eval-safety
 
-test: lint validate train browser ## everything: lint, validate, pytest (all), stories, NLU and safety checks
+test: lint validate train browser encoder ## everything: lint, validate, pytest (all), stories, NLU and safety checks
 	@$(PY) -m pytest tests
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
@@ -76,8 +80,11 @@ test: lint validate train browser ## everything: lint, validate, pytest (all), s
 bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
 	@$(PY) bench/run_bench.py
 
-compare-configs: spacy ## NLU comparison: our pipeline vs Rasa's default `rasa init` config
-	@$(PY) bench/compare_configs.py
+compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
+	@$(PY) bench/compare_configs.py $(COMPARE)
+
+bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
+	@$(PY) bench/encoder_bench.py
 
 lock: install ## rewrite constraints.txt from the current environment
 	@{ echo "# Full pinned environment (pip freeze of a working install). Regenerate with \`make lock\`."; \
