@@ -137,3 +137,64 @@ def test_style_scoring_counts_fallbacks_as_wrong_and_declines_as_out_of_scope():
     assert report.fallbacks_on_answerable == (1, 2)
     problems = style_failures(report, {"overall_accuracy": 0.9, "max_did_you_mean_rate": 0.05})
     assert len(problems) == 2
+
+
+def _message(text, intent, topic=None, entities=()):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": 0.6})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.6}])
+    key = f"faq/{topic}" if topic else "faq/what_is_pit"
+    message.set(
+        "response_selector",
+        {"faq": {"response": {"intent_response_key": key, "confidence": 0.5}, "ranking": []}},
+    )
+    message.set("entities", list(entities))
+    return message
+
+
+def _gate(messages):
+    from bot.nlp.components import UnderstandingGate
+
+    return UnderstandingGate({}).process(messages)
+
+
+def _label(message):
+    intent = message.get("intent")["name"]
+    if intent != "faq":
+        return intent
+    return message.get("response_selector")["faq"]["response"]["intent_response_key"]
+
+
+def test_gate_routes_a_stated_condition_to_the_condition_answer():
+    entity = {"entity": "condition", "value": "plantar fasciitis", "start": 9, "end": 26}
+    [message] = _gate(
+        [_message("I've had plantar fasciitis for a year", "ask_diagnosis", None, [entity])]
+    )
+    assert _label(message) == "faq/condition_help"
+    assert message.get("intent")["confidence"] == 1.0  # the fallback must not undo it
+
+
+def test_gate_declines_other_treatments_and_other_languages_but_never_a_red_flag():
+    prp, spanish, emergency = _gate(
+        [
+            _message("what are the side effects of PRP", "faq", "side_effects"),
+            _message("hola, cuánto cuesta el tratamiento", "faq", "cost"),
+            _message("hola, no puedo respirar", "red_flag"),
+        ]
+    )
+    assert _label(prp) == "ask_other_treatment"
+    assert _label(spanish) == "other_language"
+    assert _label(emergency) == "red_flag"
+
+
+def test_gate_leaves_button_payloads_and_plain_pit_questions_alone():
+    payload, plain = _gate(
+        [
+            _message('/ask_topic{"topic":"cost"}', "ask_topic"),
+            _message("does it hurt", "faq", "does_it_hurt"),
+        ]
+    )
+    assert _label(payload) == "ask_topic"
+    assert _label(plain) == "faq/does_it_hurt"
