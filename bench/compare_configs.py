@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run_bench import machine, peak_rss_mib, percentile  # noqa: E402
+from bot.environment import rasa_command, rasa_env  # noqa: E402
 from bot.evaluation import styles  # noqa: E402
 from bot.evaluation.nlu import (  # noqa: E402
     evaluate,
@@ -43,7 +44,6 @@ from bot.evaluation.nlu import (  # noqa: E402
     predicted_label,
 )
 from bot.evaluation.safety import evaluate_safety  # noqa: E402
-from bot.model_store import rasa_command, rasa_env  # noqa: E402
 from bot.nlp.pipeline import build_and_save  # noqa: E402
 from bot.stack import Process, free_port  # noqa: E402
 

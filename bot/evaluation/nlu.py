@@ -17,17 +17,19 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
+from bot import intents
 from bot.settings import PROJECT_ROOT
 
 TEST_FILE = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
 THRESHOLDS_FILE = PROJECT_ROOT / "tests" / "nlu" / "thresholds.yml"
 RESULTS_DIR = PROJECT_ROOT / "results"
 # Labels for which a "did you mean / please rephrase" fallback is the right handling.
-FALLBACK_OK = frozenset({"out_of_scope"})
-FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_OK = frozenset({intents.OUT_OF_SCOPE})
 # Intents that decline a message the assistant does not answer: each is a right answer
 # for an ``out_of_scope`` message (another treatment, another language).
-DECLINING_INTENTS = frozenset({"out_of_scope", "ask_other_treatment", "other_language"})
+DECLINING_INTENTS = frozenset(
+    {intents.OUT_OF_SCOPE, intents.ASK_OTHER_TREATMENT, intents.OTHER_LANGUAGE}
+)
 
 
 @dataclass(frozen=True)
@@ -88,19 +90,21 @@ def load_examples(path: Path = TEST_FILE) -> List[Example]:
 def predicted_label(parse: Mapping[str, Any]) -> str:
     """The label a parse result stands for: the intent, or ``faq/<topic>`` for FAQ."""
     intent = (parse.get("intent") or {}).get("name") or ""
-    if intent == "faq":
+    if intent == intents.FAQ:
         selectors = parse.get("response_selector") or {}
         # "default" is where a ResponseSelector without retrieval_intent reports (rasa init).
-        selector = selectors.get("faq") or selectors.get("default") or {}
+        selector = selectors.get(intents.FAQ) or selectors.get("default") or {}
         key = (selector.get("response") or {}).get("intent_response_key") or ""
-        return key or "faq"
+        return key or intents.FAQ
     return intent
 
 
 def is_correct(gold: str, predicted: str) -> bool:
     if predicted == gold:
         return True
-    return gold in FALLBACK_OK and (predicted == FALLBACK_INTENT or predicted in DECLINING_INTENTS)
+    return gold in FALLBACK_OK and (
+        predicted == intents.NLU_FALLBACK or predicted in DECLINING_INTENTS
+    )
 
 
 def score(examples: Sequence[Example], predictions: Sequence[str]) -> Report:

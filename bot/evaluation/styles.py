@@ -19,9 +19,9 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 import yaml
 
+from bot import intents
 from bot.evaluation.nlu import (
     DECLINING_INTENTS,
-    FALLBACK_INTENT,
     parse_texts,
     predicted_label,
 )
@@ -29,7 +29,7 @@ from bot.settings import PROJECT_ROOT
 
 STYLES_FILE = PROJECT_ROOT / "tests" / "nlu" / "independent" / "styles.yml"
 STYLES_THRESHOLDS_FILE = PROJECT_ROOT / "tests" / "nlu" / "independent" / "thresholds.yml"
-OUT_OF_SCOPE = "out_of_scope"
+OUT_OF_SCOPE = intents.OUT_OF_SCOPE
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def score_styled(examples: Sequence[StyledExample], predictions: Sequence[str]) 
             bucket[1] += 1
         if example.label != OUT_OF_SCOPE:
             answerable += 1
-            fallbacks += int(predicted == FALLBACK_INTENT)
+            fallbacks += int(predicted == intents.NLU_FALLBACK)
         if not right:
             failed.append((example.style, example.label, predicted, example.text))
     return StyleReport(

@@ -37,7 +37,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL
+from bot import intents
+from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
+from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
 from bot.nlp.condition_routing import route_to_condition
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
@@ -47,9 +49,7 @@ logger = logging.getLogger(__name__)
 
 TOKENS_KEY = "text_tokens"  # where Rasa's tokenizers leave the message's tokens
 RESPONSE_SELECTOR_KEY = "response_selector"
-FAQ = "faq"
-RED_FLAG_INTENT = "red_flag"
-FALLBACK_INTENT = "nlu_fallback"
+FAQ = intents.FAQ
 CONDITION_LABELS = (CONDITION_LABEL, BODY_PART_LABEL)
 
 
@@ -100,8 +100,8 @@ class UnderstandingGate(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "other_language_intent": "other_language",
-            "other_treatment_intent": "ask_other_treatment",
+            "other_language_intent": intents.OTHER_LANGUAGE,
+            "other_treatment_intent": intents.ASK_OTHER_TREATMENT,
             "detect_language": True,
         }
 
@@ -138,14 +138,14 @@ class UnderstandingGate(GraphComponent, IntentClassifier):
 
     def _decide(self, message: Message, text: str) -> None:
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) or ""
-        if intent == RED_FLAG_INTENT:
+        if intent == intents.RED_FLAG:
             return
         config = self.component_config
         if config["detect_language"] and get_language_check().is_foreign(text):
             _set_intent(message, config["other_language_intent"])
             return
         topic = _faq_topic(message) if intent == FAQ else None
-        if intent in (FAQ, "out_of_scope"):  # ask_diagnosis already points to their doctor
+        if intent in (FAQ, intents.OUT_OF_SCOPE):  # ask_diagnosis already points to their doctor
             if get_other_treatment_check().should_decline(text, topic):
                 _set_intent(message, config["other_treatment_intent"])
                 return

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from bot import intents
+
 CONDITION_TOPIC = "faq/condition_help"
-DIAGNOSIS_INTENT = "ask_diagnosis"
+DIAGNOSIS_INTENT = intents.ASK_DIAGNOSIS
 # Predictions a named condition overrules when the message asks whether PIT helps or states
 # the problem ("I have X", "my X hurts"); any other FAQ topic is overruled too unless the
 # message has words of that topic. A story ending "what is it?" keeps its what-is-PIT answer.
@@ -24,32 +26,32 @@ STATEMENT_OVERRULABLE = frozenset(
         "faq/success_rate",
         "faq/is_it_a_cure",
         DIAGNOSIS_INTENT,
-        "out_of_scope",
-        "nlu_fallback",
+        intents.OUT_OF_SCOPE,
+        intents.NLU_FALLBACK,
     }
 )
 # Where a real diagnosis request is better served by the no-diagnosis reply.
 DIAGNOSIS_OVERRULABLE = frozenset(
-    {"faq/condition_help", "faq/conditions_treated", "faq/success_rate", "out_of_scope"}
+    {"faq/condition_help", "faq/conditions_treated", "faq/success_rate", intents.OUT_OF_SCOPE}
 )
 # Intents a condition never overrules (the patient wants something else done).
 NEVER_OVERRULED = frozenset(
     {
-        "red_flag",
-        "book_consultation",
-        "human_handoff",
-        "cancel",
-        "request_booking",
-        "request_callback",
-        "affirm",
-        "deny",
-        "goodbye",
-        "thanks",
-        "bot_challenge",
-        "clinic_info",
-        "ask_topic",
-        "ask_other_treatment",
-        "other_language",
+        intents.RED_FLAG,
+        intents.BOOK_CONSULTATION,
+        intents.HUMAN_HANDOFF,
+        intents.CANCEL,
+        intents.REQUEST_BOOKING,
+        intents.REQUEST_CALLBACK,
+        intents.AFFIRM,
+        intents.DENY,
+        intents.GOODBYE,
+        intents.THANKS,
+        intents.BOT_CHALLENGE,
+        intents.CLINIC_INFO,
+        intents.ASK_TOPIC,
+        intents.ASK_OTHER_TREATMENT,
+        intents.OTHER_LANGUAGE,
     }
 )
 

@@ -15,7 +15,10 @@ from typing import Iterable, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz, process
 
-from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL, Catalog, get_catalog, normalise
+from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
+from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
+from bot.nlp.catalog import Catalog, get_catalog
+from bot.nlp.catalog import name_key as normalise
 
 MAX_WORDS = 3
 MIN_CHARS = 5  # shorter words are too easily another word ("hip" / "hop")

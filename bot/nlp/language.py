@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import List, Optional, Set
+from typing import Any, List, Optional, Set
 
 from bot.nlp.fuzzy import english_words
 
@@ -52,7 +52,7 @@ class LanguageCheck:
 
     def __init__(self, known_words: Optional[Set[str]] = None) -> None:
         self._known = known_words if known_words is not None else english_words()
-        self._detector = None
+        self._detector: Any = None  # lingua's LanguageDetector, built on first use
 
     def _english_confidence(self, text: str) -> float:
         if self._detector is None:
