@@ -30,6 +30,13 @@ STATEMENT_OVERRULABLE = frozenset(
         intents.NLU_FALLBACK,
     }
 )
+# FAQ topics whose answer already names the condition (actions/faq.py CONDITION_TOPICS):
+# a "does it work for my knee?" classed as success_rate gets the condition answer anyway.
+CONDITION_AWARE_TOPICS = frozenset(
+    {"faq/conditions_treated", "faq/success_rate", "faq/is_it_a_cure"}
+)
+# A statement this short is about the condition; a longer story may ask about any topic.
+SHORT_STATEMENT_WORDS = 8
 # Where a real diagnosis request is better served by the no-diagnosis reply.
 DIAGNOSIS_OVERRULABLE = frozenset(
     {"faq/condition_help", "faq/conditions_treated", "faq/success_rate", intents.OUT_OF_SCOPE}
@@ -62,6 +69,8 @@ _DIAGNOSIS_RE = re.compile(
     r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos"
     r"|\bwhat (should|can|do) i (do|take|use)\b|\bshould i (see|go|rest|ice|take|use|stop)\b"
     r"|\bwhat (kind|type|sort) of (pain|problem|injury)\b"
+    r"|\b(worried|worrying|serious|normal)\b|\bwhat (does|do) (it|this|that) mean\b"
+    r"|\bwhat (could|might|would) (it|this|that) be\b|\bis (it|this|that) bad\b"
 )
 # "is this sciatica?", "could it be a pinched nerve or arthritis": a diagnosis request unless
 # the message also asks whether PIT helps ("is it good for sciatica?").
@@ -82,7 +91,8 @@ _PAIN_RE = re.compile(
     r"injury|injured|tear|torn|crash|accident)\b"
 )
 _HELP_RE = re.compile(
-    r"\b(help|helps|helped|helpful|work|works|worked|good for|treat|treats|treated|treatment for|"
+    r"\b(help|helps|helped|helpful|(work|works|worked) (for|on|with)|good for|treat|treats|treated|"
+    r"treatment for|"
     r"fix|fixes|sort it|sort out|do anything|do something|any good|any use|suitable|useful|"
     r"benefit|worth|option|candidate|relief)\b"
 )
@@ -125,8 +135,16 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
     states = bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
     if not (asks_help or states):
         return None
+    if predicted in CONDITION_AWARE_TOPICS:
+        return None  # their answer already speaks of the named condition (actions/faq.py)
     if _TOPIC_CUE_RE.search(lowered):  # about one topic: "how many sessions for my knee?"
         return CONDITION_TOPIC if asks_help and predicted in STATEMENT_OVERRULABLE else None
-    if predicted in STATEMENT_OVERRULABLE or predicted.startswith("faq/"):
+    if predicted == DIAGNOSIS_INTENT and "?" in lowered and not asks_help:
+        return None  # "my back hurts, should I see someone?": personal advice, not PIT
+    if asks_help and predicted.startswith("faq/"):
+        return CONDITION_TOPIC
+    if predicted in STATEMENT_OVERRULABLE or (
+        predicted.startswith("faq/") and len(lowered.split()) <= SHORT_STATEMENT_WORDS
+    ):
         return CONDITION_TOPIC
     return None

@@ -25,7 +25,10 @@ MIN_CHARS = 5  # shorter words are too easily another word ("hip" / "hop")
 # rapidfuzz ratio (0-100) a candidate needs, by length of the typed words.
 SHORT_SCORE = 90  # 5-7 characters: one wrong letter
 LONG_SCORE = 84  # 8+ characters: two slips ("planter fasitis")
-WORD_SCORE = 70  # in a name of several words, each typed word against its own
+WORD_SCORE = 70
+NOT_ENGLISH_FILES = frozenset(
+    {"other_language.yml"}
+)  # training data in other languages  # in a name of several words, each typed word against its own
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,8 @@ class FuzzyNames:
 
 @lru_cache(maxsize=1)
 def english_words() -> Set[str]:
-    """Words that are certainly English: spaCy's stop words and lemma table, our data's words."""
+    """Words that are certainly English: spaCy's stop words and lemma table, and the words of
+    our English training examples (which teach patients' slang: "whats", "thx", "gonna")."""
     import gzip
     import json
     from pathlib import Path
@@ -120,8 +124,23 @@ def english_words() -> Set[str]:
 
     table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
     lemmas = json.loads(gzip.open(table).read())
-    words = set(STOP_WORDS) | set(lemmas) | set(lemmas.values())
+    words = set(STOP_WORDS) | set(lemmas) | set(lemmas.values()) | _training_words()
     return {w.lower() for w in words if w.isalpha()}
+
+
+def _training_words() -> Set[str]:
+    import re
+
+    from bot.settings import PROJECT_ROOT
+
+    words: Set[str] = set()
+    for path in sorted((PROJECT_ROOT / "data").glob("*/*.yml")):
+        if path.name in NOT_ENGLISH_FILES:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("- "):
+                words.update(re.findall(r"[a-z]+", line.lower()))
+    return words
 
 
 @lru_cache(maxsize=1)

@@ -22,8 +22,8 @@ from typing import Any, List, Optional, Set
 
 from bot.nlp.fuzzy import english_words
 
-MIN_WORDS = 2
-KNOWN_ENGLISH_SHARE = 0.5  # at least this share of known English words -> English
+MIN_WORDS = 3
+KNOWN_ENGLISH_SHARE = 0.5  # more than this share of known English words -> English
 MAX_NAME_WORDS = 4
 MAX_ENGLISH_CONFIDENCE = 0.15  # lingua's English confidence must be below this
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -39,6 +39,11 @@ def _latin_share(text: str) -> float:
         return 1.0
     latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
     return latin / len(letters)
+
+
+def _squeezed(word: str) -> str:
+    """'heyyy' -> 'hey', 'sooo' -> 'so': letters stretched for emphasis."""
+    return re.sub(r"(.)\1{2,}", r"\1", word)
 
 
 def _looks_like_a_name(text: str, words: List[str]) -> bool:
@@ -81,8 +86,8 @@ class LanguageCheck:
         words = [w.lower() for w in _WORD_RE.findall(text)]
         if len(words) < MIN_WORDS or _looks_like_a_name(text, words):
             return False
-        known = sum(1 for w in words if w in self._known)
-        if known / len(words) >= KNOWN_ENGLISH_SHARE:
+        known = sum(1 for w in words if w in self._known or _squeezed(w) in self._known)
+        if known / len(words) > KNOWN_ENGLISH_SHARE:
             return False
         return self._english_confidence(text) < MAX_ENGLISH_CONFIDENCE
 
