@@ -60,6 +60,7 @@ ADDED_COMPONENTS = {
     "sentence": {"bot.encoder.rasa_featurizer.SentenceEncoderFeaturizer"},
 }
 RESULTS = ROOT / "bench" / "results"
+PARTIAL = ROOT / "results" / "compare-configs"  # per-config figures of the last run (not in git)
 
 
 def check_candidate(key: str, config: Path) -> None:
@@ -178,6 +179,8 @@ def measure(key: str, workdir: Path, styles_file: Optional[Path]) -> Dict:
         "config": str(config.relative_to(ROOT)),
         "training_s": round(seconds, 1),
         "load_avg_1min_before_training": round(load_before, 2),
+        "load_avg_1min_after_training": round(os.getloadavg()[0], 2),
+        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     print(f"[{key}] trained in {seconds:.0f} s; scoring ...", flush=True)
     report = evaluate(model)
@@ -265,22 +268,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument("--styles-file", type=Path, help="independent style set to score too")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help=f"no training: write the report from the configs' last results in {PARTIAL}",
+    )
     args = parser.parse_args()
     if args.styles_file and not args.styles_file.is_file():
         parser.error(f"no such file: {args.styles_file}")
-    build_and_save()
     started = datetime.now(timezone.utc)
     results: Dict[str, Dict] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for key in args.only:
-            results[key] = measure(key, Path(tmp), args.styles_file)
-    command = "make compare-configs COMPARE=" + json.dumps(" ".join(sys.argv[1:]))
+    PARTIAL.mkdir(parents=True, exist_ok=True)
+    if not args.report_only:
+        build_and_save()
+        with tempfile.TemporaryDirectory() as tmp:
+            for key in args.only:
+                results[key] = measure(key, Path(tmp), args.styles_file)
+                # Each config's figures are kept as soon as they exist: a long run that is
+                # stopped halfway keeps what it measured (see --report-only).
+                (PARTIAL / f"{key}.json").write_text(json.dumps(results[key], indent=2) + "\n")
+    else:
+        results = {k: json.loads((PARTIAL / f"{k}.json").read_text()) for k in args.only}
+    command = "make compare-configs COMPARE=" + json.dumps(
+        " ".join(a for a in sys.argv[1:] if a != "--report-only")
+    )
     text = to_markdown(results, command, args.styles_file)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = f"compare-configs-{started:%Y-%m-%d}"
     record = {
-        "started": started.isoformat(timespec="seconds"),
+        "written": started.isoformat(timespec="seconds"),
         "command": command,
         "machine": machine(),
         "results": results,
