@@ -14,7 +14,8 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser spacy train run test test-unit test-integration validate \
-        test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres
+        test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres \
+        encoder bench-encoder
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +25,9 @@ install: ## create/update the Python 3.10 environment in .venv (does nothing if 
 
 browser: ## install Debian's chromium for the widget's browser tests (if missing)
 	@scripts/setup-browser.sh
+
+encoder: install ## fetch, verify (SHA-256) and convert the all-MiniLM-L6-v2 sentence encoder (build/encoder)
+	@$(PY) -m bot.encoder
 
 spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/conditions.yml
 	@$(PY) -m bot spacy
@@ -43,7 +47,7 @@ test-postgres: install ## booking storage/delivery tests on the real PostgreSQL 
 validate: install ## check the training data (rasa data validate --fail-on-warnings)
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
-test-unit: spacy ## fast tests: no servers
+test-unit: spacy encoder ## fast tests: no servers
 	@$(PY) -m pytest -m "not integration" tests
 
 test-integration: train browser ## tests against a real Rasa server and action server (and browser)
@@ -59,7 +63,7 @@ eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below
 eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
 	@$(PY) -m bot eval-safety
 
-test: validate train browser ## everything: validate, pytest (unit + integration), stories, NLU check
+test: validate train browser encoder ## everything: validate, pytest (unit + integration), stories, NLU check
 	@$(PY) -m pytest tests
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
@@ -68,8 +72,11 @@ test: validate train browser ## everything: validate, pytest (unit + integration
 bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
 	@$(PY) bench/run_bench.py
 
-compare-configs: spacy ## NLU comparison: our pipeline vs Rasa's default `rasa init` config
+compare-configs: spacy encoder ## NLU comparison: our pipeline vs Rasa's `rasa init` default vs the encoder candidate
 	@$(PY) bench/compare_configs.py
+
+bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
+	@$(PY) bench/encoder_bench.py
 
 lock: install ## rewrite constraints.txt from the current environment
 	@{ echo "# Full pinned environment (pip freeze of a working install). Regenerate with \`make lock\`."; \
