@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
 from bot.safety.catalog import Category, Pattern, RedFlagCatalog, get_red_flag_catalog
 from bot.safety.context import Analysis, Span
 from bot.safety.lexicon import Lexicon
@@ -84,6 +85,7 @@ class RedFlagDetector:
         )  # words around them (only run on a hit)
         self._patterns: Dict[str, Tuple[Category, Pattern]] = {}
         self._compile()
+        self.context_judge = ContextJudge(self.catalog.context) if self.catalog.context else None
 
     # ------------------------------------------------------------------ build
     def _compile(self) -> None:
@@ -171,7 +173,23 @@ class RedFlagDetector:
                 end=end,
                 text=text[start:end],
             )
-        return _merge(found.values()), dismissed
+        kept, context_dismissed = self._context_filter(text, list(found.values()))
+        return _merge(kept), dismissed or context_dismissed
+
+    def _context_filter(self, text: str, hits: List[RedFlagHit]) -> Tuple[List[RedFlagHit], bool]:
+        """Drop hits that ConText reads as past or hypothetical, where their category allows."""
+        if not hits or self.context_judge is None:
+            return hits, False
+        modifiers = self.context_judge.modifiers(text, [(h.start, h.end) for h in hits])
+        kept = []
+        for hit, mods in zip(hits, modifiers):
+            rules = self.catalog.category(hit.key).dismissed_by
+            if (HISTORICAL in mods and "history" in rules) or (
+                HYPOTHETICAL in mods and "question" in rules
+            ):
+                continue
+            kept.append(hit)
+        return kept, len(kept) < len(hits)
 
     def _units(
         self, text: str, doc: Optional[Doc]
