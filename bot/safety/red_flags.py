@@ -176,6 +176,15 @@ class RedFlagDetector:
         kept, context_dismissed = self._context_filter(text, list(found.values()))
         return _merge(kept), dismissed or context_dismissed
 
+    def _new_now(self, text: str, end: int) -> bool:
+        """After the match, the sentence says something is new now ("but today it's worse")."""
+        rest = normalise(text[end:]).text
+        for stop in ".!?\n":
+            rest = rest.split(stop)[0]
+        words = set(rest.replace(",", " ").split())
+        phrases = [w.replace("_", " ").lstrip("=") for w in self.catalog.cues.get("change_now", ())]
+        return any(p in words if " " not in p else p in rest for p in phrases)
+
     def _context_filter(self, text: str, hits: List[RedFlagHit]) -> Tuple[List[RedFlagHit], bool]:
         """Drop hits that ConText reads as past or hypothetical, where their category allows."""
         if not hits or self.context_judge is None:
@@ -184,7 +193,8 @@ class RedFlagDetector:
         kept = []
         for hit, mods in zip(hits, modifiers):
             rules = self.catalog.category(hit.key).dismissed_by
-            if (HISTORICAL in mods and "history" in rules) or (
+            past = HISTORICAL in mods and not self._new_now(text, hit.end)
+            if (past and "history" in rules) or (
                 HYPOTHETICAL in mods and "question" in rules
             ):
                 continue
