@@ -146,7 +146,7 @@ class ReplyJudge:
 
 def _count(cases: Sequence[Case], urgent: Sequence[bool], key) -> Dict[str, Tuple[int, int]]:
     hits, totals = Counter(), Counter()
-    for case, flag in zip(cases, urgent):
+    for case, flag in zip(cases, urgent, strict=True):
         totals[key(case)] += 1
         hits[key(case)] += int(flag)
     return {k: (hits[k], totals[k]) for k in sorted(totals)}

@@ -97,7 +97,7 @@ class ContextJudge:
         for index, origin in enumerate(normalised.origin):
             to_norm.setdefault(origin, index)
         doc = self.nlp.make_doc(normalised.text)
-        for pipe_name, pipe in self.nlp.pipeline:
+        for _, pipe in self.nlp.pipeline:
             doc = pipe(doc)
         targets = []
         for start, end in spans:

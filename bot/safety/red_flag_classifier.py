@@ -121,7 +121,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             self._mark(message, [], possible=verdict.category)
 
     def _entry_for(self, clinical: str):
-        """The first English catalog entry of a clinical category (its severity decides the reply)."""
+        """The first English catalog entry of a clinical category (its severity: the reply)."""
         return next(
             (
                 c
@@ -185,7 +185,8 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             )
         message.set(ENTITIES, entities, add_to_output=True)
         logger.info(
-            "Red flag(s) in message: %s", ", ".join(sorted({h.key for h in hits} | {possible or ""}))
+            "Red flag(s) in message: %s",
+            ", ".join(sorted({h.key for h in hits} | {possible or ""})),
         )
 
 

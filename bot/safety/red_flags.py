@@ -18,9 +18,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
 from bot.safety.catalog import Category, Pattern, RedFlagCatalog, get_red_flag_catalog
 from bot.safety.context import Analysis, Span
+from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
 from bot.safety.lexicon import Lexicon
 from bot.safety.phrases import PhraseCompiler
 from bot.safety.text import NormalisedText, chunks, normalise, normalise_token
@@ -191,12 +191,10 @@ class RedFlagDetector:
             return hits, False
         modifiers = self.context_judge.modifiers(text, [(h.start, h.end) for h in hits])
         kept = []
-        for hit, mods in zip(hits, modifiers):
+        for hit, mods in zip(hits, modifiers, strict=True):
             rules = self.catalog.category(hit.key).dismissed_by
             past = HISTORICAL in mods and not self._new_now(text, hit.end)
-            if (past and "history" in rules) or (
-                HYPOTHETICAL in mods and "question" in rules
-            ):
+            if (past and "history" in rules) or (HYPOTHETICAL in mods and "question" in rules):
                 continue
             kept.append(hit)
         return kept, len(kept) < len(hits)

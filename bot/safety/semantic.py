@@ -114,7 +114,7 @@ def _load_net() -> Optional[SemanticNet]:
         from bot.encoder import load_encoder
 
         return SemanticNet(load_encoder(), load_exemplars())
-    except Exception as exc:  # the rules still run; say loudly that the second net is off
+    except Exception as exc:  # noqa: BLE001 - the rules still run; say loudly the net is off
         logger.error("Semantic red-flag check is OFF (%s). Run `make encoder`.", exc)
         return None
 

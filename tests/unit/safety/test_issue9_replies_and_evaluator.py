@@ -41,7 +41,9 @@ def test_unsure_semantic_verdict_starts_with_happening_now():
     message = {"text": "...", "entities": [entity("red_flag_possible", "stroke")]}
     assert red_flag_responses(message) == [POSSIBLE_RESPONSE]
     number = get_settings().emergency_number
-    assert f"If this is happening now, call {number}." in ReplyJudge.from_domain().urgent_first_lines
+    assert (
+        f"If this is happening now, call {number}." in ReplyJudge.from_domain().urgent_first_lines
+    )
 
 
 def test_semantic_decision_rule():
