@@ -15,16 +15,16 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import selected_topic
+from actions.message import entity_values
+from bot import intents
 from bot.content.faq import RESPONSE_PREFIX
 from bot.safety.catalog import get_red_flag_catalog
 from bot.safety.red_flags import detect_red_flags, severity_rank
 from bot.settings import get_settings
 
-RED_FLAG_ENTITY = "red_flag"
 UNSURE_RESPONSE = "utter_red_flag_unsure"
 SPANISH_RESPONSE = "utter_red_flag_es"
 POSSIBLE_RESPONSE = "utter_red_flag_possible"  # first line: "If this is happening now, call ..."
-POSSIBLE_ENTITY = "red_flag_possible"
 SPANISH = "es"
 
 
@@ -32,10 +32,8 @@ def severities_from_entities(entities: Iterable[Mapping[str, Any]]) -> List[str]
     """Severities of the red_flag entities, most severe first (unknown keys are ignored)."""
     catalog = get_red_flag_catalog()
     found = set()
-    for entity in entities or []:
-        if entity.get("entity") != RED_FLAG_ENTITY:
-            continue
-        category = catalog.category(str(entity.get("value")))
+    for value in entity_values(entities, intents.RED_FLAG_ENTITY):
+        category = catalog.category(value)
         if category is not None:
             found.add(category.severity)
     return sorted(found, key=severity_rank)
@@ -44,18 +42,17 @@ def severities_from_entities(entities: Iterable[Mapping[str, Any]]) -> List[str]
 def spanish_red_flag(entities: Iterable[Mapping[str, Any]]) -> bool:
     """A red flag found by a Spanish catalog entry (``lang: es``)."""
     catalog = get_red_flag_catalog()
-    for entity in entities or []:
-        if entity.get("entity") == RED_FLAG_ENTITY:
-            category = catalog.category(str(entity.get("value")))
-            if category is not None and category.lang == SPANISH:
-                return True
+    for value in entity_values(entities, intents.RED_FLAG_ENTITY):
+        category = catalog.category(value)
+        if category is not None and category.lang == SPANISH:
+            return True
     return False
 
 
 def possible_red_flag(entities: Iterable[Mapping[str, Any]]) -> bool:
     """Only the semantic check's "unsure" band saw a red flag (no catalog match)."""
-    return any(e.get("entity") == POSSIBLE_ENTITY for e in entities or []) and not any(
-        e.get("entity") == RED_FLAG_ENTITY for e in entities or []
+    return bool(entity_values(entities, intents.RED_FLAG_POSSIBLE_ENTITY)) and not entity_values(
+        entities, intents.RED_FLAG_ENTITY
     )
 
 
@@ -80,10 +77,10 @@ def faq_answer_after_unsure(message: Mapping[str, Any]) -> List[str]:
     """When only the trained intent thought "red flag" (no rule matched), the question
     may still be an ordinary one ("will I be laid up for days?"): answer it too, after
     the safety note, so nothing the patient asked is lost."""
-    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != RED_FLAG_ENTITY]
-    if not ranking or ranking[0].get("name") != "faq":
+    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != intents.RED_FLAG]
+    if not ranking or ranking[0].get("name") != intents.FAQ:
         return []
-    topic = selected_topic({**message, "intent": {"name": "faq"}})
+    topic = selected_topic({**message, "intent": {"name": intents.FAQ}})
     return [f"{RESPONSE_PREFIX}{topic}"] if topic else []
 
 

@@ -33,14 +33,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
+from bot import intents
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
 from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
 
 logger = logging.getLogger(__name__)
 
-RED_FLAG_INTENT = "red_flag"
-RED_FLAG_ENTITY = "red_flag"
-POSSIBLE_ENTITY = "red_flag_possible"  # the semantic net is unsure (actions/safety.py)
 SPACY_DOC_KEY = "text_spacy_doc"  # where Rasa's SpacyNLP leaves the parsed message
 
 
@@ -54,7 +52,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": RED_FLAG_INTENT, "entity": RED_FLAG_ENTITY, "semantic": True}
+        return {"intent": intents.RED_FLAG, "entity": intents.RED_FLAG_ENTITY, "semantic": True}
 
     def __init__(self, config: Dict[Text, Any], detector: Optional[RedFlagDetector] = None) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
@@ -176,7 +174,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         if possible:
             entities.append(
                 {
-                    ENTITY_ATTRIBUTE_TYPE: POSSIBLE_ENTITY,
+                    ENTITY_ATTRIBUTE_TYPE: intents.RED_FLAG_POSSIBLE_ENTITY,
                     ENTITY_ATTRIBUTE_VALUE: possible,
                     ENTITY_ATTRIBUTE_START: 0,
                     ENTITY_ATTRIBUTE_END: 0,
