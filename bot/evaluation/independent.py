@@ -144,8 +144,11 @@ class ReplyJudge:
         return _first_line(self.first_reply(replies)) in self.urgent_first_lines
 
 
-def _count(cases: Sequence[Case], urgent: Sequence[bool], key) -> Dict[str, Tuple[int, int]]:
-    hits, totals = Counter(), Counter()
+def _count(
+    cases: Sequence[Case], urgent: Sequence[bool], key: Callable[[Case], str]
+) -> Dict[str, Tuple[int, int]]:
+    hits: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
     for case, flag in zip(cases, urgent, strict=True):
         totals[key(case)] += 1
         hits[key(case)] += int(flag)

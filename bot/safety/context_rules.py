@@ -20,14 +20,15 @@ fainted" is urgent; "my mother fainted years ago" is dismissed as HISTORICAL.
 from __future__ import annotations
 
 import threading
-from typing import Dict, List, Mapping, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import spacy
+from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
-from bot.safety.text import normalise
+from bot.safety.text import normalise_keeping_offsets
 
-YEAR = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
+YEAR: Dict[str, Any] = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
 NUMBER_WORDS_ES = ["un", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
                    "diez", "veinte", "muchos", "varios", "unos"]  # fmt: skip
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL",
@@ -35,11 +36,12 @@ DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTION
 HISTORICAL, HYPOTHETICAL, EXPERIENCER = "HISTORICAL", "HYPOTHETICAL", "EXPERIENCER"
 
 
-def _token_patterns(literal: str) -> List[List[Dict]]:
+def _token_patterns(literal: str) -> List[List[Dict[str, Any]]]:
     """Token patterns for a literal; ``{...}`` literals may use YEAR and N (a number)."""
     words = literal.strip("{}").split()
-    variants: List[List[Dict]] = [[]]
+    variants: List[List[Dict[str, Any]]] = [[]]
     for word in words:
+        options: List[Dict[str, Any]]
         if word == "YEAR":
             options = [YEAR]
         elif word == "N":
@@ -50,7 +52,7 @@ def _token_patterns(literal: str) -> List[List[Dict]]:
     return variants
 
 
-def build_rules(context: Mapping[str, Mapping[str, Sequence[str]]]) -> list:
+def build_rules(context: Mapping[str, Mapping[str, Sequence[str]]]) -> List[Any]:
     """medspaCy ConTextRules from the catalog's ``context`` section."""
     from medspacy.context import ConTextRule
 
@@ -92,20 +94,20 @@ class ContextJudge:
         """For each ``(start, end)`` of ``text`` (original offsets): its ConText categories."""
         if not spans:
             return []
-        normalised = normalise(text)
+        normalised = normalise_keeping_offsets(text)
         to_norm: Dict[int, int] = {}
         for index, origin in enumerate(normalised.origin):
             to_norm.setdefault(origin, index)
         doc = self.nlp.make_doc(normalised.text)
         for _, pipe in self.nlp.pipeline:
             doc = pipe(doc)
-        targets = []
+        targets: List[Optional[SpacySpan]] = []
         for start, end in spans:
             s = _nearest(to_norm, start, +1)
             e = _nearest(to_norm, end - 1, -1) + 1
             span = doc.char_span(s, e, label="RED_FLAG", alignment_mode="expand")
             targets.append(span)
-        doc.ents = filter_spans([t for t in targets if t is not None])
+        doc.set_ents(filter_spans([t for t in targets if t is not None]))
         with self._lock:
             doc = self.context(doc)
         found: List[Set[str]] = []

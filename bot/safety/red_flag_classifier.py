@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
 from bot import intents
+from bot.safety.catalog import Category
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
 from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
 
@@ -118,7 +119,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         else:
             self._mark(message, [], possible=verdict.category)
 
-    def _entry_for(self, clinical: str):
+    def _entry_for(self, clinical: str) -> Optional[Category]:
         """The first English catalog entry of a clinical category (its severity: the reply)."""
         return next(
             (

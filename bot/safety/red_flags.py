@@ -182,7 +182,7 @@ class RedFlagDetector:
 
     def _new_now(self, text: str, end: int) -> bool:
         """After the match, the sentence says something is new now ("but today it's worse")."""
-        rest = normalise(text[end:]).text
+        rest = normalise_keeping_offsets(text[end:]).text
         for stop in ".!?\n":
             rest = rest.split(stop)[0]
         words = set(rest.replace(",", " ").split())
@@ -196,7 +196,8 @@ class RedFlagDetector:
         modifiers = self.context_judge.modifiers(text, [(h.start, h.end) for h in hits])
         kept = []
         for hit, mods in zip(hits, modifiers, strict=True):
-            rules = self.catalog.category(hit.key).dismissed_by
+            category = self.catalog.category(hit.key)
+            rules = category.dismissed_by if category else frozenset()
             past = HISTORICAL in mods and not self._new_now(text, hit.end)
             if (past and "history" in rules) or (HYPOTHETICAL in mods and "question" in rules):
                 continue

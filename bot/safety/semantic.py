@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -65,7 +65,7 @@ def load_exemplars(path: Path = EXEMPLARS_PATH) -> Exemplars:
 class SemanticNet:
     """Nearest exemplar by cosine similarity of sentence vectors."""
 
-    def __init__(self, encoder, exemplars: Exemplars) -> None:
+    def __init__(self, encoder: Any, exemplars: Exemplars) -> None:
         self.encoder = encoder
         self.exemplars = exemplars
         self._labels: List[str] = []
@@ -111,7 +111,7 @@ _LOCK = threading.Lock()
 @lru_cache(maxsize=1)
 def _load_net() -> Optional[SemanticNet]:
     try:
-        from bot.encoder import load_encoder
+        from bot.encoder.model import load_encoder
 
         return SemanticNet(load_encoder(), load_exemplars())
     except Exception as exc:  # noqa: BLE001 - the rules still run; say loudly the net is off
