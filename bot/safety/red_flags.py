@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_CHARS = 5_000  # text processed at once; longer messages go in overlapping pieces
 CHUNK_OVERLAP = 300
+CONTEXT_CHARS = 300  # ConText reads this much text either side of a match
 MAX_DOC_TOKENS = 1_500  # a ready-made (Rasa) doc longer than this is re-read in pieces
 SEVERITY_ORDER = ("emergency", "crisis", "urgent")  # most severe first
 
@@ -193,7 +194,11 @@ class RedFlagDetector:
         """Drop hits that ConText reads as past or hypothetical, where their category allows."""
         if not hits or self.context_judge is None:
             return hits, False
-        modifiers = self.context_judge.modifiers(text, [(h.start, h.end) for h in hits])
+        modifiers = [
+            self.context_judge.modifiers(text[lo:hi], [(h.start - lo, h.end - lo)])[0]
+            for h in hits
+            for lo, hi in [_window(text, h.start, h.end)]
+        ]
         kept = []
         for hit, mods in zip(hits, modifiers, strict=True):
             category = self.catalog.category(hit.key)
@@ -277,6 +282,13 @@ class RedFlagDetector:
         if "resolved" in rules and analysis.resolved(start, end):
             return False
         return True
+
+
+def _window(text: str, start: int, end: int) -> Tuple[int, int]:
+    """The stretch around a match that ConText reads: its sentences, at most a few hundred
+    characters either side, so a very long message costs no more than a short one."""
+    lo, hi = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    return lo, hi
 
 
 def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:
