@@ -5,7 +5,7 @@ net when the patterns found nothing), in this process, on the development sets
 (tests/safety/dev/) and, when present, the independent set (aggregates only: its messages
 are never printed). Writes bench/results/red-flag-checker-<date>.md.
 
-    .venv/bin/python bench/red_flag_checker.py
+    .venv/bin/python bench/red_flag_checker.py [--dev-only]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def main() -> int:
     detector_for().warm_up()
     semantic_net()
     sets: Dict[str, Path] = {p.stem: p for p in DEV_SETS}
-    if INDEPENDENT_SET.is_file():
+    if INDEPENDENT_SET.is_file() and "--dev-only" not in sys.argv:
         sets["independent (aggregates only)"] = INDEPENDENT_SET
     times: List[float] = []
     out = [
