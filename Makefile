@@ -69,7 +69,7 @@ test-stories: train ## conversation test stories through the trained model
 eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below thresholds)
 	@$(PY) -m bot eval-nlu
 
-eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
+eval-safety: train encoder ## red flags: project sets + independent set (first reply end to end): recall 100%, false alarms <=2%, Spanish 100%
 	@$(PY) -m bot eval-safety
 
 test: lint types validate train browser encoder ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks

@@ -23,6 +23,9 @@ from bot.safety.red_flags import detect_red_flags, severity_rank
 from bot.settings import get_settings
 
 UNSURE_RESPONSE = "utter_red_flag_unsure"
+SPANISH_RESPONSE = "utter_red_flag_es"
+POSSIBLE_RESPONSE = "utter_red_flag_possible"  # first line: "If this is happening now, call ..."
+SPANISH = "es"
 
 
 def severities_from_entities(entities: Iterable[Mapping[str, Any]]) -> List[str]:
@@ -36,9 +39,31 @@ def severities_from_entities(entities: Iterable[Mapping[str, Any]]) -> List[str]
     return sorted(found, key=severity_rank)
 
 
+def spanish_red_flag(entities: Iterable[Mapping[str, Any]]) -> bool:
+    """A red flag found by a Spanish catalog entry (``lang: es``)."""
+    catalog = get_red_flag_catalog()
+    for value in entity_values(entities, intents.RED_FLAG_ENTITY):
+        category = catalog.category(value)
+        if category is not None and category.lang == SPANISH:
+            return True
+    return False
+
+
+def possible_red_flag(entities: Iterable[Mapping[str, Any]]) -> bool:
+    """Only the semantic check's "unsure" band saw a red flag (no catalog match)."""
+    return bool(entity_values(entities, intents.RED_FLAG_POSSIBLE_ENTITY)) and not entity_values(
+        entities, intents.RED_FLAG_ENTITY
+    )
+
+
 def red_flag_responses(message: Mapping[str, Any]) -> List[str]:
     """The responses to send for the latest user message, in order."""
-    severities = severities_from_entities(message.get("entities") or [])
+    entities = message.get("entities") or []
+    if spanish_red_flag(entities):
+        return [SPANISH_RESPONSE]
+    if possible_red_flag(entities):
+        return [POSSIBLE_RESPONSE]
+    severities = severities_from_entities(entities)
     if not severities:
         hits = detect_red_flags(str(message.get("text") or ""))
         severities = sorted({h.severity for h in hits}, key=severity_rank)
@@ -71,7 +96,7 @@ class ActionRedFlag(Action):
         slots = get_settings().as_slots()
         message = tracker.latest_message or {}
         responses = red_flag_responses(message)
-        if responses == [UNSURE_RESPONSE]:
+        if responses in ([UNSURE_RESPONSE], [POSSIBLE_RESPONSE]):
             responses += faq_answer_after_unsure(message)
         for response in responses:
             dispatcher.utter_message(response=response, **slots)

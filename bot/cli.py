@@ -105,6 +105,16 @@ def _eval_safety(args: argparse.Namespace) -> int:
     report = evaluate_safety(model)
     print(format_safety(report))
     problems = report.failures()
+    independent_set = Path(args.independent)
+    if independent_set.is_file():
+        from bot.evaluation.independent import evaluate_independent, format_independent
+
+        print(f"\nIndependent red-flag set ({independent_set.name}), first reply end to end:")
+        independent = evaluate_independent(model, independent_set)
+        print(format_independent(independent))
+        problems += independent.failures()
+    else:
+        print(f"\nNo independent red-flag set at {independent_set}: that gate did not run.")
     if problems:
         print("Safety check FAILED:\n  " + "\n  ".join(problems))
         return 1
@@ -174,6 +184,11 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
         "eval-safety", help="red-flag recall, false alarms, out-of-scope handling"
     )
     p.add_argument("--model", help="model file (default: the model for the current data)")
+    p.add_argument(
+        "--independent",
+        default="tests/safety/independent/red_flags.yml",
+        help="independent red-flag set judged end to end (aggregates only are printed)",
+    )
     p.set_defaults(handler=_eval_safety)
 
     p = subparsers.add_parser(

@@ -36,6 +36,7 @@ CONDITION_ENTITY = "condition"
 BODY_PART_ENTITY = "body_part"
 TOPIC_ENTITY = "topic"
 RED_FLAG_ENTITY = "red_flag"  # one per red flag found; the value is its category
+RED_FLAG_POSSIBLE_ENTITY = "red_flag_possible"  # semantic net unsure; value: clinical category
 
 
 def payload(intent: str) -> str:

@@ -14,7 +14,7 @@ from bot.encoder.artifacts import MODEL_DIR, ChecksumError, NotBuiltError
 __all__ = ["MODEL_DIR", "ChecksumError", "NotBuiltError", "SentenceEncoder", "load_encoder"]
 
 
-def __getattr__(name: str):  # lazy: keep `import bot.encoder` free of TensorFlow
+def __getattr__(name: str) -> object:  # lazy: keep `import bot.encoder` free of TensorFlow
     if name in ("SentenceEncoder", "load_encoder"):
         from bot.encoder import model
 

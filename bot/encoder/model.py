@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class SentenceEncoder:
         spec = tf.TensorSpec([None, None], tf.int32)
         self._forward = tf.function(self._pooled, input_signature=[spec, spec])
 
-    def _pooled(self, ids, mask):
+    def _pooled(self, ids: Any, mask: Any) -> Any:
         import tensorflow as tf
 
         states = self._model(input_ids=ids, attention_mask=mask, training=False).last_hidden_state

@@ -55,10 +55,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 def token_states(weights: Dict[str, np.ndarray], ids: Sequence[int]) -> np.ndarray:
     """Last hidden states (n_tokens, 384) for one sequence of word-piece ids (no padding)."""
     w = weights
-    ids = np.asarray(ids)
-    n = len(ids)
+    id_array = np.asarray(ids)
+    n = len(id_array)
     x = (
-        w["embeddings.word_embeddings.weight"][ids]
+        w["embeddings.word_embeddings.weight"][id_array]
         + w["embeddings.position_embeddings.weight"][:n]
         + w["embeddings.token_type_embeddings.weight"][0]
     )

@@ -22,6 +22,7 @@ DISMISSALS = frozenset(
     {"negation", "weak_negation", "question", "history", "chronic", "mild", "resolved"}
 )
 NEEDS = frozenset({"report", "injection"})
+LANGUAGES = frozenset({"en", "es"})
 REQUIRED_CUES = (
     "negation",
     "weak_negation",
@@ -78,6 +79,8 @@ class Category:
     patterns: Tuple[Pattern, ...]
     dismissed_by: FrozenSet[str] = frozenset()
     exceptions: Tuple[str, ...] = ()
+    clinical: str = ""  # one of the 10 clinical categories (issue 9)
+    lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class RedFlagCatalog:
     words: Dict[str, Tuple[str, ...]]
     cues: Dict[str, Tuple[str, ...]]
     categories: Tuple[Category, ...] = field(default_factory=tuple)
+    clinical_categories: Dict[str, str] = field(default_factory=dict)
+    context: Dict[str, Dict[str, Tuple[str, ...]]] = field(default_factory=dict)
 
     def category(self, key: str) -> Optional[Category]:
         return next((c for c in self.categories if c.key == key), None)
@@ -116,7 +121,9 @@ def _pattern(raw: Any, where: str) -> Pattern:
     raise RedFlagCatalogError(f"{where}: a pattern is a phrase or {{phrase: ..., needs: [...]}}")
 
 
-def _category(raw: Any, severities: Mapping[str, Severity], index: int) -> Category:
+def _category(
+    raw: Any, severities: Mapping[str, Severity], index: int, clinical: Mapping[str, str]
+) -> Category:
     if not isinstance(raw, Mapping):
         raise RedFlagCatalogError(f"categories[{index}] must be a mapping")
     key = str(raw.get("key") or "").strip()
@@ -136,7 +143,15 @@ def _category(raw: Any, severities: Mapping[str, Severity], index: int) -> Categ
     if not patterns:
         raise RedFlagCatalogError(f"{where}: needs at least one pattern")
     exceptions = _strings(raw["except"], f"{where} except") if raw.get("except") else ()
+    group = str(raw.get("category") or "").strip()
+    if clinical and group not in clinical:
+        raise RedFlagCatalogError(f"{where}: category must be one of {sorted(clinical)}")
+    lang = str(raw.get("lang") or "en").strip()
+    if lang not in LANGUAGES:
+        raise RedFlagCatalogError(f"{where}: lang must be one of {sorted(LANGUAGES)}")
     return Category(
+        clinical=group or key,
+        lang=lang,
         key=key,
         severity=str(severity),
         label=str(raw.get("label") or key),
@@ -166,15 +181,32 @@ def parse_catalog(raw: Any) -> RedFlagCatalog:
     if missing:
         raise RedFlagCatalogError("missing cue lists: " + ", ".join(missing))
     cues = {str(name): _strings(values, f"cues.{name}") for name, values in cues_raw.items()}
+    clinical = {str(k): str(v) for k, v in (raw.get("clinical_categories") or {}).items()}
     categories = tuple(
-        _category(c, severities, i) for i, c in enumerate(raw.get("categories") or [])
+        _category(c, severities, i, clinical) for i, c in enumerate(raw.get("categories") or [])
     )
     if not categories:
         raise RedFlagCatalogError("the catalog has no categories")
     keys = [c.key for c in categories]
     if len(set(keys)) != len(keys):
         raise RedFlagCatalogError("category keys must be unique")
-    return RedFlagCatalog(severities=severities, words=words, cues=cues, categories=categories)
+    uncovered = sorted(set(clinical) - {c.clinical for c in categories})
+    if uncovered:
+        raise RedFlagCatalogError("clinical categories without entries: " + ", ".join(uncovered))
+    return RedFlagCatalog(
+        severities=severities,
+        words=words,
+        cues=cues,
+        categories=categories,
+        clinical_categories=clinical,
+        context={
+            str(category): {
+                str(direction): _strings(literals, f"context.{category}.{direction}")
+                for direction, literals in (by_direction or {}).items()
+            }
+            for category, by_direction in (raw.get("context") or {}).items()
+        },
+    )
 
 
 def load_red_flag_catalog(path: Optional[Path] = None) -> RedFlagCatalog:

@@ -204,7 +204,16 @@ class Analysis:
         return any(s <= index < e for s, e in self.cues.get(name, []))
 
     def historical(self, start: int) -> bool:
-        return bool(self._spans("history", self.sentence(start)))
+        """A history cue in the same sentence, with no "but"/"now" between it and the match
+        (ConText's termination: "I used to get chest pain but now it's crushing")."""
+        sentence = self.sentence(start)
+        if any(s >= start for s, _ in self._spans("change_now", sentence)):
+            return False  # "... years ago, but today it's back": something is new now
+        for s, e in self._spans("history", sentence):
+            lo, hi = (e, start) if e <= start else (start, s)
+            if not any(i in self._breaks for i in range(lo, hi)):
+                return True
+        return False
 
     def chronic_question(self, start: int, end: int) -> bool:
         """A question about a long-standing condition, with nothing said to be new now."""

@@ -3,8 +3,10 @@
 Patterns and messages go through the same function, so "swollen", "swells" and
 "swelling" all become ``swell`` on both sides. Misspellings the catalog did not list
 ("sweling", "unconcious") are mapped to the nearest catalog word when they are one or
-two typing slips away and are not themselves common English words ("fewer" must stay
-"fewer", not become "fever").
+two typing slips away (rapidfuzz's optimal-string-alignment distance: a swapped pair of
+letters is one slip) and are not themselves common English words ("fewer" must stay
+"fewer", not become "fever"). Words shorter than five letters are never corrected: at that
+length one slip turns most common words into another word ("bleed"/"breed" is the limit).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from functools import lru_cache
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, cast
 
+from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 
@@ -26,25 +29,9 @@ WHITESPACE_KEY = "<nl>"
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment edit distance (a swap of two letters counts once).
-
-    Returns ``limit + 1`` as soon as the distance is known to exceed ``limit``.
-    """
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: List[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    """Optimal-string-alignment edit distance (a swap of two letters counts once), from
+    rapidfuzz; ``limit + 1`` when the distance is larger than ``limit``."""
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
 from bot import intents
+from bot.safety.catalog import Category
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
+from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": intents.RED_FLAG, "entity": intents.RED_FLAG_ENTITY}
+        return {"intent": intents.RED_FLAG, "entity": intents.RED_FLAG_ENTITY, "semantic": True}
 
     def __init__(self, config: Dict[Text, Any], detector: Optional[RedFlagDetector] = None) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
@@ -67,6 +69,8 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     ) -> "RedFlagClassifier":
         component = cls(config)
         component.detector.warm_up()  # compile patterns now, not on a patient's first message
+        if component.component_config["semantic"]:
+            semantic_net()  # load the encoder now too
         return component
 
     @property
@@ -93,7 +97,38 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                 self._mark(message, hits)
             elif dismissed:
                 self._overrule_classifier(message)
+            else:
+                self._second_net(message, text)
         return messages
+
+    def _second_net(self, message: Message, text: str) -> None:
+        """No catalog word matched: does the message *mean* an emergency?"""
+        net = semantic_net() if self.component_config["semantic"] else None
+        if net is None:
+            return
+        try:
+            verdict = net.judge(text)
+        except Exception:  # never let the second net drop the message
+            logger.exception("Semantic red-flag check failed.")
+            return
+        if verdict is None:
+            return
+        entry = self._entry_for(verdict.category)
+        if (verdict.verdict == URGENT or verdict.category in ALWAYS_URGENT) and entry:
+            self._mark(message, [RedFlagHit(entry.key, entry.severity, entry.label, 0, 0, "")])
+        else:
+            self._mark(message, [], possible=verdict.category)
+
+    def _entry_for(self, clinical: str) -> Optional[Category]:
+        """The first English catalog entry of a clinical category (its severity: the reply)."""
+        return next(
+            (
+                c
+                for c in self.detector.catalog.categories
+                if c.clinical == clinical and c.lang == "en"
+            ),
+            None,
+        )
 
     def _overrule_classifier(self, message: Message) -> None:
         """The classifier said red_flag, but the rules found the term and dismissed it
@@ -111,7 +146,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         message.set(INTENT_RANKING_KEY, others, add_to_output=True)
         logger.info("Red-flag terms were negated or resolved; not treated as a red flag.")
 
-    def _mark(self, message: Message, hits: List[RedFlagHit]) -> None:
+    def _mark(
+        self, message: Message, hits: List[RedFlagHit], possible: Optional[str] = None
+    ) -> None:
         intent = self.component_config["intent"]
         entity = self.component_config["entity"]
         flagged = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
@@ -135,8 +172,21 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                     EXTRACTOR: self.__class__.__name__,
                 }
             )
+        if possible:
+            entities.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: intents.RED_FLAG_POSSIBLE_ENTITY,
+                    ENTITY_ATTRIBUTE_VALUE: possible,
+                    ENTITY_ATTRIBUTE_START: 0,
+                    ENTITY_ATTRIBUTE_END: 0,
+                    EXTRACTOR: self.__class__.__name__,
+                }
+            )
         message.set(ENTITIES, entities, add_to_output=True)
-        logger.info("Red flag(s) in message: %s", ", ".join(sorted({h.key for h in hits})))
+        logger.info(
+            "Red flag(s) in message: %s",
+            ", ".join(sorted({h.key for h in hits} | {possible or ""})),
+        )
 
 
 def _doc_of(message: Message) -> Optional[Doc]:

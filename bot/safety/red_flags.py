@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 
 from bot.safety.catalog import Category, Pattern, RedFlagCatalog, get_red_flag_catalog
 from bot.safety.context import Analysis, Span
+from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
 from bot.safety.lexicon import Lexicon
 from bot.safety.phrases import PhraseCompiler
 from bot.safety.text import NormalisedText, chunks, normalise_keeping_offsets
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_CHARS = 5_000  # text processed at once; longer messages go in overlapping pieces
 CHUNK_OVERLAP = 300
+CONTEXT_CHARS = 300  # ConText reads this much text either side of a match
 MAX_DOC_TOKENS = 1_500  # a ready-made (Rasa) doc longer than this is re-read in pieces
 SEVERITY_ORDER = ("emergency", "crisis", "urgent")  # most severe first
 
@@ -84,6 +86,7 @@ class RedFlagDetector:
         )  # words around them (only run on a hit)
         self._patterns: Dict[str, Tuple[Category, Pattern]] = {}
         self._compile()
+        self.context_judge = ContextJudge(self.catalog.context) if self.catalog.context else None
 
     # ------------------------------------------------------------------ build
     def _compile(self) -> None:
@@ -175,7 +178,36 @@ class RedFlagDetector:
                 end=end,
                 text=text[start:end],
             )
-        return _merge(found.values()), dismissed
+        kept, context_dismissed = self._context_filter(text, list(found.values()))
+        return _merge(kept), dismissed or context_dismissed
+
+    def _new_now(self, text: str, end: int) -> bool:
+        """After the match, the sentence says something is new now ("but today it's worse")."""
+        rest = normalise_keeping_offsets(text[end:]).text
+        for stop in ".!?\n":
+            rest = rest.split(stop)[0]
+        words = set(rest.replace(",", " ").split())
+        phrases = [w.replace("_", " ").lstrip("=") for w in self.catalog.cues.get("change_now", ())]
+        return any(p in words if " " not in p else p in rest for p in phrases)
+
+    def _context_filter(self, text: str, hits: List[RedFlagHit]) -> Tuple[List[RedFlagHit], bool]:
+        """Drop hits that ConText reads as past or hypothetical, where their category allows."""
+        if not hits or self.context_judge is None:
+            return hits, False
+        modifiers = [
+            self.context_judge.modifiers(text[lo:hi], [(h.start - lo, h.end - lo)])[0]
+            for h in hits
+            for lo, hi in [_window(text, h.start, h.end)]
+        ]
+        kept = []
+        for hit, mods in zip(hits, modifiers, strict=True):
+            category = self.catalog.category(hit.key)
+            rules = category.dismissed_by if category else frozenset()
+            past = HISTORICAL in mods and not self._new_now(text, hit.end)
+            if (past and "history" in rules) or (HYPOTHETICAL in mods and "question" in rules):
+                continue
+            kept.append(hit)
+        return kept, len(kept) < len(hits)
 
     def _units(
         self, text: str, doc: Optional[Doc]
@@ -250,6 +282,13 @@ class RedFlagDetector:
         if "resolved" in rules and analysis.resolved(start, end):
             return False
         return True
+
+
+def _window(text: str, start: int, end: int) -> Tuple[int, int]:
+    """The stretch around a match that ConText reads: its sentences, at most a few hundred
+    characters either side, so a very long message costs no more than a short one."""
+    lo, hi = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    return lo, hi
 
 
 def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:

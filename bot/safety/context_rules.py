@@ -1,0 +1,128 @@
+"""ConText on red-flag matches: is the symptom in the past, hypothetical, or someone else's?
+
+Algorithm: ConText (Harkema H, Dowling JN, Thornblade T, Chapman WW. "ConText: an algorithm
+for determining negation, experiencer, and temporal status from clinical reports."
+J Biomed Inform 2009;42(5):839-51), which extends NegEx (Chapman WW et al. "A simple
+algorithm for identifying negated findings and diseases in discharge summaries." J Biomed
+Inform 2001;34(5):301-10). A trigger term modifies the target words in its direction
+(forward, backward or both) until the end of the sentence or a termination term ("but",
+"now"). We run medspaCy's maintained implementation (medspacy 1.3.1, which works with
+spaCy 3.4.4) with trigger lists written for patients' words, kept in the red-flag catalog
+(``context:`` in data/catalog/red_flags.yml) so staff review them with the patterns.
+medspaCy's default rules are written for clinical notes ("h/o", "r/o") and are not loaded.
+
+Negation stays with the NegEx-style rules of context.py (trigger lists in the catalog's
+``cues``), which also know patients' lists ("no fever, chills or pus").
+EXPERIENCER (another person) is reported but never dismisses on its own: "my mother
+fainted" is urgent; "my mother fainted years ago" is dismissed as HISTORICAL.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+import spacy
+from spacy.tokens import Span as SpacySpan
+from spacy.util import filter_spans
+
+from bot.safety.text import normalise_keeping_offsets
+
+YEAR: Dict[str, Any] = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
+NUMBER_WORDS_ES = ["un", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+                   "diez", "veinte", "muchos", "varios", "unos"]  # fmt: skip
+DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL",
+              "terminate": "TERMINATE"}  # fmt: skip
+HISTORICAL, HYPOTHETICAL, EXPERIENCER = "HISTORICAL", "HYPOTHETICAL", "EXPERIENCER"
+
+
+def _token_patterns(literal: str) -> List[List[Dict[str, Any]]]:
+    """Token patterns for a literal; ``{...}`` literals may use YEAR and N (a number)."""
+    words = literal.strip("{}").split()
+    variants: List[List[Dict[str, Any]]] = [[]]
+    for word in words:
+        options: List[Dict[str, Any]]
+        if word == "YEAR":
+            options = [YEAR]
+        elif word == "N":
+            options = [{"LIKE_NUM": True}, {"LOWER": {"IN": NUMBER_WORDS_ES}}]
+        else:
+            options = [{"LOWER": word}]
+        variants = [v + [o] for v in variants for o in options]
+    return variants
+
+
+def build_rules(context: Mapping[str, Mapping[str, Sequence[str]]]) -> List[Any]:
+    """medspaCy ConTextRules from the catalog's ``context`` section."""
+    from medspacy.context import ConTextRule
+
+    rules = []
+    for category, by_direction in context.items():
+        for direction, literals in by_direction.items():
+            if direction not in DIRECTIONS:
+                raise ValueError(f"context.{category}: unknown direction '{direction}'")
+            for literal in literals:
+                literal = str(literal).strip()
+                if literal.startswith("{"):
+                    for pattern in _token_patterns(literal):
+                        rules.append(
+                            ConTextRule(
+                                literal,
+                                category,
+                                pattern=pattern,
+                                direction=DIRECTIONS[direction],
+                            )
+                        )
+                else:
+                    rules.append(ConTextRule(literal, category, direction=DIRECTIONS[direction]))
+    return rules
+
+
+class ContextJudge:
+    """ConText modifiers for character spans of a message."""
+
+    def __init__(self, context: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+        from medspacy.context import ConText
+
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("sentencizer")
+        self.context = ConText(self.nlp, rules=None, span_attrs=None)
+        self.context.add(build_rules(context))
+        self._lock = threading.Lock()  # one Doc at a time through the shared component
+
+    def modifiers(self, text: str, spans: Sequence[Tuple[int, int]]) -> List[Set[str]]:
+        """For each ``(start, end)`` of ``text`` (original offsets): its ConText categories."""
+        if not spans:
+            return []
+        normalised = normalise_keeping_offsets(text)
+        to_norm: Dict[int, int] = {}
+        for index, origin in enumerate(normalised.origin):
+            to_norm.setdefault(origin, index)
+        doc = self.nlp.make_doc(normalised.text)
+        for _, pipe in self.nlp.pipeline:
+            doc = pipe(doc)
+        targets: List[Optional[SpacySpan]] = []
+        for start, end in spans:
+            s = _nearest(to_norm, start, +1)
+            e = _nearest(to_norm, end - 1, -1) + 1
+            span = doc.char_span(s, e, label="RED_FLAG", alignment_mode="expand")
+            targets.append(span)
+        doc.set_ents(filter_spans([t for t in targets if t is not None]))
+        with self._lock:
+            doc = self.context(doc)
+        found: List[Set[str]] = []
+        for target in targets:
+            cats: Set[str] = set()
+            if target is not None:
+                for ent in doc.ents:
+                    if ent.start < target.end and target.start < ent.end:
+                        cats.update(m.category for m in ent._.modifiers)
+            found.append(cats)
+        return found
+
+
+def _nearest(index: Mapping[int, int], position: int, step: int) -> int:
+    limit = max(index) if index else 0
+    while 0 <= position <= limit and position not in index:
+        position += step
+    return index.get(position, 0)
