@@ -21,6 +21,9 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot.action_server import DEFAULT_HOST as ACTIONS_DEFAULT_HOST
+from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
+from bot.action_server import endpoint_config, ensure_token
 from bot.model_store import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT
 
@@ -35,9 +38,13 @@ def free_port() -> int:
 
 
 def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
-    """endpoints.yml with this stack's action server and tracker database."""
+    """endpoints.yml with this stack's action server and tracker database.
+
+    The action server's secret is written as ``${PIT_ACTION_SERVER_TOKEN}``: Rasa reads it
+    from the environment, so it never lands on disk.
+    """
     config = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
-    config["action_endpoint"] = {"url": action_url}
+    config["action_endpoint"] = endpoint_config(action_url)
     tracker = config.get("tracker_store") or {}
     if str(tracker.get("dialect", "")).startswith("sqlite"):
         tracker["db"] = str(tracker_db)
@@ -99,8 +106,13 @@ class Stack:
     actions_port: int = 5055
     web_port: Optional[int] = 8080
     host: str = "127.0.0.1"
+    # Only for a cluster on a private network: the action server binds loopback by default.
+    actions_host: str = field(
+        default_factory=lambda: os.environ.get(ACTIONS_HOST_ENV) or ACTIONS_DEFAULT_HOST
+    )
     log_to_files: bool = False
     processes: List[Process] = field(default_factory=list)
+    action_token: str = field(default="", repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -112,7 +124,8 @@ class Stack:
 
     @property
     def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}"
+        wildcard = self.actions_host in ("0.0.0.0", "::", "")
+        return f"http://{'127.0.0.1' if wildcard else self.actions_host}:{self.actions_port}"
 
     @property
     def web_url(self) -> Optional[str]:
@@ -137,6 +150,11 @@ class Stack:
             "--endpoints", str(endpoints),
             "--cors", "*",
         )
+        action_server = [
+            sys.executable, "-m", "bot", "actions",
+            "--host", self.actions_host,
+            "--port", str(self.actions_port),
+        ]
         web_page = [
             sys.executable, "-m", "bot", "web",
             "--host", self.host,
@@ -147,9 +165,7 @@ class Stack:
         processes = [
             Process(
                 "action server",
-                rasa_command(
-                    "run", "actions", "--actions", "actions", "--port", str(self.actions_port)
-                ),
+                action_server,
                 f"{self.actions_url}/health",
                 self._log("actions"),
             ),
@@ -168,6 +184,8 @@ class Stack:
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> "Stack":
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = rasa_env()
+        # A fresh shared secret per run unless the environment sets one.
+        self.action_token = ensure_token(env)
         self.processes = self._build()
         for process in self.processes:
             process.start(env)
