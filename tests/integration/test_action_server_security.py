@@ -111,7 +111,9 @@ def outbox_size(database_url: str) -> int:
 def test_forged_booking_call_is_refused_and_stores_nothing(stack, database_url, headers):
     sender = f"forged-{len(headers)}-{list(headers.values())[:1]}"
     before = outbox_size(database_url)
-    status, body = post(f"{stack.actions_url}/webhook", json.dumps(forged_call(sender)).encode(), headers)
+    status, body = post(
+        f"{stack.actions_url}/webhook", json.dumps(forged_call(sender)).encode(), headers
+    )
     assert status == 401, body[:300]
     assert b"events" not in body and b"Mallory" not in body
     assert stored_for(database_url, sender) == []
