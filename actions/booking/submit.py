@@ -105,10 +105,10 @@ class SubmitRequest(Action, ABC):
             logger.error("could not store a %s request (%s)", self.spec.kind, _describe(error))
             dispatcher.utter_message(response="utter_request_failed", **clinic)
             return reset_events()
-        logger.info("stored %s request %s", result.kind, result.request_id)
+        logger.info("stored %s request %s", result.kind, result.reference)
         values = dict(
             clinic,
-            request_reference=str(result.request_id),
+            request_reference=result.reference,
             callback_phone=display_phone(str(details.phone or "")),
         )
         if result.link_url and self.link_only_response and not clinic_is_notified(settings):

@@ -20,16 +20,40 @@ from bot.bookings.adapters.base import Adapter, Payload
 from bot.bookings.constants import KINDS, REQUEST_STATUSES
 from bot.bookings.intake import RequestDetails, prepare_request
 from bot.bookings.models import BookingRequest, Delivery, utcnow
+from bot.bookings.references import new_reference, normalise_reference
 from bot.bookings.validation import normalise_phone, validate_email
 
 # Channels that only inform the patient; a request counts as passed on to the
 # clinic when one of the other channels delivered it.
 PATIENT_SIDE_ADAPTERS = frozenset({"link"})
 _CLAIM_ROUNDS = 3
+_REFERENCE_TRIES = 20  # a clash is about 1 in 10^9 per try with thousands of requests
 
 
 def new_idempotency_key() -> str:
     return f"pit-{uuid.uuid4().hex}"
+
+
+def unused_reference(session: Session, factory: Callable[[], str] = new_reference) -> str:
+    """A reference code no stored request has (the unique constraint is the last guard)."""
+    for _ in range(_REFERENCE_TRIES):
+        code = factory()
+        taken = session.execute(
+            select(BookingRequest.id).where(BookingRequest.reference == code)
+        ).first()
+        if taken is None:
+            return code
+    raise RuntimeError("could not find an unused reference code")
+
+
+def find_by_reference(session: Session, reference: str) -> Optional[BookingRequest]:
+    """The request with this code, as staff type it (any case, spaces or dashes)."""
+    code = normalise_reference(reference)
+    if code is None:
+        return None
+    return session.execute(
+        select(BookingRequest).where(BookingRequest.reference == code)
+    ).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -56,6 +80,7 @@ def create_request(
     now = now or utcnow()
     clean = prepare_request(details, phone_region, now=now)
     request = BookingRequest(
+        reference=unused_reference(session),
         kind=clean.kind,
         status="new",
         name=clean.name,
@@ -71,7 +96,7 @@ def create_request(
         updated_at=now,
     )
     session.add(request)
-    session.flush()  # assigns request.id, which payloads include
+    session.flush()  # assigns request.id, which the outbox rows point to
     snapshot = request.snapshot()
     for adapter in adapters:
         immediate = bool(adapter.immediate)

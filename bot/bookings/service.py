@@ -28,7 +28,8 @@ from bot.settings import ClinicSettings, get_settings
 
 @dataclass(frozen=True)
 class SubmitResult:
-    request_id: int
+    request_id: int  # internal: never shown to patients or staff
+    reference: str  # the code the patient and the clinic see
     kind: str
     link_url: Optional[str]
 
@@ -59,7 +60,9 @@ def submit_request(
             session, details, list(adapters.values()), settings.phone_region, now=now
         )
         link = next((d.payload.get("url") for d in request.deliveries if d.adapter == "link"), None)
-        return SubmitResult(request_id=request.id, kind=request.kind, link_url=link)
+        return SubmitResult(
+            request_id=request.id, reference=request.reference, kind=request.kind, link_url=link
+        )
 
 
 def start_worker(

@@ -437,9 +437,8 @@ async def test_confirmed_booking_is_stored_with_channel_and_conversation(booking
     # The shipped clinic.yml hands requests over as a prefilled booking link only.
     assert not clinic_is_notified(get_settings())
     [saved] = dispatcher.messages
-    assert saved["response"] == "utter_booking_saved" and saved["request_reference"] == str(
-        request.id
-    )
+    assert saved["response"] == "utter_booking_saved"
+    assert saved["request_reference"] == request.reference != str(request.id)
     assert (
         saved["request_link"].startswith(get_settings().booking_url)
         and "Maria" in saved["request_link"]
@@ -475,7 +474,9 @@ async def test_when_the_clinic_is_notified_the_patient_is_told_so(
     [request] = stored(bookings_db)
     assert sorted(d.adapter for d in request.deliveries) == ["link", "webhook"]
     sent, link = dispatcher.messages
-    assert sent["response"] == "utter_booking_sent" and sent["request_reference"] == str(request.id)
+    assert (
+        sent["response"] == "utter_booking_sent" and sent["request_reference"] == request.reference
+    )
     assert link["response"] == "utter_request_link" and "Maria" in link["request_link"]
 
 

@@ -69,8 +69,12 @@ def test_receiver_down_then_up_delivers_exactly_once_with_a_valid_signature(
     body = receiver.processed[delivery.idempotency_key]
     assert verify_signature(webhook_secret, body, signature(webhook_secret, body))
     sent = json.loads(body)
-    assert sent["event"] == "booking_request.created" and sent["version"] == 1
-    assert sent["request"]["id"] == request_id and sent["request"]["name"] == "José Ñúñez"
+    assert sent["event"] == "booking_request.created" and sent["version"] == 2
+    assert "id" not in sent["request"]  # internal ids stay internal
+    assert (
+        sent["request"]["reference"] == request.reference
+        and sent["request"]["name"] == "José Ñúñez"
+    )
     assert sent["request"]["phone"] == "+12025550123"
     assert sent["request"]["consent_at"].endswith("Z")
 
