@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import yaml
 
@@ -25,7 +25,7 @@ from bot.action_server import DEFAULT_HOST as ACTIONS_DEFAULT_HOST
 from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
 from bot.action_server import endpoint_config, ensure_token
 from bot.model_store import rasa_command, rasa_env
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
 
 STARTUP_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 15.0
@@ -52,6 +52,15 @@ def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
+
+
+def settings_with_limits(workdir: Path, limits: Dict[str, Any]) -> Path:
+    """A copy of the clinic settings in ``workdir`` with other ``limits:`` values."""
+    raw = yaml.safe_load(settings_path().read_text(encoding="utf-8"))
+    raw["limits"] = {**(raw.get("limits") or {}), **limits}
+    path = workdir / "clinic.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @dataclass
@@ -113,6 +122,9 @@ class Stack:
     log_to_files: bool = False
     processes: List[Process] = field(default_factory=list)
     action_token: str = field(default="", repr=False)
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    # Other `limits:` than clinic.yml's, for tests and benchmarks that send faster than people.
+    limits: Optional[Dict[str, Any]] = None
 
     @property
     def rasa_url(self) -> str:
@@ -184,6 +196,9 @@ class Stack:
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> "Stack":
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = rasa_env()
+        env.update(self.extra_env)
+        if self.limits:
+            env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))
         # A fresh shared secret per run unless the environment sets one.
         self.action_token = ensure_token(env)
         self.processes = self._build()
