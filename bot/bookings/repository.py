@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.bookings.adapters.base import Adapter, Payload
@@ -32,6 +32,33 @@ _REFERENCE_TRIES = 20  # a clash is about 1 in 10^9 per try with thousands of re
 
 def new_idempotency_key() -> str:
     return f"pit-{uuid.uuid4().hex}"
+
+
+class DailyLimitReached(Exception):
+    """This phone number or email already sent the most requests allowed in a day."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"daily limit of {limit} request(s) per contact reached")
+        self.limit = limit
+
+
+def count_recent_for_contact(
+    session: Session, phone: Optional[str], email: Optional[str], since: datetime
+) -> int:
+    """Requests since ``since`` with this (already normalised) phone or email."""
+    matches = []
+    if phone:
+        matches.append(BookingRequest.phone == phone)
+    if email:
+        matches.append(func.lower(BookingRequest.email) == email.lower())
+    if not matches:
+        return 0
+    query = (
+        select(func.count())
+        .select_from(BookingRequest)
+        .where(or_(*matches), BookingRequest.created_at >= since)
+    )
+    return int(session.execute(query).scalar_one())
 
 
 def unused_reference(session: Session, factory: Callable[[], str] = new_reference) -> str:
@@ -75,10 +102,21 @@ def create_request(
     phone_region: str,
     now: Optional[datetime] = None,
     key_factory: Callable[[], str] = new_idempotency_key,
+    daily_limit: Optional[int] = None,
 ) -> BookingRequest:
-    """Store a request and one outbox row per adapter, in the caller's transaction."""
+    """Store a request and one outbox row per adapter, in the caller's transaction.
+
+    With ``daily_limit``, raises :class:`DailyLimitReached` when the patient's phone or
+    email already sent that many requests in the last 24 hours (nothing is stored then).
+    """
     now = now or utcnow()
     clean = prepare_request(details, phone_region, now=now)
+    if daily_limit is not None:
+        recent = count_recent_for_contact(
+            session, clean.phone, clean.email, now - timedelta(days=1)
+        )
+        if recent >= daily_limit:
+            raise DailyLimitReached(daily_limit)
     request = BookingRequest(
         reference=unused_reference(session),
         kind=clean.kind,

@@ -57,7 +57,12 @@ def submit_request(
     factory = factory or session_factory(database_url(settings))
     with session_scope(factory) as session:
         request = repository.create_request(
-            session, details, list(adapters.values()), settings.phone_region, now=now
+            session,
+            details,
+            list(adapters.values()),
+            settings.phone_region,
+            now=now,
+            daily_limit=settings.limits.booking_requests_per_day,
         )
         link = next((d.payload.get("url") for d in request.deliveries if d.adapter == "link"), None)
         return SubmitResult(

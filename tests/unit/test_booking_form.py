@@ -537,3 +537,23 @@ async def test_cancel_confirms_and_forgets_every_answer():
     events = await ActionCancelRequest().run(dispatcher, tracker(BOOKING_ANSWERS), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_request_cancelled"
     assert cleared(events)
+
+
+async def test_over_the_daily_limit_the_patient_is_told_clearly_and_nothing_is_stored(
+    bookings_db: str,
+):
+    limit = get_settings().limits.booking_requests_per_day
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+    for _ in range(limit):
+        await ActionSubmitBooking().run(CollectingDispatcher(), tracker(slots), DOMAIN)
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
+    assert len(stored(bookings_db)) == limit
+    [said] = dispatcher.messages
+    assert f"already sent {limit} requests today" in said["text"]
+    assert get_settings().phone in said["text"]
+    assert cleared(events)

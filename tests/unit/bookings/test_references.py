@@ -41,6 +41,7 @@ def test_anything_else_is_not_a_reference(typed):
 
 def test_consecutive_requests_get_unrelated_references(factory):
     settings = make_settings({"handoff": ["link"]})
+    settings = make_settings({"handoff": ["link"]}, limits={"booking_requests_per_day": 10})
     results = [submit_request(details(), settings=settings, factory=factory) for _ in range(5)]
     references = [r.reference for r in results]
     assert len(set(references)) == 5
