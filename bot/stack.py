@@ -24,7 +24,7 @@ import yaml
 from bot.action_server import DEFAULT_HOST as ACTIONS_DEFAULT_HOST
 from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
 from bot.action_server import endpoint_config, ensure_token
-from bot.model_store import rasa_command, rasa_env
+from bot.environment import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
 
 STARTUP_TIMEOUT_S = 240.0

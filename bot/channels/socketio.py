@@ -45,7 +45,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GuardedSocketIOInput":
         channel = super().from_credentials(credentials)
         channel.gate = MessageGate(get_settings())
-        return channel  # type: ignore[return-value]
+        return channel
 
     def _address(self, sid: Text) -> Optional[str]:
         try:

@@ -82,21 +82,21 @@ def test_shipped_and_generated_endpoints_send_the_secret(tmp_path, monkeypatch):
         assert config.headers["Authorization"] == f"Bearer {TOKEN}", path
 
 
-def test_action_server_binds_loopback_by_default(monkeypatch):
+def test_action_server_binds_loopback_by_default(monkeypatch, tmp_path):
     monkeypatch.delenv(action_server.HOST_ENV, raising=False)
     parser = argparse.ArgumentParser()
     action_server.register(parser.add_subparsers())
     assert parser.parse_args(["actions"]).host == "127.0.0.1"
-    stack = Stack(model=Path("m"), workdir=Path("w"))
+    stack = Stack(model=tmp_path / "m", workdir=tmp_path)
     assert stack.actions_host == "127.0.0.1"
     command = next(p for p in stack._build() if p.name == "action server").command
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert "rasa_sdk" not in " ".join(command) and "actions" in command
 
 
-def test_binding_elsewhere_needs_an_explicit_setting(monkeypatch):
+def test_binding_elsewhere_needs_an_explicit_setting(monkeypatch, tmp_path):
     monkeypatch.setenv(action_server.HOST_ENV, "10.1.2.3")
     parser = argparse.ArgumentParser()
     action_server.register(parser.add_subparsers())
     assert parser.parse_args(["actions"]).host == "10.1.2.3"
-    assert Stack(model=Path("m"), workdir=Path("w")).actions_url == "http://10.1.2.3:5055"
+    assert Stack(model=tmp_path / "m", workdir=tmp_path).actions_url == "http://10.1.2.3:5055"
