@@ -194,6 +194,8 @@ def main() -> int:
             actions_port=free_port(),
             web_port=free_port(),
             log_to_files=True,
+            # Measures the assistant, not the flood limit: 10 senders share one address here.
+            limits={"messages_per_minute": 10_000},
         )
         with stack:
             post(stack.rest_url, "warm-up", "hello")

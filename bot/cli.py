@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Callable, List
 
+from bot.action_server import register as register_actions
 from bot.bookings.cli import register as register_bookings
 from bot.settings import SettingsError
 from bot.web.server import register as register_web
@@ -201,4 +202,4 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_settings)
 
 
-REGISTRARS: List[Registrar] = [register_core, register_bookings, register_web]
+REGISTRARS: List[Registrar] = [register_core, register_actions, register_bookings, register_web]

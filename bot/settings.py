@@ -46,6 +46,40 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Abuse limits (``limits:`` in clinic.yml), applied by every chat channel."""
+
+    messages_per_minute: int = 20  # per sender and per client address
+    message_max_chars: int = 1000  # the widget's limit too
+    booking_requests_per_day: int = 3  # per phone number or email address
+
+
+# name: (smallest, largest) allowed value
+_LIMIT_RANGES = {
+    "messages_per_minute": (1, 10_000),
+    "message_max_chars": (20, 100_000),
+    "booking_requests_per_day": (1, 1_000),
+}
+
+
+def _parse_limits(raw: object) -> Limits:
+    if raw is None:
+        return Limits()
+    if not isinstance(raw, Mapping):
+        raise SettingsError("limits must map names to whole numbers")
+    unknown = sorted(set(map(str, raw)) - set(_LIMIT_RANGES))
+    if unknown:
+        raise SettingsError(f"limits: unknown setting(s) {', '.join(unknown)}")
+    values: Dict[str, int] = {}
+    for name, (low, high) in _LIMIT_RANGES.items():
+        value = raw.get(name, getattr(Limits, name))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise SettingsError(f"limits.{name}: must be a whole number from {low} to {high}")
+        values[name] = value
+    return Limits(**values)
+
+
+@dataclass(frozen=True)
 class ClinicSettings:
     """Validated clinic details."""
 
@@ -60,6 +94,7 @@ class ClinicSettings:
     time_zone: str
     phone_region: str = "US"
     opening_hours: Dict[str, Tuple[time, time]] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -144,11 +179,13 @@ def parse_settings(raw: Mapping[str, object]) -> ClinicSettings:
             raise SettingsError(f"opening_hours: '{day}' is not a weekday name")
         hours[key] = _parse_hours(key, value)
 
-    known = set(REQUIRED_TEXT_FIELDS) | {"phone_region", "opening_hours"}
+    limits = _parse_limits(raw.get("limits"))
+    known = set(REQUIRED_TEXT_FIELDS) | {"phone_region", "opening_hours", "limits"}
     return ClinicSettings(
         **{key: str(raw[key]).strip() for key in REQUIRED_TEXT_FIELDS},
         phone_region=str(raw.get("phone_region") or "US").strip().upper(),
         opening_hours=hours,
+        limits=limits,
         extra={k: v for k, v in raw.items() if k not in known},
     )
 

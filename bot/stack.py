@@ -17,12 +17,15 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import yaml
 
+from bot.action_server import DEFAULT_HOST as ACTIONS_DEFAULT_HOST
+from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
+from bot.action_server import endpoint_config, ensure_token
 from bot.environment import rasa_command, rasa_env
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
 
 STARTUP_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 15.0
@@ -35,9 +38,13 @@ def free_port() -> int:
 
 
 def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
-    """endpoints.yml with this stack's action server and tracker database."""
+    """endpoints.yml with this stack's action server and tracker database.
+
+    The action server's secret is written as ``${PIT_ACTION_SERVER_TOKEN}``: Rasa reads it
+    from the environment, so it never lands on disk.
+    """
     config = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
-    config["action_endpoint"] = {"url": action_url}
+    config["action_endpoint"] = endpoint_config(action_url)
     tracker = config.get("tracker_store") or {}
     if str(tracker.get("dialect", "")).startswith("sqlite"):
         tracker["db"] = str(tracker_db)
@@ -45,6 +52,15 @@ def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
+
+
+def settings_with_limits(workdir: Path, limits: Dict[str, Any]) -> Path:
+    """A copy of the clinic settings in ``workdir`` with other ``limits:`` values."""
+    raw = yaml.safe_load(settings_path().read_text(encoding="utf-8"))
+    raw["limits"] = {**(raw.get("limits") or {}), **limits}
+    path = workdir / "clinic.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @dataclass
@@ -99,8 +115,16 @@ class Stack:
     actions_port: int = 5055
     web_port: Optional[int] = 8080
     host: str = "127.0.0.1"
+    # Only for a cluster on a private network: the action server binds loopback by default.
+    actions_host: str = field(
+        default_factory=lambda: os.environ.get(ACTIONS_HOST_ENV) or ACTIONS_DEFAULT_HOST
+    )
     log_to_files: bool = False
     processes: List[Process] = field(default_factory=list)
+    action_token: str = field(default="", repr=False)
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    # Other `limits:` than clinic.yml's, for tests and benchmarks that send faster than people.
+    limits: Optional[Dict[str, Any]] = None
 
     @property
     def rasa_url(self) -> str:
@@ -112,7 +136,8 @@ class Stack:
 
     @property
     def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}"
+        wildcard = self.actions_host in ("0.0.0.0", "::", "")
+        return f"http://{'127.0.0.1' if wildcard else self.actions_host}:{self.actions_port}"
 
     @property
     def web_url(self) -> Optional[str]:
@@ -137,6 +162,11 @@ class Stack:
             "--endpoints", str(endpoints),
             "--cors", "*",
         )
+        action_server = [
+            sys.executable, "-m", "bot", "actions",
+            "--host", self.actions_host,
+            "--port", str(self.actions_port),
+        ]
         web_page = [
             sys.executable, "-m", "bot", "web",
             "--host", self.host,
@@ -147,9 +177,7 @@ class Stack:
         processes = [
             Process(
                 "action server",
-                rasa_command(
-                    "run", "actions", "--actions", "actions", "--port", str(self.actions_port)
-                ),
+                action_server,
                 f"{self.actions_url}/health",
                 self._log("actions"),
             ),
@@ -168,6 +196,11 @@ class Stack:
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> "Stack":
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = rasa_env()
+        env.update(self.extra_env)
+        if self.limits:
+            env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))
+        # A fresh shared secret per run unless the environment sets one.
+        self.action_token = ensure_token(env)
         self.processes = self._build()
         for process in self.processes:
             process.start(env)

@@ -36,10 +36,18 @@ from bot.bookings import service
 from bot.bookings.config import parse_booking_config
 from bot.bookings.constants import BOOKING_KIND
 from bot.bookings.intake import RequestDetails
+from bot.bookings.repository import DailyLimitReached
 from bot.bookings.validation import InvalidInput, display_phone
 from bot.settings import ClinicSettings, get_settings
 
 logger = logging.getLogger(__name__)
+
+# Said when limits.booking_requests_per_day (clinic.yml) is reached for this phone or email.
+DAILY_LIMIT_TEXT = (
+    "You have already sent {limit} requests today with these contact details, so I did not "
+    "send another one. The clinic will get back to you. To change or add something, please "
+    "call {clinic_phone}."
+)
 
 
 def request_details(
@@ -102,14 +110,20 @@ class SubmitRequest(Action, ABC):
             result = await asyncio.get_running_loop().run_in_executor(
                 None, service.submit_request, details
             )
+        except DailyLimitReached as reached:
+            logger.info("refused a %s request: daily limit per contact", self.spec.kind)
+            dispatcher.utter_message(
+                text=DAILY_LIMIT_TEXT.format(limit=reached.limit, clinic_phone=settings.phone)
+            )
+            return reset_events()
         except Exception as error:  # noqa: BLE001 - whatever failed, the patient gets a way forward
             logger.error("could not store a %s request (%s)", self.spec.kind, _describe(error))
             dispatcher.utter_message(response="utter_request_failed", **clinic)
             return reset_events()
-        logger.info("stored %s request %s", result.kind, result.request_id)
+        logger.info("stored %s request %s", result.kind, result.reference)
         values = dict(
             clinic,
-            request_reference=str(result.request_id),
+            request_reference=result.reference,
             callback_phone=display_phone(str(details.phone or "")),
         )
         if result.link_url and self.link_only_response and not clinic_is_notified(settings):

@@ -135,10 +135,15 @@ def _count(value: str) -> int:
     return int(value)
 
 
-def _request_id(value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**31:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a request id (a number from the list)")
-    return int(value)
+def _reference(value: str) -> str:
+    from bot.bookings.references import normalise_reference
+
+    code = normalise_reference(value)
+    if code is None:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a request reference (8 letters and digits, as in the list)"
+        )
+    return code
 
 
 def _open(settings: ClinicSettings) -> "sessionmaker":
@@ -174,7 +179,7 @@ def _list(args: argparse.Namespace, settings: ClinicSettings) -> int:
         return 0
     rows = [
         (
-            str(r.id),
+            r.reference,
             _local(r.created_at, settings),
             r.kind,
             r.status,
@@ -185,7 +190,7 @@ def _list(args: argparse.Namespace, settings: ClinicSettings) -> int:
         for r in requests
     ]
     headers = (
-        "ID",
+        "REFERENCE",
         f"CREATED ({settings.time_zone})",
         "KIND",
         "STATUS",
@@ -258,10 +263,11 @@ def _cancel(args: argparse.Namespace, settings: ClinicSettings) -> int:
 
     factory = _open(settings)
     with session_scope(factory) as session:
-        found = repository.cancel_request(session, args.id)
+        request = repository.find_by_reference(session, args.reference)
+        found = request is not None and repository.cancel_request(session, request.id)
     if not found:
-        raise CommandError(f"there is no request {args.id}")
-    print(f"Request {args.id} cancelled; nothing more will be sent for it.")
+        raise CommandError(f"there is no request {args.reference}")
+    print(f"Request {args.reference} cancelled; nothing more will be sent for it.")
     return 0
 
 
@@ -271,14 +277,15 @@ def _retry(args: argparse.Namespace, settings: ClinicSettings) -> int:
 
     factory = _open(settings)
     with session_scope(factory) as session:
-        if repository.get_request(session, args.id) is None:
-            raise CommandError(f"there is no request {args.id}")
-        count = repository.retry_failed(session, args.id)
+        request = repository.find_by_reference(session, args.reference)
+        if request is None:
+            raise CommandError(f"there is no request {args.reference}")
+        count = repository.retry_failed(session, request.id)
     if not count:
-        print(f"Request {args.id} has no failed deliveries.")
+        print(f"Request {args.reference} has no failed deliveries.")
         return 0
     print(
-        f"{count} failed delivery(ies) of request {args.id} will be sent again "
+        f"{count} failed delivery(ies) of request {args.reference} will be sent again "
         "(run `bookings deliver`)."
     )
     return 0
@@ -381,11 +388,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_run(_deliver))
 
     p = sub.add_parser("cancel", help="mark a request cancelled and stop sending it")
-    p.add_argument("id", type=_request_id)
+    p.add_argument("reference", type=_reference, help="the request's reference code")
     p.set_defaults(handler=_run(_cancel))
 
     p = sub.add_parser("retry", help="send a request's failed deliveries again")
-    p.add_argument("id", type=_request_id)
+    p.add_argument("reference", type=_reference, help="the request's reference code")
     p.set_defaults(handler=_run(_retry))
 
     p = sub.add_parser("check", help="check the booking settings, secrets and database")

@@ -91,7 +91,8 @@ class BookingRequest(Base):
         Index("ix_booking_requests_email", "email"),
     )
 
-    id = Column(Integer, primary_key=True)
+    id = Column(Integer, primary_key=True)  # internal only: patients and staff see `reference`
+    reference = Column(String(16), nullable=False, unique=True)
     kind = Column(String(16), nullable=False)
     status = Column(String(16), nullable=False, default="new")
     name = Column(String(100), nullable=False)
@@ -118,7 +119,7 @@ class BookingRequest(Base):
     def snapshot(self) -> Dict[str, Any]:
         """The request as JSON-ready data (what hand-off channels receive)."""
         return {
-            "id": self.id,
+            "reference": self.reference,
             "kind": self.kind,
             "name": self.name,
             "phone": self.phone,

@@ -13,23 +13,74 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.bookings.adapters.base import Adapter, Payload
 from bot.bookings.constants import KINDS, REQUEST_STATUSES
 from bot.bookings.intake import RequestDetails, prepare_request
 from bot.bookings.models import BookingRequest, Delivery, utcnow
+from bot.bookings.references import new_reference, normalise_reference
 from bot.bookings.validation import normalise_phone, validate_email
 
 # Channels that only inform the patient; a request counts as passed on to the
 # clinic when one of the other channels delivered it.
 PATIENT_SIDE_ADAPTERS = frozenset({"link"})
 _CLAIM_ROUNDS = 3
+_REFERENCE_TRIES = 20  # a clash is about 1 in 10^9 per try with thousands of requests
 
 
 def new_idempotency_key() -> str:
     return f"pit-{uuid.uuid4().hex}"
+
+
+class DailyLimitReached(Exception):
+    """This phone number or email already sent the most requests allowed in a day."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"daily limit of {limit} request(s) per contact reached")
+        self.limit = limit
+
+
+def count_recent_for_contact(
+    session: Session, phone: Optional[str], email: Optional[str], since: datetime
+) -> int:
+    """Requests since ``since`` with this (already normalised) phone or email."""
+    matches = []
+    if phone:
+        matches.append(BookingRequest.phone == phone)
+    if email:
+        matches.append(func.lower(BookingRequest.email) == email.lower())
+    if not matches:
+        return 0
+    query = (
+        select(func.count())
+        .select_from(BookingRequest)
+        .where(or_(*matches), BookingRequest.created_at >= since)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def unused_reference(session: Session, factory: Callable[[], str] = new_reference) -> str:
+    """A reference code no stored request has (the unique constraint is the last guard)."""
+    for _ in range(_REFERENCE_TRIES):
+        code = factory()
+        taken = session.execute(
+            select(BookingRequest.id).where(BookingRequest.reference == code)
+        ).first()
+        if taken is None:
+            return code
+    raise RuntimeError("could not find an unused reference code")
+
+
+def find_by_reference(session: Session, reference: str) -> Optional[BookingRequest]:
+    """The request with this code, as staff type it (any case, spaces or dashes)."""
+    code = normalise_reference(reference)
+    if code is None:
+        return None
+    return session.execute(
+        select(BookingRequest).where(BookingRequest.reference == code)
+    ).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -51,11 +102,23 @@ def create_request(
     phone_region: str,
     now: Optional[datetime] = None,
     key_factory: Callable[[], str] = new_idempotency_key,
+    daily_limit: Optional[int] = None,
 ) -> BookingRequest:
-    """Store a request and one outbox row per adapter, in the caller's transaction."""
+    """Store a request and one outbox row per adapter, in the caller's transaction.
+
+    With ``daily_limit``, raises :class:`DailyLimitReached` when the patient's phone or
+    email already sent that many requests in the last 24 hours (nothing is stored then).
+    """
     now = now or utcnow()
     clean = prepare_request(details, phone_region, now=now)
+    if daily_limit is not None:
+        recent = count_recent_for_contact(
+            session, clean.phone, clean.email, now - timedelta(days=1)
+        )
+        if recent >= daily_limit:
+            raise DailyLimitReached(daily_limit)
     request = BookingRequest(
+        reference=unused_reference(session),
         kind=clean.kind,
         status="new",
         name=clean.name,
@@ -71,7 +134,7 @@ def create_request(
         updated_at=now,
     )
     session.add(request)
-    session.flush()  # assigns request.id, which payloads include
+    session.flush()  # assigns request.id, which the outbox rows point to
     snapshot = request.snapshot()
     for adapter in adapters:
         immediate = bool(adapter.immediate)

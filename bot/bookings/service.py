@@ -29,7 +29,8 @@ from bot.settings import ClinicSettings, get_settings
 
 @dataclass(frozen=True)
 class SubmitResult:
-    request_id: int
+    request_id: int  # internal: never shown to patients or staff
+    reference: str  # the code the patient and the clinic see
     kind: str
     link_url: Optional[str]
 
@@ -57,10 +58,17 @@ def submit_request(
     factory = factory or session_factory(database_url(settings))
     with session_scope(factory) as session:
         request = repository.create_request(
-            session, details, list(adapters.values()), settings.phone_region, now=now
+            session,
+            details,
+            list(adapters.values()),
+            settings.phone_region,
+            now=now,
+            daily_limit=settings.limits.booking_requests_per_day,
         )
         link = next((d.payload.get("url") for d in request.deliveries if d.adapter == "link"), None)
-        return SubmitResult(request_id=request.id, kind=request.kind, link_url=link)
+        return SubmitResult(
+            request_id=request.id, reference=request.reference, kind=request.kind, link_url=link
+        )
 
 
 def start_worker(

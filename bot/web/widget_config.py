@@ -19,7 +19,7 @@ from bot.settings import PROJECT_ROOT, get_settings
 CREDENTIALS_PATH = PROJECT_ROOT / "credentials.yml"
 DEFAULT_RASA_URL = "http://localhost:5005"
 # Longest message the widget sends. Longer text stays in the box with a clear note.
-MAX_MESSAGE_CHARS = 1000
+SOCKETIO_CHANNEL = "bot.channels.socketio.GuardedSocketIOInput"
 # Sent once, silently, when a visitor first opens the widget: Rasa answers with the
 # automated-assistant disclosure, so it is the first thing the visitor reads.
 INIT_PAYLOAD = intents.payload(intents.SESSION_START)
@@ -53,7 +53,10 @@ def socketio_credentials(path: Path = CREDENTIALS_PATH) -> Dict[str, str]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         raw = {}
-    section: Mapping[str, Any] = raw.get("socketio") or {} if isinstance(raw, Mapping) else {}
+    if not isinstance(raw, Mapping):
+        raw = {}
+    # Our guarded channel (bot.channels) or Rasa's own, whichever credentials.yml names.
+    section: Mapping[str, Any] = raw.get(SOCKETIO_CHANNEL) or raw.get("socketio") or {}
     return {key: str(section.get(key) or default) for key, default in _SOCKETIO_DEFAULTS.items()}
 
 
@@ -66,6 +69,6 @@ def page_config(rasa_url: str, credentials: Optional[Path] = None) -> Dict[str, 
         "socket_path": channel["socketio_path"],
         "user_message_event": channel["user_message_evt"],
         "bot_message_event": channel["bot_message_evt"],
-        "max_message_chars": MAX_MESSAGE_CHARS,
+        "max_message_chars": get_settings().limits.message_max_chars,
         "init_payload": INIT_PAYLOAD,
     }

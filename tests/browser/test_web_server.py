@@ -16,7 +16,7 @@ from bot.settings import get_settings
 from bot.web import server as web_server
 from bot.web.page import render_page
 from bot.web.security import resolve_static
-from bot.web.widget_config import MAX_MESSAGE_CHARS, normalise_rasa_url, page_config
+from bot.web.widget_config import normalise_rasa_url, page_config
 
 RASA_URL = "http://127.0.0.1:5999"
 STATIC = web_server.STATIC_DIR
@@ -143,7 +143,7 @@ def test_config_json_has_public_clinic_settings_and_the_rasa_channel(base):
         "user_uttered",
         "bot_uttered",
     )
-    assert config["max_message_chars"] == MAX_MESSAGE_CHARS
+    assert config["max_message_chars"] == get_settings().limits.message_max_chars
 
 
 def test_socket_settings_follow_credentials_yml(tmp_path: Path):

@@ -71,7 +71,7 @@ def test_bot_challenge_and_handoff_give_the_clinic_contact(chat: RestChat):
     "text",
     [
         " ",
-        "x" * 5000,
+        "x" * 1000,  # the longest message clinic.yml allows (limits.message_max_chars)
         "🙂🙂🙂 ¿qué es esto? 痛み \u202e\u200b",
         "'); DROP TABLE events;--",
         "<script>alert('x')</script><img src=x onerror=alert(1)>",
@@ -86,6 +86,15 @@ def test_odd_messages_get_a_reply_and_the_conversation_goes_on(chat: RestChat, t
     reply = chat.send(text)
     assert isinstance(reply, list)
     assert "dextrose" in chat.texts("what is injected?").lower()  # nothing lost or broken
+
+
+def test_a_message_over_the_size_limit_is_refused_politely_and_the_chat_goes_on(chat: RestChat):
+    chat.send("/session_start")
+    status, body = chat.post_raw(
+        json.dumps({"sender": chat.sender, "message": "x" * 5000}).encode()
+    )
+    assert status == 413 and get_settings().phone in json.loads(body)[0]["text"]
+    assert "dextrose" in chat.texts("what is injected?").lower()
 
 
 @pytest.mark.parametrize(

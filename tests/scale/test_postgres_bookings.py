@@ -11,7 +11,12 @@ from typing import Callable, Dict
 
 import pytest
 
-from tests.unit.bookings import test_migrations, test_repository, test_webhook_delivery
+from tests.unit.bookings import (
+    test_migrations,
+    test_references,
+    test_repository,
+    test_webhook_delivery,
+)
 
 pytestmark = pytest.mark.postgres
 DATABASE_FIXTURES = {"factory", "db_url"}
@@ -27,5 +32,5 @@ def _database_tests(module: ModuleType) -> Dict[str, Callable]:
     }
 
 
-for _module in (test_migrations, test_repository, test_webhook_delivery):
+for _module in (test_migrations, test_references, test_repository, test_webhook_delivery):
     globals().update(_database_tests(_module))

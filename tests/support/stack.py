@@ -10,14 +10,23 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from bot.model_store import ensure_model
 from bot.stack import Stack, free_port
 
+# Tests talk much faster than a person, all from 127.0.0.1: the shared stacks raise the rate
+# limit so it cannot change their answers. tests/integration/test_channel_limits.py starts a
+# stack with the shipped limits (limits=None) and tests them there.
+FAST_TEST_LIMITS: Dict[str, Any] = {"messages_per_minute": 10_000}
+
 
 @contextlib.contextmanager
-def running_stack(with_web: bool = False, model: Optional[Path] = None) -> Iterator[Stack]:
+def running_stack(
+    with_web: bool = False,
+    model: Optional[Path] = None,
+    limits: Optional[Dict[str, Any]] = FAST_TEST_LIMITS,
+) -> Iterator[Stack]:
     """Yield a started :class:`Stack`; logs are kept in its workdir for failures."""
     # PIT_TEST_MODEL pins a model file (while data is being edited); default: train if needed.
     pinned = os.environ.get("PIT_TEST_MODEL")
@@ -30,6 +39,7 @@ def running_stack(with_web: bool = False, model: Optional[Path] = None) -> Itera
             actions_port=free_port(),
             web_port=free_port() if with_web else None,
             log_to_files=True,
+            limits=limits,
         )
         try:
             stack.start()

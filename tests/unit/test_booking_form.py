@@ -437,9 +437,8 @@ async def test_confirmed_booking_is_stored_with_channel_and_conversation(booking
     # The shipped clinic.yml hands requests over as a prefilled booking link only.
     assert not clinic_is_notified(get_settings())
     [saved] = dispatcher.messages
-    assert saved["response"] == "utter_booking_saved" and saved["request_reference"] == str(
-        request.id
-    )
+    assert saved["response"] == "utter_booking_saved"
+    assert saved["request_reference"] == request.reference != str(request.id)
     assert (
         saved["request_link"].startswith(get_settings().booking_url)
         and "Maria" in saved["request_link"]
@@ -475,7 +474,9 @@ async def test_when_the_clinic_is_notified_the_patient_is_told_so(
     [request] = stored(bookings_db)
     assert sorted(d.adapter for d in request.deliveries) == ["link", "webhook"]
     sent, link = dispatcher.messages
-    assert sent["response"] == "utter_booking_sent" and sent["request_reference"] == str(request.id)
+    assert (
+        sent["response"] == "utter_booking_sent" and sent["request_reference"] == request.reference
+    )
     assert link["response"] == "utter_request_link" and "Maria" in link["request_link"]
 
 
@@ -535,4 +536,24 @@ async def test_cancel_confirms_and_forgets_every_answer():
     dispatcher = CollectingDispatcher()
     events = await ActionCancelRequest().run(dispatcher, tracker(BOOKING_ANSWERS), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_request_cancelled"
+    assert cleared(events)
+
+
+async def test_over_the_daily_limit_the_patient_is_told_clearly_and_nothing_is_stored(
+    bookings_db: str,
+):
+    limit = get_settings().limits.booking_requests_per_day
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+    for _ in range(limit):
+        await ActionSubmitBooking().run(CollectingDispatcher(), tracker(slots), DOMAIN)
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
+    assert len(stored(bookings_db)) == limit
+    [said] = dispatcher.messages
+    assert f"already sent {limit} requests today" in said["text"]
+    assert get_settings().phone in said["text"]
     assert cleared(events)

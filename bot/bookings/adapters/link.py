@@ -14,7 +14,7 @@ from bot.bookings.config import LinkConfig
 
 
 def _field_value(snapshot: Payload, field: str) -> Optional[str]:
-    value = snapshot.get("id" if field == "reference" else field)
+    value = snapshot.get(field)
     if value is None:
         return None
     text = str(value).strip()

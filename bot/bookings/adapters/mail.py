@@ -64,7 +64,7 @@ class EmailAdapter:
     def body(self, payload: Payload) -> str:
         request = payload["request"]
         title = KIND_TITLES.get(request["kind"], "Request")
-        lines: List[str] = [f"{title} #{request['id']} from the chat assistant.", ""]
+        lines: List[str] = [f"{title} #{request['reference']} from the chat assistant.", ""]
         for key, label in FIELD_LABELS:
             value = request.get(key)
             if value:
@@ -86,7 +86,7 @@ class EmailAdapter:
         request = payload["request"]
         message = EmailMessage()
         title = KIND_TITLES.get(request["kind"], "Request")
-        message["Subject"] = f"[{self.settings.name}] {title} #{request['id']}"
+        message["Subject"] = f"[{self.settings.name}] {title} #{request['reference']}"
         message["From"] = ascii_address(self.config.sender)
         message["To"] = ", ".join(ascii_address(r) for r in self.config.recipients)
         if request.get("email"):

@@ -59,7 +59,7 @@ class WebhookAdapter:
         self.max_send_seconds = 2 * config.timeout_seconds + 1
 
     def prepare(self, snapshot: Payload) -> Payload:
-        return {"event": f"{snapshot['kind']}_request.created", "version": 1, "request": snapshot}
+        return {"event": f"{snapshot['kind']}_request.created", "version": 2, "request": snapshot}
 
     def headers(self, body: bytes, idempotency_key: str, secret: str) -> Dict[str, str]:
         return {

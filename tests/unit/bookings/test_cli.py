@@ -46,7 +46,7 @@ class Cli:
             timeout=120,
         )
 
-    def seed(self, now: dt.datetime = NOW, **changes) -> int:
+    def seed(self, now: dt.datetime = NOW, **changes) -> str:
         """Store a request the way the assistant does (same database and settings)."""
         upgrade_database(self.db_url)
         settings = load_settings(self.settings_file)
@@ -54,7 +54,7 @@ class Cli:
             factory = session_factory(self.db_url)
             return submit_request(
                 details(**changes), settings=settings, factory=factory, now=now
-            ).request_id
+            ).reference
         finally:
             dispose_engines()
 
@@ -82,14 +82,15 @@ def test_list_json_shows_everything_staff_need(run):
     result = run("bookings", "list", "--json")
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)
-    assert [i["id"] for i in items] == [second, first]
+    assert [i["reference"] for i in items] == [second, first]
+    assert all("id" not in i for i in items)  # the internal id stays internal
     assert items[1]["name"] == "李小龙" and items[1]["pain_area"] == "<script>alert(1)</script>"
     assert items[1]["status"] == "delivered" and items[1]["deliveries"][0]["adapter"] == "link"
     assert items[0]["kind"] == "callback" and items[0]["email"] is None
     assert items[0]["created_local"].endswith(("-05:00", "-04:00"))  # America/New_York
 
     only_callbacks = json.loads(run("bookings", "list", "--json", "--kind", "callback").stdout)
-    assert [i["id"] for i in only_callbacks] == [second]
+    assert [i["reference"] for i in only_callbacks] == [second]
     assert json.loads(run("bookings", "list", "--json", "--status", "failed").stdout) == []
 
 
@@ -100,7 +101,7 @@ def test_list_table_is_readable_and_aligned(run):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == [
-        "ID",
+        "REFERENCE",
         "CREATED",
         "(America/New_York)",
         "KIND",
@@ -130,7 +131,7 @@ def test_bad_filter_values_exit_non_zero_with_a_message(run):
         result = run("bookings", "list", "--limit", limit)
         assert result.returncode == 2 and "not a positive whole number" in result.stderr
     result = run("bookings", "cancel", "²")
-    assert result.returncode == 2 and "not a request id" in result.stderr
+    assert result.returncode == 2 and "not a request reference" in result.stderr
 
 
 def test_purge_asks_first_and_only_deletes_when_told(run):
@@ -201,7 +202,7 @@ def test_deliver_cancel_retry_and_check(tmp_path):
         },
     )
     run.env["PIT_T_CLI_SECRET"] = "x"
-    request_id = run.seed()
+    reference = run.seed()
     result = run("bookings", "deliver")
     assert result.returncode == 0 and "delivered 0, will retry 1, failed 0" in result.stdout
     assert (
@@ -210,17 +211,18 @@ def test_deliver_cancel_retry_and_check(tmp_path):
     item = json.loads(run("bookings", "list", "--json").stdout)[0]
     assert item["deliveries"][0]["last_error"] == "could not connect to the webhook receiver"
 
-    assert run("bookings", "retry", str(request_id)).stdout.startswith(
-        f"Request {request_id} has no failed"
+    assert run("bookings", "retry", reference.lower()).stdout.startswith(
+        f"Request {reference} has no failed"
     )
-    cancelled = run("bookings", "cancel", str(request_id))
+    cancelled = run("bookings", "cancel", f"{reference[:4]}-{reference[4:]}")
     assert (
         cancelled.returncode == 0
         and json.loads(run("bookings", "list", "--json").stdout)[0]["status"] == "cancelled"
     )
-    missing = run("bookings", "cancel", "999")
-    assert missing.returncode == 1 and "there is no request 999" in missing.stderr
+    missing = run("bookings", "cancel", "ZZZZ2222")
+    assert missing.returncode == 1 and "there is no request ZZZZ2222" in missing.stderr
     assert run("bookings", "cancel", "abc").returncode == 2
+    assert run("bookings", "cancel", "1").returncode == 2  # internal ids are not accepted
 
     check = run("bookings", "check")
     assert check.returncode == 0 and "Hand-off: webhook" in check.stdout

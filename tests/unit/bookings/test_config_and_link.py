@@ -142,7 +142,7 @@ def test_database_url_precedence(monkeypatch, tmp_path):
 
 
 SNAPSHOT = {
-    "id": 7,
+    "reference": "K7M2Q9PX",
     "kind": "booking",
     "name": "José Ñúñez & Co = 100%",
     "email": "a+b@example.org",
@@ -167,12 +167,12 @@ def test_prefilled_link_is_properly_encoded_and_skips_empty_fields():
     url = prefilled_url(config, SNAPSHOT)
     assert url == (
         "https://clinic.example/book?patient_name=Jos%C3%A9%20%C3%91%C3%BA%C3%B1ez%20%26%20Co%20"
-        "%3D%20100%25&email=a%2Bb%40example.org&ref=7"
+        "%3D%20100%25&email=a%2Bb%40example.org&ref=K7M2Q9PX"
     )
     assert parse_qs(urlsplit(url).query) == {
         "patient_name": ["José Ñúñez & Co = 100%"],
         "email": ["a+b@example.org"],
-        "ref": ["7"],
+        "ref": ["K7M2Q9PX"],
     }
 
 

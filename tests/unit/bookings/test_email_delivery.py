@@ -70,7 +70,7 @@ def test_request_arrives_as_a_plain_text_email(factory, smtp_sink, now):
     assert received.mail_from == "assistant@clinic.example" and received.rcpt_tos == CLINIC_TO
     message = received.message()
     assert message["Message-ID"] == f"<{delivery.idempotency_key}@clinic.example>"
-    assert message["Subject"] == f"[Demo Pain Clinic] Booking request #{request_id}"
+    assert message["Subject"] == f"[Demo Pain Clinic] Booking request #{request.reference}"
     assert "李" not in message["Subject"] and "555" not in message["Subject"]  # no PII in subjects
     assert message["Reply-To"] == "li@xn--bcher-kva.example"
     assert message["Auto-Submitted"] == "auto-generated"
@@ -88,7 +88,8 @@ def test_callback_request_subject(factory, smtp_sink, now):
     smtp_sink.start()
     _run(factory, settings, now)
     message = smtp_sink.received[0].message()
-    assert message["Subject"] == f"[Demo Pain Clinic] Call-back request #{request_id}"
+    request, _ = _delivery(factory, request_id)
+    assert message["Subject"] == f"[Demo Pain Clinic] Call-back request #{request.reference}"
     assert message["Reply-To"] is None
 
 

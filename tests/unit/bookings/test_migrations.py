@@ -117,3 +117,31 @@ def test_unreachable_database_is_a_clear_error_without_the_password():
 def test_malformed_database_url_is_a_clear_error(url):
     with pytest.raises(DatabaseError):
         make_engine(url)
+
+
+def test_requests_stored_before_references_existed_get_unique_codes(db_url):
+    """Upgrading a clinic's database from 0001 keeps every request and gives each a code."""
+    from bot.bookings.references import normalise_reference
+
+    try:
+        upgrade_database(db_url, revision="0001_booking_tables")
+        engine = get_engine(db_url)
+        with engine.begin() as connection:
+            for n in range(3):
+                connection.execute(
+                    text(
+                        "INSERT INTO booking_requests (kind, status, name, phone, consent_at,"
+                        " channel, created_at, updated_at) VALUES ('booking', 'new', :name,"
+                        " '+12025550123', CURRENT_TIMESTAMP, 'rest', CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"name": f"patient {n}"},
+                )
+        upgrade_database(db_url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT name, reference FROM booking_requests")).all()
+        assert sorted(name for name, _ in rows) == ["patient 0", "patient 1", "patient 2"]
+        codes = [code for _, code in rows]
+        assert len(set(codes)) == 3 and all(normalise_reference(c) == c for c in codes)
+    finally:
+        dispose_engines()

@@ -66,7 +66,8 @@ def test_request_and_one_outbox_row_per_channel_are_stored_together(factory, now
     assert link.payload["url"].startswith("https://demo-pain-clinic.example/book?n=Jos%C3%A9%20")
     assert webhook.status == email.status == "pending"
     assert webhook.next_attempt_at == now and webhook.attempts == 0
-    assert webhook.payload["request"]["id"] == request_id
+    assert webhook.payload["request"]["reference"] == request.reference
+    assert "id" not in webhook.payload["request"]  # the internal id stays internal
     assert webhook.payload["request"]["phone"] == "+12025550123"
     assert len({d.idempotency_key for d in request.deliveries}) == 3
 

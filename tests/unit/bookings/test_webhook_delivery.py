@@ -22,6 +22,7 @@ from bot.bookings.service import submit_request
 from tests.support.booking_data import details, make_settings, webhook_booking
 
 SECONDS = dt.timedelta(seconds=1)
+MANY_PER_DAY = {"booking_requests_per_day": 1000}  # tests that store many identical requests
 
 
 def _submit(factory, settings, now, **changes):
@@ -69,8 +70,12 @@ def test_receiver_down_then_up_delivers_exactly_once_with_a_valid_signature(
     body = receiver.processed[delivery.idempotency_key]
     assert verify_signature(webhook_secret, body, signature(webhook_secret, body))
     sent = json.loads(body)
-    assert sent["event"] == "booking_request.created" and sent["version"] == 1
-    assert sent["request"]["id"] == request_id and sent["request"]["name"] == "José Ñúñez"
+    assert sent["event"] == "booking_request.created" and sent["version"] == 2
+    assert "id" not in sent["request"]  # internal ids stay internal
+    assert (
+        sent["request"]["reference"] == request.reference
+        and sent["request"]["name"] == "José Ñúñez"
+    )
     assert sent["request"]["phone"] == "+12025550123"
     assert sent["request"]["consent_at"].endswith("Z")
 
@@ -199,7 +204,8 @@ def test_restart_survival_a_new_engine_on_the_same_database_delivers_the_pending
 
 
 def test_two_workers_never_send_the_same_row_twice(db_url, factory, receiver, webhook_secret, now):
-    settings = make_settings(webhook_booking(receiver.url))
+    # One patient's details 24 times: raise the per-contact daily limit for this test.
+    settings = make_settings(webhook_booking(receiver.url), limits=MANY_PER_DAY)
     ids = [_submit(factory, settings, now, name=f"Patient {n}") for n in range(24)]
     receiver.start()
     engines = [make_engine(db_url) for _ in range(2)]
@@ -271,7 +277,7 @@ def test_adapters_follow_the_handoff_setting():
 def test_rows_are_claimed_in_chunks_that_fit_the_lease(factory, receiver, webhook_secret, now):
     booking = webhook_booking(receiver.url, lease_seconds=5)
     booking["webhook"]["timeout_seconds"] = 1  # a send takes at most ~3 s: one row per claim
-    settings = make_settings(booking)
+    settings = make_settings(booking, limits=MANY_PER_DAY)
     adapters = build_adapters(parse_booking_config(settings), settings)
     assert chunk_size(adapters.values(), 5, 50) == 1
     assert chunk_size(adapters.values(), 120, 50) == 40

@@ -1,0 +1,102 @@
+"""The action server's shared secret and default address (no server needed)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.utils.endpoints import read_endpoint_config
+
+from bot import action_server
+from bot.action_server import (
+    TOKEN_ENV,
+    TokenError,
+    endpoint_config,
+    ensure_token,
+    is_authorized,
+    required_token,
+)
+from bot.stack import Stack, write_endpoints
+
+TOKEN = "s3cret-" + "x" * 30
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer wrong",
+        f"Basic {TOKEN}",
+        f"Bearer {TOKEN[:-1]}",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN.upper()}",
+        "Bearer " + "é" * 40,
+        TOKEN,
+    ],
+)
+def test_anything_but_the_exact_secret_is_refused(header):
+    assert not is_authorized(header, TOKEN)
+
+
+@pytest.mark.parametrize("header", [f"Bearer {TOKEN}", f"bearer {TOKEN}", f"Bearer  {TOKEN} "])
+def test_the_secret_is_accepted(header):
+    assert is_authorized(header, TOKEN)
+
+
+@pytest.mark.parametrize("value", [None, "", "short"])
+def test_server_refuses_to_start_without_a_real_secret(value):
+    env = {} if value is None else {TOKEN_ENV: value}
+    with pytest.raises(TokenError, match=TOKEN_ENV):
+        required_token(env)
+    assert required_token({TOKEN_ENV: TOKEN}) == TOKEN
+
+
+def test_a_fresh_random_secret_per_run_unless_one_is_set():
+    first, second = {}, {}
+    assert len(ensure_token(first)) >= 32 and first[TOKEN_ENV]
+    assert ensure_token(second) != first[TOKEN_ENV]
+    assert ensure_token({TOKEN_ENV: TOKEN}) == TOKEN
+
+
+def test_rasa_reads_the_secret_from_the_environment_into_the_header(tmp_path, monkeypatch):
+    """What Rasa 3.6 itself makes of our endpoints.yml: the header, secret filled in."""
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    path = tmp_path / "endpoints.yml"
+    path.write_text(yaml.safe_dump({"action_endpoint": endpoint_config("http://x/webhook")}))
+    assert TOKEN not in path.read_text()  # the file holds only the placeholder
+    config = read_endpoint_config(str(path), "action_endpoint")
+    assert config.headers == {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_shipped_and_generated_endpoints_send_the_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    shipped = Path(__file__).resolve().parents[2] / "endpoints.yml"
+    generated = write_endpoints(tmp_path / "e.yml", "http://127.0.0.1:1/webhook", tmp_path / "t")
+    for path in (shipped, generated):
+        config = read_endpoint_config(str(path), "action_endpoint")
+        assert config.headers["Authorization"] == f"Bearer {TOKEN}", path
+
+
+def test_action_server_binds_loopback_by_default(monkeypatch, tmp_path):
+    monkeypatch.delenv(action_server.HOST_ENV, raising=False)
+    parser = argparse.ArgumentParser()
+    action_server.register(parser.add_subparsers())
+    assert parser.parse_args(["actions"]).host == "127.0.0.1"
+    stack = Stack(model=tmp_path / "m", workdir=tmp_path)
+    assert stack.actions_host == "127.0.0.1"
+    command = next(p for p in stack._build() if p.name == "action server").command
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert "rasa_sdk" not in " ".join(command) and "actions" in command
+
+
+def test_binding_elsewhere_needs_an_explicit_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv(action_server.HOST_ENV, "10.1.2.3")
+    parser = argparse.ArgumentParser()
+    action_server.register(parser.add_subparsers())
+    assert parser.parse_args(["actions"]).host == "10.1.2.3"
+    assert Stack(model=tmp_path / "m", workdir=tmp_path).actions_url == "http://10.1.2.3:5055"
