@@ -21,6 +21,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot.channels.registry import write_credentials
 from bot.model_store import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT
 
@@ -127,13 +128,17 @@ class Stack:
             f"{self.actions_url}/webhook",
             self.workdir / "tracker.db",
         )
+        # Only the messaging channels whose secrets are set get a webhook.
+        credentials = write_credentials(
+            PROJECT_ROOT / "credentials.yml", self.workdir / "credentials.yml", rasa_env()
+        )
         # fmt: off
         rasa_server = rasa_command(
             "run",
             "--model", str(self.model),
             "--port", str(self.rasa_port),
             "--interface", self.host,
-            "--credentials", "credentials.yml",
+            "--credentials", str(credentials),
             "--endpoints", str(endpoints),
             "--cors", "*",
         )
