@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 from typing import Dict, List, Mapping, Optional
+from urllib.parse import parse_qs
 
 import aiohttp
 from sanic import response
@@ -70,10 +71,14 @@ class TwilioChannel(WebhookChannel):
         return f"{base}{request.path}{query}"
 
     def _params(self, request: Request) -> Dict[str, List[str]]:
+        """The POST parameters, blank values included (Twilio signs those too)."""
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
         if content_type != "application/x-www-form-urlencoded":
             return {}
-        return {name: list(values) for name, values in request.form.items()}
+        try:
+            return parse_qs((request.body or b"").decode("utf-8"), keep_blank_values=True)
+        except (UnicodeDecodeError, ValueError):
+            return {}
 
     def verify(self, request: Request) -> bool:
         given = request.headers.get(SIGNATURE_HEADER) or ""

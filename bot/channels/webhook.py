@@ -204,7 +204,9 @@ class WebhookChannel(InputChannel):
         try:
             messages = self.parse(request)
         except (BadPayloadError, ValueError, TypeError, KeyError) as error:
-            reason = str(error) if isinstance(error, BadPayloadError) else "unexpected payload shape"
+            reason = (
+                str(error) if isinstance(error, BadPayloadError) else "unexpected payload shape"
+            )
             return response.text(f"bad request: {reason}", status=400)
         for message in messages:
             if await in_thread(self.store.first_delivery, self.channel_name, message.delivery_id):

@@ -34,7 +34,11 @@ class Call:
 
     @property
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        """The JSON body, or None when the body is not JSON (Twilio sends a form)."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
 
 
 def _answer(path: str) -> Dict[str, Any]:

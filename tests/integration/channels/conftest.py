@@ -59,3 +59,16 @@ def tracker_events(stack: Stack, sender_id: str) -> List[str]:
         except sqlite3.OperationalError:  # no table yet: nothing was ever stored
             return []
     return [row[0] for row in rows]
+
+
+def user_texts(stack: Stack, sender_id: str) -> List[str]:
+    """What Rasa received as the user's text, message by message."""
+    import json
+
+    database = Path(stack.workdir) / "tracker.db"
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+            (sender_id,),
+        ).fetchall()
+    return [json.loads(row[0]).get("text") or "" for row in rows]
