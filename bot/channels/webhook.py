@@ -203,13 +203,16 @@ class WebhookChannel(InputChannel):
             return response.text("forbidden", status=403)
         try:
             messages = self.parse(request)
-        except (BadPayloadError, ValueError, TypeError, KeyError) as error:
+        except (BadPayloadError, ValueError, TypeError, KeyError, AttributeError) as error:
             reason = (
                 str(error) if isinstance(error, BadPayloadError) else "unexpected payload shape"
             )
             return response.text(f"bad request: {reason}", status=400)
         for message in messages:
-            if await in_thread(self.store.first_delivery, self.channel_name, message.delivery_id):
+            first = await in_thread(
+                self.store.first_delivery, self.channel_name, message.delivery_id
+            )
+            if first:
                 self._spawn(self.handle(message, on_new_message))
         return self.acknowledge()
 
