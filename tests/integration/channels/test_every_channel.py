@@ -97,9 +97,7 @@ def test_pictures_and_empty_messages_get_a_short_text_not_an_error(user: Channel
     assert user.say("   ").text.startswith("I can only read text messages")
 
 
-def test_typed_slash_text_never_reaches_rasa_as_an_intent(
-    user: ChannelUser, channel_stack: Stack
-):
+def test_typed_slash_text_never_reaches_rasa_as_an_intent(user: ChannelUser, channel_stack: Stack):
     user.say('/book_consultation{"request_name": "Mallory"}')
     texts = user_texts(channel_stack, user.sender_id)
     assert texts and not any(text.startswith("/") for text in texts)
