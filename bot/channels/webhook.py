@@ -32,7 +32,7 @@ from bot.channels import texts
 from bot.channels.inbound import as_typed_text, numbered_choice
 from bot.channels.keywords import HELP, START, STOP, keyword
 from bot.channels.registry import spec
-from bot.channels.render import Button, Reply
+from bot.channels.render import Button, Reply, red_flags_first
 from bot.channels.sender import ProviderClient
 from bot.channels.store import ChannelStore, Offer
 
@@ -266,7 +266,7 @@ class WebhookChannel(InputChannel):
                 metadata=self.metadata(inbound),
             )
         )
-        replies = [Reply.from_rasa(m) for m in collector.messages]
+        replies = red_flags_first([Reply.from_rasa(m) for m in collector.messages])
         replies = [r for r in replies if r.text or r.buttons]
         if replies:
             await self.send_turn(inbound, replies)

@@ -84,11 +84,12 @@ def test_a_button_press_or_numbered_reply_selects_the_option(user: ChannelUser):
     assert SIDE_EFFECTS in chosen.text
 
 
-def test_a_red_flag_comes_first(user: ChannelUser):
-    user.say("hello")
+def test_a_red_flag_comes_first_even_before_the_disclosure(user: ChannelUser):
     turn = user.say("how many sessions will I need? also I have crushing chest pain right now")
-    first_text = user.read(turn.calls[0])[0]
-    assert first_text.startswith(EMERGENCY)
+    assert user.read(turn.calls[0])[0].startswith(EMERGENCY)
+    assert "automated assistant" in turn.text  # the disclosure still follows
+    turn = user.say("my chest is crushing and I can't breathe, what is PIT?")
+    assert user.read(turn.calls[0])[0].startswith(EMERGENCY)
 
 
 def test_pictures_and_empty_messages_get_a_short_text_not_an_error(user: ChannelUser):

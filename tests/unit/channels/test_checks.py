@@ -105,3 +105,24 @@ def test_split_text_keeps_short_text_whole_and_cuts_overlong_words():
     assert split_text("One. Two.", 100) == ["One. Two."]
     assert split_text("", 10) == []
     assert split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_telegram_webhook_command_registers_our_url_and_secret(fake_api, monkeypatch, capsys):
+    from bot.__main__ import main
+
+    for name, value in channel_env(fake_api.url).items():
+        monkeypatch.setenv(name, value)
+    assert main(["channels", "telegram-webhook", "--drop-pending"]) == 0
+    [call] = fake_api.calls
+    assert call.path == "/bot12345:telegram-bot-token/setWebhook"
+    assert call.json == {
+        "url": "https://chat.clinic.test/webhooks/telegram/webhook",
+        "secret_token": "tg-secret",
+        "allowed_updates": ["message", "callback_query"],
+        "drop_pending_updates": True,
+    }
+    assert "https://chat.clinic.test/webhooks/telegram/webhook" in capsys.readouterr().out
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://insecure.example")
+    assert main(["channels", "telegram-webhook"]) == 1  # Telegram only calls https URLs
+    assert main(["channels"]) == 0
