@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -64,3 +65,11 @@ def test_old_dedupe_rows_can_be_forgotten(store):
     store.first_delivery("twilio", "SM1")
     assert store.forget_deliveries(timedelta(days=-1)) == 1
     assert store.first_delivery("twilio", "SM1") is True
+
+
+def test_concurrent_retries_are_answered_once(store, db_url):
+    """Two servers receiving the same delivery at the same moment: exactly one wins."""
+    replicas = [ChannelStore(db_url) for _ in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda s: s.first_delivery("whatsapp", "wamid.same"), replicas))
+    assert results.count(True) == 1
