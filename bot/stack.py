@@ -22,7 +22,7 @@ from typing import Dict, List, Optional
 import yaml
 
 from bot.channels.registry import write_credentials
-from bot.model_store import rasa_command, rasa_env
+from bot.environment import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 240.0
