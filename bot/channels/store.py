@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.bookings.db import session_factory, session_scope
 from bot.bookings.models import utcnow
@@ -73,7 +73,7 @@ class ChannelStore:
             return int(result.rowcount or 0)
 
     # --- contacts: opt-out and last inbound message ----------------------------------------
-    def _contact(self, session, channel: str, user_id: str) -> ChannelContact:
+    def _contact(self, session: Session, channel: str, user_id: str) -> ChannelContact:
         contact = session.get(ChannelContact, (channel, key(channel, user_id)))
         if contact is None:
             contact = ChannelContact(channel=channel, user_key=key(channel, user_id))

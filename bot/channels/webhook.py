@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -68,7 +69,7 @@ class ReplyCollector(OutputChannel):
         self.channel = channel
         self.messages: List[Dict[str, Any]] = []
 
-    def name(self) -> Text:  # type: ignore[override]
+    def name(self) -> Text:
         return self.channel
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
@@ -116,7 +117,7 @@ class WebhookChannel(InputChannel):
 
     channel_name = ""
     honours_opt_out = False  # SMS: STOP/START/HELP and no messages after STOP
-    window = None  # type: Optional[timedelta]  (WhatsApp: replies only within 24 hours)
+    window: Optional[timedelta] = None  # WhatsApp: free-form replies only within 24 hours
 
     def __init__(
         self, env: Optional[Mapping[str, str]] = None, store: Optional[ChannelStore] = None
@@ -303,9 +304,9 @@ class WebhookChannel(InputChannel):
             if await in_thread(self.store.opted_out, self.channel_name, inbound.user_id):
                 logger.info("%s: reply not sent: the number opted out", self.channel_name)
                 return False
-        if self.in_window(inbound):
+        if self.window is not None and self.in_window(inbound):
             last = await in_thread(self.store.last_inbound, self.channel_name, inbound.user_id)
-            if last is None or utcnow() - last > self.window:  # type: ignore[operator]
+            if last is None or utcnow() - last > self.window:
                 logger.warning(
                     "%s: reply not sent: outside the 24-hour window for free-form messages",
                     self.channel_name,
