@@ -8,6 +8,7 @@ from typing import Callable, List
 
 from bot.action_server import register as register_actions
 from bot.bookings.cli import register as register_bookings
+from bot.channels.cli import register as register_channels
 from bot.settings import SettingsError
 from bot.web.server import register as register_web
 
@@ -202,4 +203,10 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_settings)
 
 
-REGISTRARS: List[Registrar] = [register_core, register_actions, register_bookings, register_web]
+REGISTRARS: List[Registrar] = [
+    register_core,
+    register_actions,
+    register_bookings,
+    register_web,
+    register_channels,
+]

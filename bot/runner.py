@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from types import FrameType
@@ -10,6 +11,7 @@ from typing import Optional
 from sqlalchemy.engine import make_url
 
 from bot.bookings import service as bookings
+from bot.channels import registry as channels
 from bot.model_store import ensure_model
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import Stack
@@ -54,7 +56,9 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             f"({time.monotonic() - started:.0f}s to start).\n"
             f"  Chat on the demo page:  {stack.web_url}\n"
             f"  REST channel:           {stack.rest_url}\n"
-            f"  Conversations stored in {RUN_DIR / 'tracker.db'}\n"
+            "  Messaging channels (webhook URLs to give each provider):\n"
+            + "".join(f"    {line}\n" for line in channels.describe(os.environ, stack.rasa_url))
+            + f"  Conversations stored in {RUN_DIR / 'tracker.db'}\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -24,6 +24,7 @@ import yaml
 from bot.action_server import DEFAULT_HOST as ACTIONS_DEFAULT_HOST
 from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
 from bot.action_server import endpoint_config, ensure_token
+from bot.channels.registry import write_credentials
 from bot.environment import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
 
@@ -152,13 +153,17 @@ class Stack:
             f"{self.actions_url}/webhook",
             self.workdir / "tracker.db",
         )
+        # Only the messaging channels whose secrets are set get a webhook.
+        credentials = write_credentials(
+            PROJECT_ROOT / "credentials.yml", self.workdir / "credentials.yml", rasa_env()
+        )
         # fmt: off
         rasa_server = rasa_command(
             "run",
             "--model", str(self.model),
             "--port", str(self.rasa_port),
             "--interface", self.host,
-            "--credentials", "credentials.yml",
+            "--credentials", str(credentials),
             "--endpoints", str(endpoints),
             "--cors", "*",
         )

@@ -13,7 +13,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from bot.bookings.db import database_url, get_engine
-from bot.bookings.models import metadata
+from bot.schema import metadata
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):

@@ -25,7 +25,7 @@ from bot.bookings.db import (
     make_engine,
     upgrade_database,
 )
-from bot.bookings.models import metadata
+from bot.schema import metadata
 from bot.settings import PROJECT_ROOT
 
 TABLES = {"booking_requests", "booking_deliveries", "alembic_version"}

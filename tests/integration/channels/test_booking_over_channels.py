@@ -1,0 +1,65 @@
+"""A booking request made end to end over SMS and WhatsApp, then listed by the staff CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from actions.booking.ask import time_choices
+from bot.bookings.config import DATABASE_URL_ENV
+from bot.settings import PROJECT_ROOT, get_settings
+from bot.stack import Stack
+from tests.support.channel_clients import ChannelUser, TwilioUser, WhatsAppUser
+from tests.support.fake_providers import FakeProviderApi
+
+pytestmark = pytest.mark.integration
+SETTINGS = get_settings()
+USERS = {
+    "sms": lambda url, fake: TwilioUser(url, fake),
+    "twilio-whatsapp": lambda url, fake: TwilioUser(url, fake, whatsapp=True),
+    "whatsapp": WhatsAppUser,
+}
+
+
+def listed_requests(database_url: str) -> list:
+    """`python -m bot bookings list --json`, as staff would run it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "bookings", "list", "--json"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, DATABASE_URL_ENV: database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("medium", list(USERS))
+def test_a_booking_completes_and_is_listed(
+    medium: str, channel_stack: Stack, fake_api: FakeProviderApi, channel_db: str
+):
+    user: ChannelUser = USERS[medium](channel_stack.rasa_url, fake_api)
+    offer = user.say("I would like to book a consultation please")
+    assert SETTINGS.booking_url in offer.text
+    assert "full name" in user.choose(offer, "Yes, send my details").text
+    assert "reach you" in user.say("Maria Lopez").text
+    pain = user.say("(201) 555-0142")
+    assert "area" in pain.text.lower() or "pain" in pain.text.lower()
+    kind = user.say("my lower back")
+    times = user.choose(kind, "New patient")
+    first_time = time_choices(SETTINGS.opening_hours)[0]
+    consent = user.choose(times, first_time)
+    summary = user.choose(consent, "Yes, I agree")
+    for detail in ("Maria Lopez", "201", "lower back", first_time):
+        assert detail in summary.text
+    done = user.choose(summary, "Yes, send it")
+
+    [request] = [r for r in listed_requests(channel_db) if r["conversation_id"] == user.sender_id]
+    assert request["name"] == "Maria Lopez" and request["phone"] == "+12015550142"
+    assert request["channel"] == user.channel
+    assert str(request["id"]) in done.text
