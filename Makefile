@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser spacy train run test test-unit test-integration validate \
-        test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres
+        test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade test-postgres
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,9 @@ test-stories: train ## conversation test stories through the trained model
 eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below thresholds)
 	@$(PY) -m bot eval-nlu
 
+eval-conversations: train ## multi-turn held-out conversations through the real servers (issue 15 gates)
+	@$(PY) -m bot eval-conversations
+
 eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
 	@$(PY) -m bot eval-safety
 
@@ -64,6 +67,7 @@ test: validate train browser ## everything: validate, pytest (unit + integration
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
 	@$(MAKE) --no-print-directory eval-safety
+	@$(MAKE) --no-print-directory eval-conversations
 
 bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
 	@$(PY) bench/run_bench.py

@@ -7,7 +7,7 @@ say which response to send and with which values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL, Catalog, get_catalog
 from bot.nlp.pipeline import entity_key
@@ -30,6 +30,33 @@ def _first(entities: Iterable[Mapping[str, Any]], label: str) -> Optional[str]:
         if entity.get("entity") == label and str(entity.get("value") or "").strip():
             return str(entity["value"])
     return None
+
+
+def pain_label(
+    entities: Iterable[Mapping[str, Any]], catalog: Optional[Catalog] = None
+) -> Optional[str]:
+    """How to name the condition (or else body part) the entities name: 'tennis elbow', 'wrist'."""
+    catalog = catalog or get_catalog()
+    entities = list(entities)
+    named = _first(entities, CONDITION_LABEL)
+    if named:
+        condition = catalog.find_condition(named)
+        return condition.label if condition else named.strip().lower()
+    part = _first(entities, BODY_PART_LABEL)
+    if part:
+        key = catalog.find_body_part(part) or entity_key(part, BODY_PART_LABEL) or part
+        return key.strip().lower().replace("_", " ")
+    return None
+
+
+def remembered(condition: Optional[str], body_part: Optional[str]) -> List[Dict[str, str]]:
+    """The conversation's condition / body part slots as entities, for :func:`condition_reply`."""
+    found = []
+    if condition:
+        found.append({"entity": CONDITION_LABEL, "value": str(condition)})
+    if body_part:
+        found.append({"entity": BODY_PART_LABEL, "value": str(body_part)})
+    return found
 
 
 def condition_reply(
