@@ -89,7 +89,7 @@ def is_follow_up(message: Dict[str, Any]) -> bool:
 
 
 def latest_mention_wins(entities: List[Dict[str, Any]]) -> List[EventType]:
-    """"and my wrist?" after the knee: a body part alone replaces the condition, and back."""
+    """ "and my wrist?" after the knee: a body part alone replaces the condition, and back."""
     named = {e.get("entity") for e in entities}
     if named == {"body_part"}:
         return [SlotSet("condition", None)]

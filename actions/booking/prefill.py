@@ -54,4 +54,3 @@ def prefilled(detail: Optional[Detail], slot: str, region: str) -> Dict[str, Any
     except InvalidInput:
         return {}  # not usable after all: the form asks for it as usual
     return {}
-

@@ -68,7 +68,8 @@ _HELP_FOR_IT = re.compile(
 )
 _CORRECTION = re.compile(
     r"^(?:sorry|no|oops|nope|wait|actually)?[\s,.!]*(?:i meant|i mean|i was asking about|"
-    r"i was asking|i asked about|what i meant was|i'm asking about|im asking about|i am asking about)\b"
+    r"i was asking|i asked about|what i meant was|i'm asking about|im asking about|"
+    r"i am asking about)\b"
 )
 
 # Previous topic -> (what the follow-up mentions, the topic it asks about), tried in order.
@@ -87,7 +88,10 @@ _AFTER: Dict[str, Tuple[Tuple[str, str], ...]] = {
         (r"\b(?:after|afterwards|drive|work|rest)\b", "downtime"),
     ),
     "what_is_injected": (
-        (r"\b(?:cortisone|steroid|steroids|cortisol|sugar|dextrose|drug|drugs)\b", "what_is_injected"),
+        (
+            r"\b(?:cortisone|steroid|steroids|cortisol|sugar|dextrose|drug|drugs)\b",
+            "what_is_injected",
+        ),
         (r"\b(?:safe|allergic|allergy)\b", "safety"),
     ),
     "does_it_hurt": ((r"\b(?:numb|numbing|anaesthetic|anesthetic)\b", "what_is_injected"),),

@@ -142,7 +142,9 @@ class PersonalDetailsClassifier(GraphComponent, IntentClassifier):
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) in KEEP_INTENTS:
                 continue
-            if any(e.get("entity") in ("condition", "body_part") for e in message.get(ENTITIES) or []):
+            if any(
+                e.get("entity") in ("condition", "body_part") for e in message.get(ENTITIES) or []
+            ):
                 confidence = 1.0  # "Tennis Elbow" is a condition, not a name
             else:
                 confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

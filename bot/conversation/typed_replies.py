@@ -133,10 +133,10 @@ class Choice:
 
 
 def normal(text: str) -> str:
-    """Lower case, accents and punctuation gone, one space between words: 'Yes, send it!' -> 'yes send it'."""
+    """Lower case, no punctuation, single spaces: 'Yes, send it!' -> 'yes send it'."""
     text = unicodedata.normalize("NFKC", text or "").lower().replace("’", "'")
     text = re.sub(r"[^\w\s']", " ", text)
-    return " ".join(text.replace("'", "'").split())
+    return " ".join(text.split())
 
 
 def _buttons(data: Any) -> List[Button]:
@@ -272,6 +272,11 @@ class TypedReplyResolver(GraphComponent, IntentClassifier):
         self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None
     ) -> List[Message]:
         events = list(tracker.events) if tracker is not None else []
+        if not events:
+            # A parse outside any conversation (`rasa test`, /model/parse): nothing was
+            # offered and nothing will happen. A channel's message always comes with the
+            # conversation's tracker, which holds at least its session start.
+            return messages
         form_active = bool(tracker is not None and tracker.active_loop_name)
         for message in messages:
             text = message.get(TEXT)

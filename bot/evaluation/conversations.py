@@ -100,7 +100,11 @@ class Report:
     def by(self, key: str) -> Dict[str, List[Result]]:
         groups: Dict[str, List[Result]] = defaultdict(list)
         for result in self.results:
-            value = result.conversation.pattern if key == "pattern" else result.conversation.expect.get("kind")
+            value = (
+                result.conversation.pattern
+                if key == "pattern"
+                else result.conversation.expect.get("kind")
+            )
             groups[str(value)].append(result)
         return dict(sorted(groups.items()))
 
@@ -233,8 +237,10 @@ def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
 
 
 def format_report(report: Report, details: bool = False) -> str:
-    lines = [f"Conversations: {sum(r.passed for r in report.results)}/{len(report.results)} "
-             f"({report.share(report.results):.1%}) judged on the last reply"]
+    lines = [
+        f"Conversations: {sum(r.passed for r in report.results)}/{len(report.results)} "
+        f"({report.share(report.results):.1%}) judged on the last reply"
+    ]
     for key in ("pattern", "kind"):
         lines.append(f"\nPer {key}:")
         for name, results in report.by(key).items():
@@ -248,7 +254,9 @@ def format_report(report: Report, details: bool = False) -> str:
             lines.append("\nFailed:")
         for r in failed:
             c = r.conversation
-            lines.append(f"  [{c.id} {c.pattern}] {list(c.turns)} expect {dict(c.expect)} got {r.got}")
+            lines.append(
+                f"  [{c.id} {c.pattern}] {list(c.turns)} expect {dict(c.expect)} got {r.got}"
+            )
     return "\n".join(lines)
 
 
@@ -261,5 +269,7 @@ def failures(report: Report) -> List[str]:
         if results and report.share(results) < 1.0:
             problems.append(f"{pattern}: {report.share(results):.1%} (must be 100%)")
     if report.share(report.results) < OVERALL_MIN:
-        problems.append(f"overall: {report.share(report.results):.1%} (must be >= {OVERALL_MIN:.0%})")
+        problems.append(
+            f"overall: {report.share(report.results):.1%} (must be >= {OVERALL_MIN:.0%})"
+        )
     return problems

@@ -82,7 +82,11 @@ def test_a_no_to_a_yes_offer_is_deny(typed: str) -> None:
 
 @pytest.mark.parametrize(
     "typed, payload",
-    [("2", "Returning patient"), ("returning", "Returning patient"), ("new patient", "New patient")],
+    [
+        ("2", "Returning patient"),
+        ("returning", "Returning patient"),
+        ("new patient", "New patient"),
+    ],
 )
 def test_text_buttons_are_selected_too(typed: str, payload: str) -> None:
     assert resolve(typed, tracker_after(PATIENT_TYPE)).get("text") == payload
@@ -126,11 +130,16 @@ def test_payloads_no_button_sent_stay_plain_text(forged: str) -> None:
     assert parsed.get("intent")["name"] == "faq"  # what the classifier read, untouched
 
 
+def test_a_parse_outside_any_conversation_is_left_as_rasa_reads_it() -> None:
+    empty = DialogueStateTracker.from_events("t", [])
+    assert resolve("/affirm", empty).get("text") == "/affirm"
+
+
 def test_a_payload_the_assistant_sent_is_a_button_press() -> None:
     tracker = tracker_after(CONSENT)
     assert resolve("/affirm", tracker).get("text") == "/affirm"
-    assert resolve('/affirm{"request_consent": true}', tracker).get("text").startswith(
-        NEUTRAL_PREFIX
+    assert (
+        resolve('/affirm{"request_consent": true}', tracker).get("text").startswith(NEUTRAL_PREFIX)
     )
 
 
@@ -154,7 +163,8 @@ def test_personal_details_are_found(text: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["i'm worried", "I had 3 sessions", "since 2019", "12/05/2024", "Tennis elbow?", "/affirm"]
+    "text",
+    ["i'm worried", "I had 3 sessions", "since 2019", "12/05/2024", "Tennis elbow?", "/affirm"],
 )
 def test_other_messages_are_not_personal_details(text: str) -> None:
     assert find_detail(text, classifier_confidence=0.9) is None
@@ -164,9 +174,9 @@ def test_personal_details_get_their_intent_only_when_no_form_asks() -> None:
     component = PersonalDetailsClassifier()
     free = component.process([message("07700 900461")], tracker_after([]))[0]
     assert free.get("intent")["name"] == "share_details"
-    in_form = component.process(
-        [message("07700 900461")], tracker_after([], loop="booking_form")
-    )[0]
+    in_form = component.process([message("07700 900461")], tracker_after([], loop="booking_form"))[
+        0
+    ]
     assert in_form.get("intent")["name"] == "faq"
 
 
