@@ -112,6 +112,26 @@ def normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", (text or "").lower().replace("’", "'")).split())
 
 
+# "I've got tennis elbow", "my hip aches every night": a statement, not a diagnosis request.
+_STATEMENT = re.compile(
+    r"^(?:i have|i've got|ive got|i got|i've had|ive had|i had|i suffer|i am suffering|"
+    r"i'm suffering|i've been diagnosed|i was diagnosed|i live with|my\b|suffering from|got)"
+)
+_QUESTION_START = frozenset(
+    "what whats how why is are do does can could will would should which where when who".split()
+)
+# Intents a pain statement is often mistaken for; an FAQ pick stays with the FAQ action.
+STATEMENT_OVERRIDES = frozenset({"ask_diagnosis", "out_of_scope", "nlu_fallback", "affirm", "deny"})
+
+
+def is_pain_statement(text: str) -> bool:
+    """A statement about one's own condition or pain, with no question in it."""
+    key = normal(text)
+    if "?" in text or not key or key.split()[0] in _QUESTION_START:
+        return False
+    return bool(_STATEMENT.match(key))
+
+
 def previous_topic(events: Sequence[Any]) -> Optional[str]:
     """The topic of the assistant's latest answer (an FAQ topic or ``condition_help``)."""
     for event in reversed(events):
@@ -191,6 +211,8 @@ class FollowUpResolver(GraphComponent, IntentClassifier):
             topic = follow_up_topic(
                 text, previous_topic(events), names_pain, _remembers_pain(tracker)
             )
+            if topic is None and names_pain and intent in STATEMENT_OVERRIDES:
+                topic = CONDITION_TOPIC if is_pain_statement(text) else None
             if topic is None and intent != FAQ and _CORRECTION.match(normal(text)):
                 self._as_intent(message, FAQ)
                 continue

@@ -13,7 +13,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.booking.prefill import offered_detail, prefilled
-from bot.conversation.follow_ups import FollowUpResolver, follow_up_topic
+from bot.conversation.follow_ups import FollowUpResolver, follow_up_topic, is_pain_statement
 from bot.conversation.personal_details import PersonalDetailsClassifier, find_detail
 from bot.conversation.typed_replies import (
     NEUTRAL_PREFIX,
@@ -229,3 +229,18 @@ def test_follow_up_component_reads_the_previous_answer_and_slots() -> None:
     assert [e["value"] for e in parsed.get("entities") if e["entity"] == "topic"] == [
         "how_many_sessions"
     ]
+
+
+@pytest.mark.parametrize(
+    "text, statement",
+    [
+        ("I've got tennis elbow", True),
+        ("my hip aches every night", True),
+        ("i have sciatica.", True),
+        ("what is wrong with my knee?", False),
+        ("is this sciatica?", False),
+        ("do I have carpal tunnel", False),
+    ],
+)
+def test_pain_statements_are_told_from_diagnosis_requests(text: str, statement: bool) -> None:
+    assert is_pain_statement(text) is statement
