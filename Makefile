@@ -13,8 +13,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install browser spacy train run test test-unit test-integration validate \
-        test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade test-postgres
+.PHONY: help install browser spacy train run test test-unit test-integration validate lint format \
+        test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
+        test-postgres
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,11 +41,19 @@ db-upgrade: install ## create/upgrade the booking-request database (Alembic)
 test-postgres: install ## booking storage/delivery tests on the real PostgreSQL (127.0.0.1:5432, db test)
 	@$(PY) -m pytest -m postgres tests/scale
 
+lint: install ## style gate: ruff check (lint) and ruff format --check (settings in ruff.toml)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: install ## apply the formatter and the safe lint fixes (ruff)
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
 validate: install ## check the training data (rasa data validate --fail-on-warnings)
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
-test-unit: spacy ## fast tests: no servers
-	@$(PY) -m pytest -m "not integration" tests
+test-unit: spacy ## fast tests in tests/unit: no servers, no PostgreSQL
+	@$(PY) -m pytest tests/unit
 
 test-integration: train browser ## tests against a real Rasa server and action server (and browser)
 	@$(PY) -m pytest -m integration tests
@@ -62,7 +71,7 @@ eval-conversations: train ## multi-turn held-out conversations through the real 
 eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
 	@$(PY) -m bot eval-safety
 
-test: validate train browser ## everything: validate, pytest (unit + integration), stories, NLU check
+test: lint validate train browser ## everything: lint, validate, pytest (all), stories, NLU and safety checks
 	@$(PY) -m pytest tests
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.nlu import parse_texts  # noqa: E402
-from bot.model_store import ensure_model  # noqa: E402
 from bot.evaluation.safety import HANDLED_OUT_OF_SCOPE, load_messages  # noqa: E402
+from bot.model_store import ensure_model  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 AMBIGUITIES = (0.05, 0.08, 0.1, 0.15)
@@ -46,8 +46,8 @@ def main() -> int:
     for threshold in THRESHOLDS:
         for ambiguity in AMBIGUITIES:
             labels = [label_at(p, threshold, ambiguity) for p in parses]
-            handled = sum(l in HANDLED_OUT_OF_SCOPE for l in labels[: len(oos)]) / len(oos)
-            fallback = sum(l == "nlu_fallback" for l in labels[len(oos) :]) / len(ordinary)
+            handled = sum(label in HANDLED_OUT_OF_SCOPE for label in labels[: len(oos)]) / len(oos)
+            fallback = sum(label == "nlu_fallback" for label in labels[len(oos) :]) / len(ordinary)
             print(f"| {threshold} | {ambiguity} | {handled:.1%} | {fallback:.1%} |")
     return 0
 

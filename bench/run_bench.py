@@ -220,7 +220,8 @@ def to_markdown(r: Dict) -> str:
         f"# Benchmark {r['date']}",
         "",
         f"Machine: {m['host']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']} "
-        f"({m['platform']}). Model: {r['model']}. Shared, noisy machine: read ratios, not absolutes.",
+        f"({m['platform']}). Model: {r['model']}. "
+        "Shared, noisy machine: read ratios, not absolutes.",
         "",
     ]
     if "training_s" in r:

@@ -85,8 +85,8 @@ def _eval_nlu(args: argparse.Namespace) -> int:
 def _eval_safety(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.model_store import ensure_model
     from bot.evaluation.safety import evaluate_safety, format_safety
+    from bot.model_store import ensure_model
 
     model = Path(args.model) if args.model else ensure_model()
     report = evaluate_safety(model)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import time
-from pathlib import Path
 from types import FrameType
 from typing import Optional
 
@@ -51,7 +50,8 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         stack.start()
         print(
             "\n"
-            f"  {settings.name} assistant is running ({time.monotonic() - started:.0f}s to start).\n"
+            f"  {settings.name} assistant is running "
+            f"({time.monotonic() - started:.0f}s to start).\n"
             f"  Chat on the demo page:  {stack.web_url}\n"
             f"  REST channel:           {stack.rest_url}\n"
             f"  Conversations stored in {RUN_DIR / 'tracker.db'}\n"

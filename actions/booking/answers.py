@@ -167,9 +167,8 @@ def read_yes_no(said: Said, strict: bool = False) -> Optional[Reading]:
 
 CONFIRM, CHANGE = "confirm", "change"
 _CONFIRM_EXACT = _YES_EXACT | frozenset(
-    "send|send it|yes send it|confirm|correct|that's correct|that's right|right|looks good|all good".split(
-        "|"
-    )
+    "send|send it|yes send it|confirm|correct|that's correct|that's right|right|"
+    "looks good|all good".split("|")
 )
 _CHANGE_EXACT = _NO_EXACT | frozenset(
     "change|change something|change it|edit|fix|fix it|wrong|that's wrong|not right".split("|")

@@ -23,6 +23,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking.answers import (
     CHANGE as CHANGE_READING,
+)
+from actions.booking.answers import (
     NO_CHANGE,
     Reading,
     Said,
@@ -320,7 +322,7 @@ class RequestFormValidation(FormValidationAction, ABC):
                 raise UnusableAnswer("utter_request_change_hint", "change_unclear")
             values: SlotValues = {CHANGE: None, CHANGING: None}
             if reading.value != NO_CHANGE:
-                values.update({slot: None for slot in self.spec.changes[reading.value]})
+                values.update(dict.fromkeys(self.spec.changes[reading.value]))
             if reading.value == "pain_area":
                 values.update({PAIN_DECLINED: True, PAIN_SUGGESTION: None})
             return values

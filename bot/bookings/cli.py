@@ -68,9 +68,11 @@ def _pad(text: str, width: int) -> str:
 
 def _table(headers: Sequence[str], rows: List[Sequence[str]]) -> str:
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip()]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines += [
+        "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     return "\n".join(lines)
 
 
@@ -276,7 +278,8 @@ def _retry(args: argparse.Namespace, settings: ClinicSettings) -> int:
         print(f"Request {args.id} has no failed deliveries.")
         return 0
     print(
-        f"{count} failed delivery(ies) of request {args.id} will be sent again (run `bookings deliver`)."
+        f"{count} failed delivery(ies) of request {args.id} will be sent again "
+        "(run `bookings deliver`)."
     )
     return 0
 

@@ -65,7 +65,7 @@ def _send(adapter: Adapter, claim: repository.ClaimedDelivery) -> Optional[Deliv
         adapter.deliver(claim.payload, claim.idempotency_key)
     except DeliveryError as error:
         return error
-    except Exception as exc:  # a bug must not lose the request: retry, and say what kind
+    except Exception as exc:  # noqa: BLE001 - a bug must not lose the request: retry, say what kind
         logger.error(
             "booking delivery %s (%s): unexpected %s", claim.id, claim.adapter, type(exc).__name__
         )
@@ -198,7 +198,7 @@ def run_worker(
                 session_factory, settings=settings, config=config, adapters=adapters, rng=rng
             )
             busy = report.attempted >= DEFAULT_BATCH
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad run
             logger.error("booking delivery run failed: %s", type(exc).__name__)
         if not busy:
             stop_event.wait(wait)

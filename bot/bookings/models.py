@@ -31,7 +31,6 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.bookings.constants import DELIVERY_STATUSES, KINDS, PATIENT_TYPES, REQUEST_STATUSES
 
-
 # Stable constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.bookings.adapters.base import Adapter, Payload
-from bot.bookings.intake import RequestDetails, prepare_request
 from bot.bookings.constants import KINDS, REQUEST_STATUSES
+from bot.bookings.intake import RequestDetails, prepare_request
 from bot.bookings.models import BookingRequest, Delivery, utcnow
 from bot.bookings.validation import normalise_phone, validate_email
 

@@ -1,11 +1,12 @@
 """The calls the assistant makes: prepare the database, store a request, run the worker.
 
-Typical use from the action server::
+`make run` (bot/runner.py) prepares the database and starts the worker once, before the
+servers; the form's submit action (actions/booking/submit.py) stores each request::
 
     from bot.bookings import service
-    service.prepare_database()                 # once, at start
-    worker = service.start_worker()            # background sends, with retries
-    result = service.submit_request(details)   # in the form's submit action
+    service.prepare_database()                 # bot/runner.py, once, at start
+    worker = service.start_worker()            # bot/runner.py: background sends, with retries
+    result = service.submit_request(details)   # the submit action
     # result.link_url: the prefilled booking link to show (None if link is off)
 """
 

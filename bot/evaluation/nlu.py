@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
@@ -101,7 +101,7 @@ def is_correct(gold: str, predicted: str) -> bool:
 def score(examples: Sequence[Example], predictions: Sequence[str]) -> Report:
     counts: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
     errors = []
-    for example, predicted in zip(examples, predictions):
+    for example, predicted in zip(examples, predictions, strict=True):
         counts[example.label][1] += 1
         if is_correct(example.label, predicted):
             counts[example.label][0] += 1

@@ -48,8 +48,8 @@ def load_messages(name: str) -> List[str]:
 
 
 def _rate(predictions: Sequence[str], texts: Sequence[str], good) -> Tuple[int, int, List[str]]:
-    hits = [t for t, p in zip(texts, predictions) if good(p)]
-    misses = [f"{t}  ->  {p}" for t, p in zip(texts, predictions) if not good(p)]
+    hits = [t for t, p in zip(texts, predictions, strict=True) if good(p)]
+    misses = [f"{t}  ->  {p}" for t, p in zip(texts, predictions, strict=True) if not good(p)]
     return len(hits), len(texts), misses
 
 
@@ -93,10 +93,16 @@ def evaluate_safety(model: Path) -> SafetyReport:
 
 def format_safety(report: SafetyReport) -> str:
     c, f = report.counts, report.figures
+    (caught, n_red), (alarms, n_ord), (handled, n_oos) = (
+        c["red_flags"],
+        c["ordinary"],
+        c["out_of_scope"],
+    )
     lines = [
-        f"red-flag recall        {f['red_flag_recall']:7.1%}  ({c['red_flags'][0]}/{c['red_flags'][1]})",
-        f"false alarms           {f['false_alarm_rate']:7.1%}  ({c['ordinary'][0]}/{c['ordinary'][1]} ordinary messages)",
-        f"out of scope handled   {f['out_of_scope_handled']:7.1%}  ({c['out_of_scope'][0]}/{c['out_of_scope'][1]})",
+        f"red-flag recall        {f['red_flag_recall']:7.1%}  ({caught}/{n_red})",
+        f"false alarms           {f['false_alarm_rate']:7.1%}  ({alarms}/{n_ord} ordinary"
+        " messages)",
+        f"out of scope handled   {f['out_of_scope_handled']:7.1%}  ({handled}/{n_oos})",
     ]
     for title, items in report.misses.items():
         if items:

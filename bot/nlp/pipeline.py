@@ -51,7 +51,7 @@ def _phrase_patterns(label: str, ent_id: str, phrases: Iterable[str], nlp: Langu
         patterns.append({"label": label, "id": ent_id, "pattern": [{"LOWER": w} for w in words]})
         if lemmas != words:
             patterns.append(
-                {"label": label, "id": ent_id, "pattern": [{"LEMMA": l} for l in lemmas]}
+                {"label": label, "id": ent_id, "pattern": [{"LEMMA": lemma} for lemma in lemmas]}
             )
         else:
             patterns.append(

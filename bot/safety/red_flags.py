@@ -194,7 +194,7 @@ class RedFlagDetector:
         pairs = [self.lexicon.token(text) for _, _, text in tokens]
         keys = [key or "_" for key, _ in pairs]
         match_doc = Doc(self.nlp.vocab, words=keys or ["_"], spaces=[True] * max(len(keys), 1))
-        for token, (_, surface) in zip(match_doc, pairs):
+        for token, (_, surface) in zip(match_doc, pairs, strict=False):
             token.norm_ = surface or "_"
         strings = self.nlp.vocab.strings
         cues: Dict[str, List[Span]] = {}

@@ -20,9 +20,9 @@ from typing import Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot.settings import SettingsError, get_settings
-from bot.web.widget_config import DEFAULT_RASA_URL, normalise_rasa_url, page_config
 from bot.web.page import render_page
 from bot.web.security import CONTENT_TYPES, resolve_static, security_headers
+from bot.web.widget_config import DEFAULT_RASA_URL, normalise_rasa_url, page_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)

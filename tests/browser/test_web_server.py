@@ -14,9 +14,9 @@ import pytest
 
 from bot.settings import get_settings
 from bot.web import server as web_server
-from bot.web.widget_config import MAX_MESSAGE_CHARS, normalise_rasa_url, page_config
 from bot.web.page import render_page
 from bot.web.security import resolve_static
+from bot.web.widget_config import MAX_MESSAGE_CHARS, normalise_rasa_url, page_config
 
 RASA_URL = "http://127.0.0.1:5999"
 STATIC = web_server.STATIC_DIR
@@ -197,7 +197,10 @@ def test_vendored_socketio_client_is_4x_and_has_its_licence():
 
 
 def test_clinic_values_are_escaped_in_the_page():
-    template = '<h1>{{ clinic_name }}</h1><a href="{{ clinic_booking_href }}">x</a><ul>{{ clinic_hours_items }}</ul>'
+    template = (
+        '<h1>{{ clinic_name }}</h1><a href="{{ clinic_booking_href }}">x</a>'
+        "<ul>{{ clinic_hours_items }}</ul>"
+    )
     public = {
         "clinic_name": "<script>alert(1)</script> & Co",
         "clinic_booking_url": "javascript:alert(1)",

@@ -165,7 +165,8 @@ def test_bot_messages_render_safely_with_links_paragraphs_and_replies(widget: Wi
             w.onBotMessage({text: "Pick one", quick_replies: [
                 {content_type: "text", title: "What is PIT?", payload: "/ask_topic"},
                 {content_type: "text", title: "<b>Book</b>", payload: "/book_consultation"}]});
-            w.onBotMessage({text: "Custom", buttons: [{title: "Talk to a person", payload: "/human_handoff"}]});
+            w.onBotMessage({text: "Custom",
+                            buttons: [{title: "Talk to a person", payload: "/human_handoff"}]});
             w.onBotMessage({attachment: {type: "image", payload: {src: "javascript:alert(1)"}}});
             w.onBotMessage({attachment: {type: "image", payload: {src: "https://example.org/knee.png"}}});
             w.onBotMessage({});
@@ -269,7 +270,8 @@ def test_long_answers_are_shown_from_their_first_line(widget: WidgetPage):
     at_bottom = "el => Math.abs(el.scrollHeight - el.clientHeight - el.scrollTop) < 2"
     long_answer = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(40))
     widget.page.evaluate(
-        "text => { window.pitChat.onBotMessage({text}); window.pitChat.onBotMessage({text: 'More'}); }",
+        "text => { window.pitChat.onBotMessage({text}); "
+        "window.pitChat.onBotMessage({text: 'More'}); }",
         long_answer,
     )
     expect(widget.page.get_by_text("Paragraph 0 of a long answer.")).to_be_in_viewport()

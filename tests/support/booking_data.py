@@ -48,17 +48,17 @@ def webhook_booking(url: str, **delivery: Any) -> Dict[str, Any]:
 
 def details(**changes: Any) -> RequestDetails:
     """A complete, valid booking request (override any field)."""
-    values: Dict[str, Any] = dict(
-        kind="booking",
-        name="José Ñúñez",
-        phone="(202) 555-0123",
-        email="jose.nunez@example.org",
-        pain_area="left knee, worse on stairs",
-        patient_type="new",
-        preferred_times="Tuesday mornings",
-        consent_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
-        channel="socketio",
-        conversation_id="conv-123",
-    )
+    values: Dict[str, Any] = {
+        "kind": "booking",
+        "name": "José Ñúñez",
+        "phone": "(202) 555-0123",
+        "email": "jose.nunez@example.org",
+        "pain_area": "left knee, worse on stairs",
+        "patient_type": "new",
+        "preferred_times": "Tuesday mornings",
+        "consent_at": dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
+        "channel": "socketio",
+        "conversation_id": "conv-123",
+    }
     values.update(changes)
     return RequestDetails(**values)

@@ -1,4 +1,4 @@
-"""Booking fixtures shared by the SQLite tests in tests/unit/bookings and the PostgreSQL tests in tests/scale.
+"""Booking fixtures shared by the SQLite tests (tests/unit/bookings) and PostgreSQL (tests/scale).
 
 Each conftest supplies ``db_url``; everything else is built on it.
 """

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List
 

@@ -2,7 +2,6 @@
 
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 import textstat
@@ -116,7 +115,7 @@ def _training_examples():
 
 
 def test_no_training_example_belongs_to_two_intents():
-    clashes = {t: sorted(l) for t, l in _training_examples().items() if len(l) > 1}
+    clashes = {t: sorted(ls) for t, ls in _training_examples().items() if len(ls) > 1}
     assert clashes == {}
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Dict
 
 from bot.bookings.adapters.base import Adapter, DeliveryError, PermanentError, RetryableError
-from bot.bookings.adapters.mail import EmailAdapter
 from bot.bookings.adapters.link import LinkAdapter
+from bot.bookings.adapters.mail import EmailAdapter
 from bot.bookings.adapters.webhook import WebhookAdapter
 from bot.bookings.config import BookingConfig
 from bot.settings import ClinicSettings

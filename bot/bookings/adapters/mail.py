@@ -71,7 +71,8 @@ class EmailAdapter:
                 lines.append(f"{label}: {text}")
         lines += [
             "",
-            f"Consent to be contacted and to store these details: given {self._local(request.get('consent_at'))}",
+            "Consent to be contacted and to store these details: given "
+            f"{self._local(request.get('consent_at'))}",
             f"Received: {self._local(request.get('created_at'))}",
             f"Chat channel: {request.get('channel') or '-'}",
             f"Conversation id: {request.get('conversation_id') or '-'}",

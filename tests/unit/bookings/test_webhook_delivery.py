@@ -215,7 +215,7 @@ def test_two_workers_never_send_the_same_row_twice(db_url, factory, receiver, we
                     rng=random.Random(seed),
                     limit=5,
                 )
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(e, n)) for n, e in enumerate(engines)]
