@@ -151,3 +151,55 @@ def test_elliptic_follow_ups_continue_the_previous_topic(stack: Stack, chat: Res
 
 def test_stack_workdir_holds_the_tracker(stack: Stack) -> None:
     assert Path(stack.workdir / "tracker.db").exists()
+
+
+def _turn_done(stack: Stack, sender: str, turns: int) -> bool:
+    """The tracker holds ``turns`` user messages and the assistant is listening again."""
+    with sqlite3.connect(stack.workdir / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT type_name, action_name FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    users = sum(1 for kind, _ in rows if kind == "user")
+    return users == turns and bool(rows) and rows[-1] == ("action", "action_listen")
+
+
+def test_a_booking_typed_over_socket_io(stack: Stack, database_url: str):
+    """The widget's channel gets the same typed replies: no payload is ever sent."""
+    import time
+    import uuid
+
+    import socketio
+
+    session = f"sio-{uuid.uuid4().hex[:12]}"
+    client = socketio.Client(reconnection=False)
+    client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session})
+        typed = [
+            "can I book an appointment",
+            "yes, send my details",
+            "Omar Haddad",
+            "omar.haddad@example.org",
+            "knee",
+            "new",
+            "2",
+            "yes",
+            "send it",
+        ]
+        for number, text in enumerate(typed, start=1):
+            client.emit("user_uttered", {"message": text, "session_id": session})
+            deadline = time.monotonic() + 60
+            while not _turn_done(stack, session, number):
+                assert time.monotonic() < deadline, f"no answer to {text!r}"
+                time.sleep(0.2)
+    finally:
+        client.disconnect()
+    reply = read_reply(stack.workdir / "tracker.db", session)
+    assert {"utter_booking_sent", "utter_booking_saved"} & set(reply.actions)
+    with session_scope(session_factory(database_url)) as db:
+        [request] = [r for r in repository.list_requests(db) if r.conversation_id == session]
+        assert (request.name, request.patient_type, request.channel) == (
+            "Omar Haddad",
+            "new",
+            "socketio",
+        )

@@ -244,3 +244,44 @@ def test_follow_up_component_reads_the_previous_answer_and_slots() -> None:
 )
 def test_pain_statements_are_told_from_diagnosis_requests(text: str, statement: bool) -> None:
     assert is_pain_statement(text) is statement
+
+
+# --- the FAQ action remembers --------------------------------------------------------
+
+
+async def answer(message: dict, slots: dict) -> tuple:
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.faq import ActionAnswerFaq
+
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("u1", slots, message, [], False, None, {}, "action_listen")
+    events = await ActionAnswerFaq().run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def follow_up(topic: str, entities: list = ()) -> dict:
+    extra = {"entity": "topic", "value": topic, "extractor": "FollowUpResolver"}
+    return {"intent": {"name": "ask_topic"}, "entities": list(entities) + [extra]}
+
+
+async def test_that_means_the_condition_named_before() -> None:
+    messages, _ = await answer(follow_up("condition_help"), {"condition": "tennis elbow"})
+    assert messages[0]["response"] == "utter_condition_listed"
+
+
+async def test_sessions_for_a_condition_say_there_is_no_count_and_give_the_range() -> None:
+    messages, _ = await answer(follow_up("how_many_sessions"), {"condition": "tennis elbow"})
+    assert messages[0]["response"] == "utter_sessions_for_condition"
+    assert messages[0]["condition_label"].startswith("tennis elbow")
+
+
+async def test_a_new_body_part_replaces_the_condition() -> None:
+    wrist = {"entity": "body_part", "value": "wrist"}
+    messages, events = await answer(
+        follow_up("condition_help", [wrist]), {"condition": "knee osteoarthritis"}
+    )
+    assert messages[0]["response"] == "utter_body_part"
+    assert messages[0]["body_part_label"] == "wrist"
+    assert {"event": "slot", "timestamp": None, "name": "condition", "value": None} in events
