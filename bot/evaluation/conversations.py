@@ -21,6 +21,7 @@ held-out file must not leak into anyone's work through logs.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import tempfile
 import urllib.request
@@ -213,11 +214,20 @@ def replay(rest_url: str, tracker_db: Path, conversation: Conversation) -> Reply
 
 
 def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
-    """Start the assistant once and replay every conversation against it."""
+    """Start the assistant once and replay every conversation against it.
+
+    Requests the conversations send go to a throw-away database, never the clinic's."""
+    from bot.bookings.config import DATABASE_URL_ENV
+    from bot.bookings.db import dispose_engines, upgrade_database
     from bot.stack import Stack, free_port
 
     report = Report()
     with tempfile.TemporaryDirectory(prefix="pit-conversations-") as workdir:
+        database_url = f"sqlite:///{Path(workdir) / 'requests.db'}"
+        upgrade_database(database_url)
+        dispose_engines()
+        previous = os.environ.get(DATABASE_URL_ENV)
+        os.environ[DATABASE_URL_ENV] = database_url  # the action server inherits it
         stack = Stack(
             model=model,
             workdir=Path(workdir),
@@ -233,6 +243,10 @@ def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
                 passed = judge(conversation.expect, reply)
                 got = ",".join(a for a in reply.actions if a) or "(nothing)"
                 report.results.append(Result(conversation, passed, got))
+        if previous is None:
+            os.environ.pop(DATABASE_URL_ENV, None)
+        else:
+            os.environ[DATABASE_URL_ENV] = previous
     return report
 
 
