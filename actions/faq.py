@@ -9,25 +9,23 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conditions import CONDITION_TOPICS, condition_reply, pain_label, remembered
+from actions.message import entity_values, intent_name
+from bot import intents
 from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, get_topics, topic_titles
 
-ASK_TOPIC_INTENT = "ask_topic"
 SESSIONS_TOPIC = "how_many_sessions"
 # The component that turns "will it do anything for that?" into a topic (bot/conversation/).
 FOLLOW_UP_EXTRACTOR = "FollowUpResolver"
-PAIN_SLOTS = ("condition", "body_part")
+PAIN_SLOTS = (intents.CONDITION_ENTITY, intents.BODY_PART_ENTITY)
 # How many topics to offer when the assistant is unsure what was meant.
 DID_YOU_MEAN_OPTIONS = 3
 
 
 def selected_topic(latest_message: Dict[str, Any]) -> Optional[str]:
     """The FAQ topic for this message: a button's topic entity, else the selector's pick."""
-    intent = (latest_message.get("intent") or {}).get("name")
-    if intent == ASK_TOPIC_INTENT:
-        for entity in latest_message.get("entities") or []:
-            if entity.get("entity") == "topic" and entity.get("value") in get_topics():
-                return str(entity["value"])
-        return None
+    if intent_name(latest_message) == intents.ASK_TOPIC:
+        asked = entity_values(latest_message.get("entities") or [], intents.TOPIC_ENTITY)
+        return next((topic for topic in asked if topic in get_topics()), None)
     selector = (latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
     key = (selector.get("response") or {}).get("intent_response_key") or ""
     topic = key.split("/", 1)[1] if key.startswith(RETRIEVAL_INTENT + "/") else None
@@ -64,7 +62,7 @@ class ActionAnswerFaq(Action):
         events = latest_mention_wins(entities)
         if not entities and (topic == "condition_help" or is_follow_up(message)):
             # "will it do anything for that?": about what the patient said before.
-            entities = remembered(tracker.get_slot("condition"), tracker.get_slot("body_part"))
+            entities = remembered(*(tracker.get_slot(slot) for slot in PAIN_SLOTS))
         if topic in CONDITION_TOPICS:
             reply = condition_reply(entities)
             if reply is not None:
@@ -83,7 +81,7 @@ class ActionAnswerFaq(Action):
 def is_follow_up(message: Dict[str, Any]) -> bool:
     """True when the topic came from a follow-up read in context, not from a question."""
     return any(
-        e.get("entity") == "topic" and e.get("extractor") == FOLLOW_UP_EXTRACTOR
+        e.get("entity") == intents.TOPIC_ENTITY and e.get("extractor") == FOLLOW_UP_EXTRACTOR
         for e in message.get("entities") or []
     )
 
@@ -91,10 +89,10 @@ def is_follow_up(message: Dict[str, Any]) -> bool:
 def latest_mention_wins(entities: List[Dict[str, Any]]) -> List[EventType]:
     """ "and my wrist?" after the knee: a body part alone replaces the condition, and back."""
     named = {e.get("entity") for e in entities}
-    if named == {"body_part"}:
-        return [SlotSet("condition", None)]
-    if named == {"condition"}:
-        return [SlotSet("body_part", None)]
+    if named == {intents.BODY_PART_ENTITY}:
+        return [SlotSet(intents.CONDITION_ENTITY, None)]
+    if named == {intents.CONDITION_ENTITY}:
+        return [SlotSet(intents.BODY_PART_ENTITY, None)]
     return []
 
 
@@ -113,10 +111,14 @@ class ActionDidYouMean(Action):
             return []
         titles = topic_titles()
         buttons = [
-            {"title": titles[topic], "payload": f'/{ASK_TOPIC_INTENT}{{"topic":"{topic}"}}'}
+            {"title": titles[topic], "payload": intents.topic_payload(topic)}
             for topic in candidates
         ]
-        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
-        buttons.append({"title": "Talk to a person", "payload": "/human_handoff"})
+        buttons.append(
+            {"title": "Something else", "payload": intents.payload(intents.OUT_OF_SCOPE)}
+        )
+        buttons.append(
+            {"title": "Talk to a person", "payload": intents.payload(intents.HUMAN_HANDOFF)}
+        )
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []

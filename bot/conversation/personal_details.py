@@ -33,11 +33,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-SHARE_DETAILS_INTENT = "share_details"
+from bot import intents
+
+SHARE_DETAILS_INTENT = intents.SHARE_DETAILS
 NAME, PHONE, EMAIL = "name", "phone", "email"
 # Intents that always win: safety first, and a patient asking for a person or to book
 # with their number in the same message is better served by those answers.
-KEEP_INTENTS = frozenset({"red_flag", "human_handoff", "book_consultation"})
+KEEP_INTENTS = frozenset({intents.RED_FLAG, intents.HUMAN_HANDOFF, intents.BOOK_CONSULTATION})
 # A bare "Dana Price" counts as a name only when the classifier has no good idea either.
 BARE_NAME_MAX_CONFIDENCE = 0.7
 
