@@ -12,8 +12,8 @@ RASA   := $(PY) -m bot rasa
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser spacy train run test test-unit test-integration validate lint types format \
-        test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres \
-        encoder bench-encoder
+        test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
+        test-postgres encoder bench-encoder
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,9 @@ test-stories: train ## conversation test stories through the trained model
 eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below thresholds)
 	@$(PY) -m bot eval-nlu
 
+eval-conversations: train ## multi-turn held-out conversations through the real servers (issue 15 gates)
+	@$(PY) -m bot eval-conversations
+
 eval-safety: train encoder ## red flags: project sets + independent set (first reply end to end): recall 100%, false alarms <=2%, Spanish 100%
 	@$(PY) -m bot eval-safety
 
@@ -77,6 +80,7 @@ test: lint types validate train browser encoder ## everything: lint, types, vali
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
 	@$(MAKE) --no-print-directory eval-safety
+	@$(MAKE) --no-print-directory eval-conversations
 
 bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
 	@$(PY) bench/run_bench.py

@@ -7,7 +7,7 @@ say which response to send and with which values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from actions.message import first_entity
 from bot import intents
@@ -25,6 +25,33 @@ CONDITION_TOPICS = frozenset(
 class Reply:
     response: str
     values: Dict[str, str]
+
+
+def pain_label(
+    entities: Iterable[Mapping[str, Any]], catalog: Optional[Catalog] = None
+) -> Optional[str]:
+    """How to name the condition (or else body part) the entities name: 'tennis elbow', 'wrist'."""
+    catalog = catalog or get_catalog()
+    entities = list(entities)
+    named = first_entity(entities, intents.CONDITION_ENTITY)
+    if named:
+        condition = catalog.find_condition(named)
+        return condition.label if condition else named.strip().lower()
+    part = first_entity(entities, intents.BODY_PART_ENTITY)
+    if part:
+        key = catalog.find_body_part(part) or entity_key(part, intents.BODY_PART_ENTITY) or part
+        return key.strip().lower().replace("_", " ")
+    return None
+
+
+def remembered(condition: Optional[str], body_part: Optional[str]) -> List[Dict[str, str]]:
+    """The conversation's condition / body part slots as entities, for :func:`condition_reply`."""
+    found = []
+    if condition:
+        found.append({"entity": intents.CONDITION_ENTITY, "value": str(condition)})
+    if body_part:
+        found.append({"entity": intents.BODY_PART_ENTITY, "value": str(body_part)})
+    return found
 
 
 def condition_reply(

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import CONDITION_TOPICS, condition_reply
+from actions.conditions import CONDITION_TOPICS, condition_reply, pain_label, remembered
 from actions.message import entity_values, intent_name
 from bot import intents
 from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, get_topics, topic_titles
 
+SESSIONS_TOPIC = "how_many_sessions"
+# The component that turns "will it do anything for that?" into a topic (bot/conversation/).
+FOLLOW_UP_EXTRACTOR = "FollowUpResolver"
+PAIN_SLOTS = (intents.CONDITION_ENTITY, intents.BODY_PART_ENTITY)
 # How many topics to offer when the assistant is unsure what was meant.
 DID_YOU_MEAN_OPTIONS = 3
 
@@ -54,13 +58,42 @@ class ActionAnswerFaq(Action):
         if topic is None:
             dispatcher.utter_message(response="utter_default")
             return []
+        entities = [e for e in message.get("entities") or [] if e.get("entity") in PAIN_SLOTS]
+        events = latest_mention_wins(entities)
+        if not entities and (topic == "condition_help" or is_follow_up(message)):
+            # "will it do anything for that?": about what the patient said before.
+            entities = remembered(*(tracker.get_slot(slot) for slot in PAIN_SLOTS))
         if topic in CONDITION_TOPICS:
-            reply = condition_reply(message.get("entities") or [])
+            reply = condition_reply(entities)
             if reply is not None:
                 dispatcher.utter_message(response=reply.response, **reply.values)
-                return []
+                return events
+        if topic == SESSIONS_TOPIC and entities:
+            # The documents give no session counts per condition: say so, give the range.
+            dispatcher.utter_message(
+                response="utter_sessions_for_condition", condition_label=pain_label(entities)
+            )
+            return events
         dispatcher.utter_message(response=f"{RESPONSE_PREFIX}{topic}")
-        return []
+        return events
+
+
+def is_follow_up(message: Dict[str, Any]) -> bool:
+    """True when the topic came from a follow-up read in context, not from a question."""
+    return any(
+        e.get("entity") == intents.TOPIC_ENTITY and e.get("extractor") == FOLLOW_UP_EXTRACTOR
+        for e in message.get("entities") or []
+    )
+
+
+def latest_mention_wins(entities: List[Dict[str, Any]]) -> List[EventType]:
+    """ "and my wrist?" after the knee: a body part alone replaces the condition, and back."""
+    named = {e.get("entity") for e in entities}
+    if named == {intents.BODY_PART_ENTITY}:
+        return [SlotSet(intents.CONDITION_ENTITY, None)]
+    if named == {intents.CONDITION_ENTITY}:
+        return [SlotSet(intents.BODY_PART_ENTITY, None)]
+    return []
 
 
 class ActionDidYouMean(Action):

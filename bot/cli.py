@@ -124,6 +124,23 @@ def _eval_safety(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_conversations(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.evaluation import conversations as evaluation
+    from bot.model_store import ensure_model
+
+    model = Path(args.model) if args.model else ensure_model()
+    report = evaluation.evaluate(model, evaluation.load(Path(args.file)))
+    print(evaluation.format_report(report, details=args.details))
+    problems = evaluation.failures(report)
+    if problems:
+        print("Conversation check FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    print("Conversation check passed.")
+    return 0
+
+
 def run_rasa(rasa_args: List[str]) -> int:
     """Run Rasa's own command line with the project's environment (bot/environment.py)."""
     import subprocess
@@ -192,6 +209,18 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
         help="independent red-flag set judged end to end (aggregates only are printed)",
     )
     p.set_defaults(handler=_eval_safety)
+
+    from bot.evaluation.conversations import HELD_OUT_FILE
+
+    p = subparsers.add_parser(
+        "eval-conversations", help="multi-turn conversations judged on the last reply"
+    )
+    p.add_argument("--model", help="model file (default: the model for the current data)")
+    p.add_argument("--file", default=str(HELD_OUT_FILE))
+    p.add_argument(
+        "--details", action="store_true", help="list failed conversations (not for held-out files)"
+    )
+    p.set_defaults(handler=_eval_conversations)
 
     p = subparsers.add_parser(
         "rasa", help="run Rasa's command line (`rasa ...`) with the project's environment"

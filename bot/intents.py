@@ -26,6 +26,9 @@ REQUEST_CALLBACK = "request_callback"  # button: start the call-back form
 # Set by the understanding gate (bot/nlp/components.py), also learnt by DIET.
 ASK_OTHER_TREATMENT = "ask_other_treatment"  # another treatment named, not PIT: declined
 OTHER_LANGUAGE = "other_language"  # not English: English-only reply with the clinic phone
+SHARE_DETAILS = (
+    "share_details"  # a name, phone or email typed while no form asks (bot/conversation)
+)
 
 # Rasa's own intents (not declared in domain.yml).
 SESSION_START = "session_start"

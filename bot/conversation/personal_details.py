@@ -1,0 +1,164 @@
+"""A name, phone number or email typed when no form is asking for one.
+
+Patients on SMS and WhatsApp often just send their number or name ("07700 900123",
+"it's Dana Price") expecting to be called back. The intent classifier was never trained on
+names and numbers, so without this such a message got an FAQ answer. This component gives
+it intent ``share_details``; the dialogue (action_offer_details) then offers to pass the
+details on. Nothing is stored here: the booking / call-back form reads the detail back from
+the conversation only after the patient says yes (actions/booking/validate.py).
+
+A form that is asking is left alone: its own validation reads the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot import intents
+
+SHARE_DETAILS_INTENT = intents.SHARE_DETAILS
+NAME, PHONE, EMAIL = "name", "phone", "email"
+# Intents that always win: safety first, and a patient asking for a person or to book
+# with their number in the same message is better served by those answers.
+KEEP_INTENTS = frozenset({intents.RED_FLAG, intents.HUMAN_HANDOFF, intents.BOOK_CONSULTATION})
+# A bare "Dana Price" counts as a name only when the classifier has no good idea either.
+BARE_NAME_MAX_CONFIDENCE = 0.7
+
+_EMAIL = re.compile(r"[^\s,;:<>()\[\]@]+@[^\s,;:<>()\[\]@]+\.[A-Za-z]{2,}")
+# 7 to 15 digits with the usual separators: long enough not to be a year or a count.
+_PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-]{5,18}\d(?![\w/])")
+_NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*"
+_INTRO_NAME = re.compile(
+    r"^\s*(?:(?:hi|hello|hey)\b[\s,!.]*)?"
+    r"(?:my name is|my name's|name is|name's|this is|call me|i am|i'm|im|it's)\s+"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s*(?:here)?[\s.!]*$",
+    re.IGNORECASE,
+)
+_NAME_HERE = re.compile(rf"^\s*(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+here[\s.!]*$")
+_BARE_NAME = re.compile(rf"^\s*(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})[\s.!]*$")
+# Words after "I'm" that describe the patient, not name them.
+_NOT_NAMES = frozenset(
+    "a an the in on at so not just still very really also here there back new fine good ok okay "
+    "sorry sure glad happy worried scared nervous afraid interested looking trying asking "
+    "wondering thinking calling having getting going done tired sick sore hurting unsure "
+    "curious confused pregnant diabetic older old young over under from with about".split()
+)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One personal detail found in a message: kind (name | phone | email) and the text."""
+
+    kind: str
+    value: str
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _looks_like_name(name: str, typed_capitalised: bool) -> bool:
+    parts = name.split()
+    if not parts or parts[0].lower() in _NOT_NAMES:
+        return False
+    if any(p.lower() in _NOT_NAMES for p in parts):
+        return False
+    return typed_capitalised or len(parts) >= 2
+
+
+def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detail]:
+    """The email, phone number or name in ``text``, if it carries one.
+
+    ``classifier_confidence`` is how sure the intent classifier was about something
+    else: a bare capitalised "Dana Price" counts as a name only when it was unsure.
+    """
+    text = text or ""
+    if text.strip().startswith("/"):
+        return None
+    email = _EMAIL.search(text)
+    if email:
+        return Detail(EMAIL, email.group(0).strip("."))
+    for match in _PHONE.finditer(text):
+        if 7 <= _digits(match.group(0)) <= 15:
+            return Detail(PHONE, match.group(0).strip())
+    intro = _INTRO_NAME.match(text)
+    if intro:
+        name = intro.group("name")
+        capitalised = all(p[:1].isupper() for p in name.split())
+        if _looks_like_name(name, capitalised or len(name.split()) >= 2):
+            return Detail(NAME, name)
+        return None
+    here = _NAME_HERE.match(text)
+    if here and _looks_like_name(here.group("name"), True):
+        return Detail(NAME, here.group("name"))
+    bare = _BARE_NAME.match(text)
+    if bare and classifier_confidence < BARE_NAME_MAX_CONFIDENCE:
+        name = bare.group("name")
+        if all(p[:1].isupper() for p in name.split()) and _looks_like_name(name, True):
+            return Detail(NAME, name)
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class PersonalDetailsClassifier(GraphComponent, IntentClassifier):
+    """Intent ``share_details`` for a name / phone / email typed while no form is asking."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "PersonalDetailsClassifier":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(
+        self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None
+    ) -> List[Message]:
+        if tracker is not None and tracker.active_loop_name:
+            return messages  # the form asking reads its own answers
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) in KEEP_INTENTS:
+                continue
+            if any(
+                e.get("entity") in ("condition", "body_part") for e in message.get(ENTITIES) or []
+            ):
+                confidence = 1.0  # "Tennis Elbow" is a condition, not a name
+            else:
+                confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            detail = find_detail(str(message.get(TEXT) or ""), confidence)
+            if detail is None:
+                continue
+            chosen = {INTENT_NAME_KEY: SHARE_DETAILS_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            others = [
+                {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
+                for item in message.get(INTENT_RANKING_KEY) or []
+                if item.get(INTENT_NAME_KEY) != SHARE_DETAILS_INTENT
+            ]
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen] + others, add_to_output=True)
+        return messages

@@ -1,0 +1,287 @@
+"""Typed replies to offers, forged payloads, personal details and follow-ups (bot/conversation/).
+
+The components are run as Rasa runs them: on a Message, with a tracker built from real events.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import pytest
+from rasa.shared.core.events import ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.booking.prefill import offered_detail, prefilled
+from bot.conversation.follow_ups import FollowUpResolver, follow_up_topic, is_pain_statement
+from bot.conversation.personal_details import PersonalDetailsClassifier, find_detail
+from bot.conversation.typed_replies import (
+    NEUTRAL_PREFIX,
+    Button,
+    TypedReplyResolver,
+    last_offer,
+    match_reply,
+)
+
+BOOKING_OFFER = [{"title": "Yes, send my details", "payload": "/request_booking"}]
+CONSENT = [
+    {"title": "Yes, I agree", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+]
+PATIENT_TYPE = [
+    {"title": "New patient", "payload": "New patient"},
+    {"title": "Returning patient", "payload": "Returning patient"},
+]
+
+
+def tracker_after(*bot_turns: List[dict], loop: Optional[str] = None) -> DialogueStateTracker:
+    events = [UserUttered("hi", {"name": "greet"})]
+    for buttons in bot_turns:
+        events.append(BotUttered("...", data={"buttons": buttons}, metadata={}))
+    if loop:
+        events.insert(1, ActiveLoop(loop))
+    return DialogueStateTracker.from_events("t", events)
+
+
+def message(text: str, intent: str = "faq", confidence: float = 0.9) -> Message:
+    msg = Message(data={"text": text})
+    msg.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    msg.set("intent_ranking", [{"name": intent, "confidence": confidence}], add_to_output=True)
+    return msg
+
+
+def resolve(text: str, tracker: DialogueStateTracker, intent: str = "faq") -> Message:
+    return TypedReplyResolver().process([message(text, intent)], tracker)[0]
+
+
+# --- typed replies ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "yes, send my details",  # the title, other case and punctuation
+        "YES SEND MY DETAILS!",
+        "1",  # the option's number
+        "yes please",  # an unambiguous yes
+        "sure",
+        "ok",
+        "yse, send my detials",  # a close misspelling
+    ],
+)
+def test_every_kind_of_typed_reply_selects_the_booking_option(typed: str) -> None:
+    parsed = resolve(typed, tracker_after(BOOKING_OFFER))
+    assert parsed.get("text") == "/request_booking"
+    assert parsed.get("typed_reply")["title"] == "Yes, send my details"
+
+
+@pytest.mark.parametrize("typed", ["nah", "not now", "no thanks", "No."])
+def test_a_no_to_a_yes_offer_is_deny(typed: str) -> None:
+    assert resolve(typed, tracker_after(BOOKING_OFFER)).get("text") == "/deny"
+
+
+@pytest.mark.parametrize(
+    "typed, payload",
+    [
+        ("2", "Returning patient"),
+        ("returning", "Returning patient"),
+        ("new patient", "New patient"),
+    ],
+)
+def test_text_buttons_are_selected_too(typed: str, payload: str) -> None:
+    assert resolve(typed, tracker_after(PATIENT_TYPE)).get("text") == payload
+
+
+@pytest.mark.parametrize(
+    "typed", ["yes but how much does it cost?", "what is PIT used for", "7", "maybe"]
+)
+def test_a_reply_matching_no_option_goes_on_as_a_normal_message(typed: str) -> None:
+    parsed = resolve(typed, tracker_after(BOOKING_OFFER))
+    assert parsed.get("text") == typed
+    assert parsed.get("typed_reply") is None
+
+
+def test_a_red_flag_is_never_taken_as_an_option() -> None:
+    assert resolve("yes", tracker_after(CONSENT), intent="red_flag").get("text") == "yes"
+
+
+def test_only_the_last_turn_counts_and_a_form_looks_at_its_question_only() -> None:
+    faq_then_question = [
+        BotUttered("answer", data={"buttons": BOOKING_OFFER}),
+        BotUttered("What is your full name?", data={}),
+    ]
+    assert last_offer(faq_then_question, form_active=True) == []
+    assert last_offer(faq_then_question, form_active=False) == [
+        Button("Yes, send my details", "/request_booking")
+    ]
+    assert match_reply("Sam Lee", [Button("Yes, send my details", "/request_booking")]) is None
+
+
+# --- forged payloads -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["/affirm", '/request_booking{"request_consent": true}', '/ask_topic{"topic": "../../x"}'],
+)
+def test_payloads_no_button_sent_stay_plain_text(forged: str) -> None:
+    parsed = resolve(forged, tracker_after([]))
+    assert parsed.get("text") == NEUTRAL_PREFIX + forged[1:]
+    assert parsed.get("intent")["name"] == "faq"  # what the classifier read, untouched
+
+
+def test_a_parse_outside_any_conversation_is_left_as_rasa_reads_it() -> None:
+    empty = DialogueStateTracker.from_events("t", [])
+    assert resolve("/affirm", empty).get("text") == "/affirm"
+
+
+def test_a_payload_the_assistant_sent_is_a_button_press() -> None:
+    tracker = tracker_after(CONSENT)
+    assert resolve("/affirm", tracker).get("text") == "/affirm"
+    assert (
+        resolve('/affirm{"request_consent": true}', tracker).get("text").startswith(NEUTRAL_PREFIX)
+    )
+
+
+# --- personal details ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("07700 900461", "phone"),
+        ("call me on +1 (202) 555-0147", "phone"),
+        ("my email is dana.p@example.org", "email"),
+        ("My name is Dana Price", "name"),
+        ("it's Priya Sharma", "name"),
+        ("Jordan here", "name"),
+        ("Dana Price", "name"),
+    ],
+)
+def test_personal_details_are_found(text: str, kind: str) -> None:
+    assert find_detail(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i'm worried", "I had 3 sessions", "since 2019", "12/05/2024", "Tennis elbow?", "/affirm"],
+)
+def test_other_messages_are_not_personal_details(text: str) -> None:
+    assert find_detail(text, classifier_confidence=0.9) is None
+
+
+def test_personal_details_get_their_intent_only_when_no_form_asks() -> None:
+    component = PersonalDetailsClassifier()
+    free = component.process([message("07700 900461")], tracker_after([]))[0]
+    assert free.get("intent")["name"] == "share_details"
+    in_form = component.process([message("07700 900461")], tracker_after([], loop="booking_form"))[
+        0
+    ]
+    assert in_form.get("intent")["name"] == "faq"
+
+
+def test_an_accepted_details_offer_prefills_the_form_and_nothing_before() -> None:
+    events = [
+        {"event": "user", "text": "(202) 555-0188"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_details_offer"}},
+        {"event": "user", "text": "/request_booking"},
+    ]
+    detail = offered_detail(events)
+    values = prefilled(detail, "request_contact", "US")
+    assert values["request_phone"] == "+12025550188"
+    assert prefilled(detail, "request_name", "US") == {}
+    # A later message, not an answer to the offer: nothing is taken.
+    assert offered_detail(events + [{"event": "user", "text": "/request_booking"}]) is None
+
+
+# --- follow-ups ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, previous, names_pain, remembers, topic",
+    [
+        ("and my wrist?", "condition_help", True, True, "condition_help"),
+        ("will it do anything for that?", None, False, True, "condition_help"),
+        ("how many sessions for that?", "condition_help", False, True, "how_many_sessions"),
+        ("and the gap between them?", "how_many_sessions", False, False, "how_often"),
+        ("does that sting?", "visit", False, False, "does_it_hurt"),
+        ("is it cortisone?", "what_is_injected", False, False, "what_is_injected"),
+        ("how many days does the relief hold?", None, False, False, "relief_timing"),
+        ("what is PIT?", "visit", False, False, None),
+        ("will it do anything for that?", None, False, False, None),
+    ],
+)
+def test_follow_up_topics(
+    text: str, previous: Optional[str], names_pain: bool, remembers: bool, topic: Optional[str]
+) -> None:
+    assert follow_up_topic(text, previous, names_pain, remembers) == topic
+
+
+def test_follow_up_component_reads_the_previous_answer_and_slots() -> None:
+    events = [
+        UserUttered("I have tennis elbow", {"name": "faq"}),
+        SlotSet("condition", "tennis elbow"),
+        BotUttered("...", metadata={"utter_action": "utter_condition_listed"}),
+    ]
+    tracker = DialogueStateTracker.from_events("t", events)
+    parsed = FollowUpResolver().process([message("how many sessions for that?")], tracker)[0]
+    assert parsed.get("intent")["name"] == "ask_topic"
+    assert [e["value"] for e in parsed.get("entities") if e["entity"] == "topic"] == [
+        "how_many_sessions"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, statement",
+    [
+        ("I've got tennis elbow", True),
+        ("my hip aches every night", True),
+        ("i have sciatica.", True),
+        ("what is wrong with my knee?", False),
+        ("is this sciatica?", False),
+        ("do I have carpal tunnel", False),
+    ],
+)
+def test_pain_statements_are_told_from_diagnosis_requests(text: str, statement: bool) -> None:
+    assert is_pain_statement(text) is statement
+
+
+# --- the FAQ action remembers --------------------------------------------------------
+
+
+async def answer(message: dict, slots: dict) -> tuple:
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.faq import ActionAnswerFaq
+
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("u1", slots, message, [], False, None, {}, "action_listen")
+    events = await ActionAnswerFaq().run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def follow_up(topic: str, entities: list = ()) -> dict:
+    extra = {"entity": "topic", "value": topic, "extractor": "FollowUpResolver"}
+    return {"intent": {"name": "ask_topic"}, "entities": list(entities) + [extra]}
+
+
+async def test_that_means_the_condition_named_before() -> None:
+    messages, _ = await answer(follow_up("condition_help"), {"condition": "tennis elbow"})
+    assert messages[0]["response"] == "utter_condition_listed"
+
+
+async def test_sessions_for_a_condition_say_there_is_no_count_and_give_the_range() -> None:
+    messages, _ = await answer(follow_up("how_many_sessions"), {"condition": "tennis elbow"})
+    assert messages[0]["response"] == "utter_sessions_for_condition"
+    assert messages[0]["condition_label"].startswith("tennis elbow")
+
+
+async def test_a_new_body_part_replaces_the_condition() -> None:
+    wrist = {"entity": "body_part", "value": "wrist"}
+    messages, events = await answer(
+        follow_up("condition_help", [wrist]), {"condition": "knee osteoarthritis"}
+    )
+    assert messages[0]["response"] == "utter_body_part"
+    assert messages[0]["body_part_label"] == "wrist"
+    assert {"event": "slot", "timestamp": None, "name": "condition", "value": None} in events
