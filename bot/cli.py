@@ -8,6 +8,7 @@ from typing import Callable, List
 
 from bot.bookings.cli import register as register_bookings
 from bot.settings import SettingsError
+from bot.studio.cli import register as register_staff
 from bot.web.server import register as register_web
 
 Registrar = Callable[[argparse._SubParsersAction], None]
@@ -141,4 +142,4 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_settings)
 
 
-REGISTRARS: List[Registrar] = [register_core, register_bookings, register_web]
+REGISTRARS: List[Registrar] = [register_core, register_bookings, register_web, register_staff]
