@@ -102,7 +102,9 @@ def studio_headers() -> Dict[str, str]:
             ]
         ),
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        # Same-origin, not no-referrer: over HTTPS the CSRF check also requires that
+        # forms come from our own pages (Referer), and nothing leaks to other sites.
+        "Referrer-Policy": "same-origin",
         "X-Frame-Options": "DENY",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cross-Origin-Opener-Policy": "same-origin",
