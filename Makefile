@@ -6,14 +6,12 @@ SHELL := /bin/bash
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
-RASA   := $(PY) -m rasa
-export RASA_TELEMETRY_ENABLED := false
-export TF_CPP_MIN_LOG_LEVEL := 3
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export PYTHONHASHSEED := 0
+# Rasa runs through `python -m bot rasa`, which sets the environment defaults (telemetry
+# off, quiet TensorFlow, PYTHONHASHSEED=0) from their one place, bot/environment.py.
+RASA   := $(PY) -m bot rasa
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install browser spacy train run test test-unit test-integration validate lint format \
+.PHONY: help install browser spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety bench compare-configs lock clean db-upgrade test-postgres
 
 help: ## list every target
@@ -44,6 +42,9 @@ lint: install ## style gate: ruff check (lint) and ruff format --check (settings
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 
+types: install ## type check of bot/ and actions/ (mypy, settings in mypy.ini)
+	@$(VENV)/bin/mypy
+
 format: install ## apply the formatter and the safe lint fixes (ruff)
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
@@ -67,7 +68,7 @@ eval-nlu: train ## NLU accuracy per topic on the held-out test file (fails below
 eval-safety: train ## red-flag recall (100%), false alarms (<=2%), out-of-scope handled (>=90%)
 	@$(PY) -m bot eval-safety
 
-test: lint validate train browser ## everything: lint, validate, pytest (all), stories, NLU and safety checks
+test: lint types validate train browser ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks
 	@$(PY) -m pytest tests
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu

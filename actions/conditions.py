@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-from bot.nlp.catalog import BODY_PART_LABEL, CONDITION_LABEL, Catalog, get_catalog
+from actions.message import first_entity
+from bot import intents
+from bot.nlp.catalog import Catalog, get_catalog
 from bot.nlp.pipeline import entity_key
 
 # FAQ topics whose question is "would PIT help with X?": for these a named
@@ -25,33 +27,26 @@ class Reply:
     values: Dict[str, str]
 
 
-def _first(entities: Iterable[Mapping[str, Any]], label: str) -> Optional[str]:
-    for entity in entities:
-        if entity.get("entity") == label and str(entity.get("value") or "").strip():
-            return str(entity["value"])
-    return None
-
-
 def condition_reply(
     entities: Iterable[Mapping[str, Any]], catalog: Optional[Catalog] = None
 ) -> Optional[Reply]:
     """The reply about the condition (or else body part) the message names, if any."""
     catalog = catalog or get_catalog()
     entities = list(entities)
-    named = _first(entities, CONDITION_LABEL)
+    named = first_entity(entities, intents.CONDITION_ENTITY)
     if named:
         condition = catalog.find_condition(named) or catalog.conditions.get(
-            entity_key(named, CONDITION_LABEL) or ""
+            entity_key(named, intents.CONDITION_ENTITY) or ""
         )
         if condition and condition.listed:
             return Reply("utter_condition_listed", {"condition_says": condition.says})
         label = condition.label if condition else named.strip().lower()
         return Reply("utter_condition_not_listed", {"condition_label": label})
-    part = _first(entities, BODY_PART_LABEL)
+    part = first_entity(entities, intents.BODY_PART_ENTITY)
     if part:
         key = (
             catalog.find_body_part(part)
-            or entity_key(part, BODY_PART_LABEL)
+            or entity_key(part, intents.BODY_PART_ENTITY)
             or part.strip().lower()
         )
         return Reply("utter_body_part", {"body_part_label": key.replace("_", " ")})

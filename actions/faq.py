@@ -9,21 +9,19 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conditions import CONDITION_TOPICS, condition_reply
+from actions.message import entity_values, intent_name
+from bot import intents
 from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, get_topics, topic_titles
 
-ASK_TOPIC_INTENT = "ask_topic"
 # How many topics to offer when the assistant is unsure what was meant.
 DID_YOU_MEAN_OPTIONS = 3
 
 
 def selected_topic(latest_message: Dict[str, Any]) -> Optional[str]:
     """The FAQ topic for this message: a button's topic entity, else the selector's pick."""
-    intent = (latest_message.get("intent") or {}).get("name")
-    if intent == ASK_TOPIC_INTENT:
-        for entity in latest_message.get("entities") or []:
-            if entity.get("entity") == "topic" and entity.get("value") in get_topics():
-                return str(entity["value"])
-        return None
+    if intent_name(latest_message) == intents.ASK_TOPIC:
+        asked = entity_values(latest_message.get("entities") or [], intents.TOPIC_ENTITY)
+        return next((topic for topic in asked if topic in get_topics()), None)
     selector = (latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
     key = (selector.get("response") or {}).get("intent_response_key") or ""
     topic = key.split("/", 1)[1] if key.startswith(RETRIEVAL_INTENT + "/") else None
@@ -80,10 +78,14 @@ class ActionDidYouMean(Action):
             return []
         titles = topic_titles()
         buttons = [
-            {"title": titles[topic], "payload": f'/{ASK_TOPIC_INTENT}{{"topic":"{topic}"}}'}
+            {"title": titles[topic], "payload": intents.topic_payload(topic)}
             for topic in candidates
         ]
-        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
-        buttons.append({"title": "Talk to a person", "payload": "/human_handoff"})
+        buttons.append(
+            {"title": "Something else", "payload": intents.payload(intents.OUT_OF_SCOPE)}
+        )
+        buttons.append(
+            {"title": "Talk to a person", "payload": intents.payload(intents.HUMAN_HANDOFF)}
+        )
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []

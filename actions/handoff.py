@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -20,8 +20,6 @@ def handoff_response(settings: ClinicSettings, now: Optional[datetime] = None) -
 class ActionHandoff(Action):
     """Give the clinic's phone and email; after hours, say so and give the hours."""
 
-    clock: Callable[[], Optional[datetime]] = staticmethod(lambda: None)
-
     def name(self) -> Text:
         return "action_handoff"
 
@@ -29,6 +27,6 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         settings = get_settings()
-        response = handoff_response(settings, self.clock())
+        response = handoff_response(settings)
         dispatcher.utter_message(response=response, **settings.as_slots())
         return []

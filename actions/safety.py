@@ -15,12 +15,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import selected_topic
+from actions.message import entity_values
+from bot import intents
 from bot.content.faq import RESPONSE_PREFIX
 from bot.safety.catalog import get_red_flag_catalog
 from bot.safety.red_flags import detect_red_flags, severity_rank
 from bot.settings import get_settings
 
-RED_FLAG_ENTITY = "red_flag"
 UNSURE_RESPONSE = "utter_red_flag_unsure"
 
 
@@ -28,10 +29,8 @@ def severities_from_entities(entities: Iterable[Mapping[str, Any]]) -> List[str]
     """Severities of the red_flag entities, most severe first (unknown keys are ignored)."""
     catalog = get_red_flag_catalog()
     found = set()
-    for entity in entities or []:
-        if entity.get("entity") != RED_FLAG_ENTITY:
-            continue
-        category = catalog.category(str(entity.get("value")))
+    for value in entity_values(entities, intents.RED_FLAG_ENTITY):
+        category = catalog.category(value)
         if category is not None:
             found.add(category.severity)
     return sorted(found, key=severity_rank)
@@ -53,10 +52,10 @@ def faq_answer_after_unsure(message: Mapping[str, Any]) -> List[str]:
     """When only the trained intent thought "red flag" (no rule matched), the question
     may still be an ordinary one ("will I be laid up for days?"): answer it too, after
     the safety note, so nothing the patient asked is lost."""
-    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != RED_FLAG_ENTITY]
-    if not ranking or ranking[0].get("name") != "faq":
+    ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != intents.RED_FLAG]
+    if not ranking or ranking[0].get("name") != intents.FAQ:
         return []
-    topic = selected_topic({**message, "intent": {"name": "faq"}})
+    topic = selected_topic({**message, "intent": {"name": intents.FAQ}})
     return [f"{RESPONSE_PREFIX}{topic}"] if topic else []
 
 

@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.message import intent_name
+from bot import intents
 from bot.settings import get_settings
-
-SESSION_START_INTENT = "session_start"
 
 
 def disclosed_already(events: Iterable[Mapping[str, Any]]) -> bool:
@@ -26,12 +26,8 @@ def disclosed_already(events: Iterable[Mapping[str, Any]]) -> bool:
     if not starts:
         return False
     since = events[starts[-1] + 1 :]
-    user_intents = [
-        ((e.get("parse_data") or {}).get("intent") or {}).get("name")
-        for e in since
-        if e.get("event") == "user"
-    ]
-    return all(intent == SESSION_START_INTENT for intent in user_intents)
+    user_intents = [intent_name(e.get("parse_data")) for e in since if e.get("event") == "user"]
+    return all(intent == intents.SESSION_START for intent in user_intents)
 
 
 class ActionSessionStart(Action):

@@ -20,9 +20,9 @@ from typing import Dict
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.environment import rasa_command, rasa_env
 from bot.evaluation import nlu as evaluation
-from bot.model_store import rasa_command, rasa_env  # noqa: E402
-from bot.nlp.pipeline import build_and_save  # noqa: E402
+from bot.nlp.pipeline import build_and_save
 
 CONFIGS = {
     "ours (config.yml)": ROOT / "config.yml",

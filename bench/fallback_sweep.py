@@ -17,9 +17,9 @@ from typing import Any, Dict
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.nlu import parse_texts  # noqa: E402
-from bot.evaluation.safety import HANDLED_OUT_OF_SCOPE, load_messages  # noqa: E402
-from bot.model_store import ensure_model  # noqa: E402
+from bot.evaluation.nlu import parse_texts
+from bot.evaluation.safety import HANDLED_OUT_OF_SCOPE, load_messages
+from bot.model_store import ensure_model
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 AMBIGUITIES = (0.05, 0.08, 0.1, 0.15)

@@ -32,9 +32,9 @@ from typing import Dict, List, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.nlu import load_examples  # noqa: E402
-from bot.model_store import ensure_model  # noqa: E402
-from bot.stack import Stack, free_port  # noqa: E402
+from bot.evaluation.nlu import load_examples
+from bot.model_store import ensure_model
+from bot.stack import Stack, free_port
 
 RESULTS = ROOT / "bench" / "results"
 

@@ -10,6 +10,9 @@ from bot import cli
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rasa"]:  # everything after `rasa` is Rasa's, options included
+        return cli.run_rasa(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
     for register in cli.REGISTRARS:

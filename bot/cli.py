@@ -100,6 +100,19 @@ def _eval_safety(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rasa(rasa_args: List[str]) -> int:
+    """Run Rasa's own command line with the project's environment (bot/environment.py)."""
+    import subprocess
+
+    from bot.environment import rasa_command, rasa_env
+
+    return subprocess.run(rasa_command(*rasa_args), env=rasa_env()).returncode
+
+
+def _rasa(args: argparse.Namespace) -> int:
+    return run_rasa(args.rasa_args)
+
+
 def port_from_env(name: str, default: int) -> int:
     value = os.environ.get(name, "")
     return int(value) if value.isdigit() else default
@@ -137,6 +150,12 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", help="model file (default: the model for the current data)")
     p.set_defaults(handler=_eval_safety)
+
+    p = subparsers.add_parser(
+        "rasa", help="run Rasa's command line (`rasa ...`) with the project's environment"
+    )
+    p.add_argument("rasa_args", nargs=argparse.REMAINDER, help="arguments for rasa")
+    p.set_defaults(handler=_rasa)
 
     p = subparsers.add_parser("settings", help="check clinic.yml and show the values in use")
     p.set_defaults(handler=_settings)

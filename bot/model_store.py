@@ -8,12 +8,11 @@ this content?" is a file lookup and `make run` starts in seconds when nothing ch
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Iterable, List, Optional
 
+from bot.environment import rasa_command, rasa_env
 from bot.nlp.pipeline import FINGERPRINT_FILE, PIPELINE_DIR, build_and_save
 from bot.settings import PROJECT_ROOT
 
@@ -61,21 +60,6 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
-
-
-def rasa_env() -> dict:
-    """Environment for Rasa subprocesses: no telemetry, quiet TensorFlow, our code importable."""
-    env = dict(os.environ)
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    env.setdefault("PYTHONHASHSEED", "0")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
-def rasa_command(*args: str) -> List[str]:
-    return [sys.executable, "-m", "rasa", *args]
 
 
 def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:

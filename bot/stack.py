@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bot.model_store import rasa_command, rasa_env
+from bot.environment import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 240.0

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Iterator
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-
-from bot.stack import Stack  # noqa: E402
-from tests.support.rest import RestChat  # noqa: E402
-from tests.support.stack import running_stack  # noqa: E402
+from bot.stack import Stack  # importing bot sets the environment defaults (bot/environment.py)
+from tests.support.rest import RestChat
+from tests.support.stack import running_stack
 
 
 @pytest.fixture(scope="session")

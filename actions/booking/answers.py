@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
+from actions.message import Said
+from bot import intents
 from bot.bookings.validation import (
     InvalidInput,
     clean_free_text,
@@ -30,11 +32,11 @@ from bot.bookings.validation import (
 )
 
 # Always leave the form's question for the rules: safety first, and topic buttons.
-ALWAYS_INTERRUPT = frozenset({"red_flag", "ask_topic"})
+ALWAYS_INTERRUPT = frozenset({intents.RED_FLAG, intents.ASK_TOPIC})
 # "cancel", "never mind", "bye": stop the form.
-STOP_INTENTS = frozenset({"cancel", "goodbye"})
+STOP_INTENTS = frozenset({intents.CANCEL, intents.GOODBYE})
 # Questions the assistant answers mid-form before asking again.
-QUESTION_INTENTS = frozenset({"faq", "clinic_info"})
+QUESTION_INTENTS = frozenset({intents.FAQ, intents.CLINIC_INFO})
 
 NAME_MAX_WORDS = 6
 CONTACT_MAX_LEN = 300
@@ -66,28 +68,6 @@ class UnusableAnswer(InvalidInput):
 
 
 @dataclass(frozen=True)
-class Said:
-    """The parts of the latest user message the form looks at."""
-
-    text: str
-    intent: Optional[str] = None
-    entities: Tuple[Mapping[str, Any], ...] = ()
-
-    @classmethod
-    def from_message(cls, message: Optional[Mapping[str, Any]]) -> "Said":
-        message = message or {}
-        intent = (message.get("intent") or {}).get("name")
-        entities = tuple(e for e in message.get("entities") or [] if isinstance(e, Mapping))
-        return cls(text=str(message.get("text") or ""), intent=intent, entities=entities)
-
-    def entity(self, label: str) -> Optional[str]:
-        for entity in self.entities:
-            if entity.get("entity") == label and str(entity.get("value") or "").strip():
-                return str(entity["value"])
-        return None
-
-
-@dataclass(frozen=True)
 class Reading:
     """A recognised answer; ``exact`` when it is a button's text or a clear one-word answer."""
 
@@ -95,14 +75,16 @@ class Reading:
     exact: bool = False
 
 
-def normal(text: str) -> str:
-    """Lower case, curly quotes straightened, punctuation at the ends and extra spaces gone."""
+def answer_key(text: str) -> str:
+    """How an answer is looked up in the lists of known answers ("Yes, I agree!" ->
+    "yes, i agree"): lower case, curly quotes straightened, punctuation at the ends and
+    extra spaces gone. Inner punctuation stays: "that's right" is one of the answers."""
     text = unicodedata.normalize("NFKC", text or "").lower().replace("’", "'")
     return " ".join(text.split()).strip(" .!,;:")
 
 
 def words(text: str) -> Tuple[str, ...]:
-    return tuple(_WORD.findall(normal(text)))
+    return tuple(_WORD.findall(answer_key(text)))
 
 
 def is_payload(text: str) -> bool:
@@ -148,11 +130,11 @@ def read_yes_no(said: Said, strict: bool = False) -> Optional[Reading]:
     """Yes or no. ``strict`` (consent) trusts only buttons and plain yes / no words, not
     the classifier's guess for typed text: "maybe" must not count as an answer."""
     from_button = is_payload(said.text)
-    if said.intent == "affirm" and (from_button or not strict):
+    if said.intent == intents.AFFIRM and (from_button or not strict):
         return Reading(True, exact=True)
-    if said.intent == "deny" and (from_button or not strict):
+    if said.intent == intents.DENY and (from_button or not strict):
         return Reading(False, exact=True)
-    key = normal(said.text)
+    key = answer_key(said.text)
     if key in _YES_EXACT:
         return Reading(True, exact=True)
     if key in _NO_EXACT:
@@ -180,11 +162,11 @@ _CHANGE_WORDS = frozenset(
 
 def read_confirmation(said: Said) -> Optional[Reading]:
     """``confirm`` (send it) or ``change`` (redo a detail) at the summary."""
-    if said.intent == "affirm":
+    if said.intent == intents.AFFIRM:
         return Reading(CONFIRM, exact=True)
-    if said.intent == "deny":
+    if said.intent == intents.DENY:
         return Reading(CHANGE, exact=True)
-    key = normal(said.text)
+    key = answer_key(said.text)
     if key in _CHANGE_EXACT:
         return Reading(CHANGE, exact=True)
     if key in _CONFIRM_EXACT:
@@ -214,7 +196,7 @@ _NEGATIONS = frozenset({"not", "never", "haven't", "havent", "didn't", "didnt", 
 
 def read_patient_type(said: Said) -> Optional[Reading]:
     """``new`` or ``returning`` from a button or words like "first time", "been before"."""
-    key = normal(said.text)
+    key = answer_key(said.text)
     if key in _NEW_EXACT:
         return Reading("new", exact=True)
     if key in _RETURNING_EXACT:
@@ -277,9 +259,9 @@ _CHANGE_KEYWORDS = (
 def read_change_choice(said: Said, choices: Iterable[str]) -> Optional[Reading]:
     """Which detail to redo (one of ``choices``), or ``none`` to go back to the summary."""
     allowed = set(choices) | {NO_CHANGE}
-    if said.intent == "affirm" or said.intent == "deny":
+    if said.intent == intents.AFFIRM or said.intent == intents.DENY:
         return Reading(NO_CHANGE, exact=True)
-    choice = _CHANGE_CHOICES.get(normal(said.text))
+    choice = _CHANGE_CHOICES.get(answer_key(said.text))
     if choice in allowed:
         return Reading(choice, exact=True)
     found = words(said.text)

@@ -20,6 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking.slots import (
     CALLBACK_FORM,
     EMAIL,
+    MENTIONED_BODY_PART,
+    MENTIONED_CONDITION,
     NAME,
     PAIN_AREA,
     PAIN_DECLINED,
@@ -94,7 +96,7 @@ def time_choices(opening_hours: Mapping[str, Tuple[time, time]]) -> List[str]:
 
     def open_during(day: str, start: time, end: time) -> bool:
         hours = opening_hours.get(day)
-        return bool(hours) and hours[0] < end and hours[1] > start
+        return hours is not None and hours[0] < end and hours[1] > start
 
     return [
         title
@@ -134,7 +136,7 @@ class ActionAskPainArea(Action):
         suggestion = None
         if not tracker.get_slot(PAIN_DECLINED):
             suggestion = pain_suggestion(
-                tracker.get_slot("condition"), tracker.get_slot("body_part")
+                tracker.get_slot(MENTIONED_CONDITION), tracker.get_slot(MENTIONED_BODY_PART)
             )
         if suggestion:
             dispatcher.utter_message(

@@ -8,10 +8,13 @@ name), which is also why every one of them is cleared when a request ends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Tuple
 
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.forms import REQUESTED_SLOT
+
+from bot import intents
+from bot.bookings.constants import BOOKING_KIND, CALLBACK_KIND
 
 BOOKING_FORM = "booking_form"
 CALLBACK_FORM = "callback_form"
@@ -27,6 +30,11 @@ TIMES = "request_times"
 CONSENT = "request_consent"  # True | False
 CHANGE = "request_change"  # which detail to redo, asked after "Change" at the summary
 CONFIRMED = "request_confirmed"  # True once the patient confirmed the summary
+
+# Conversation slots filled from the entities of the same name (domain.yml): what the
+# patient mentioned earlier, which the pain-area question offers back.
+MENTIONED_CONDITION = intents.CONDITION_ENTITY
+MENTIONED_BODY_PART = intents.BODY_PART_ENTITY
 
 # Bookkeeping (set by the actions, never asked).
 CONSENT_AT = "request_consent_at"  # ISO 8601 UTC time the patient agreed
@@ -59,7 +67,7 @@ class FormSpec:
     """One form: its request kind, its questions in order, and what "Change" can redo."""
 
     form: str
-    kind: str  # the RequestDetails kind: "booking" | "callback"
+    kind: str  # the RequestDetails kind: BOOKING_KIND | CALLBACK_KIND
     questions: Tuple[str, ...]
     # choice -> the slots to clear so the form asks for that detail again
     changes: Mapping[str, Tuple[str, ...]]
@@ -81,7 +89,7 @@ class FormSpec:
 
 BOOKING = FormSpec(
     form=BOOKING_FORM,
-    kind="booking",
+    kind=BOOKING_KIND,
     questions=(NAME, CONTACT, PAIN_AREA, PATIENT_TYPE, TIMES, CONSENT),
     changes={
         "name": (NAME,),
@@ -94,16 +102,10 @@ BOOKING = FormSpec(
 
 CALLBACK = FormSpec(
     form=CALLBACK_FORM,
-    kind="callback",
+    kind=CALLBACK_KIND,
     questions=(NAME, PHONE, TIMES, CONSENT),
     changes={"name": (NAME,), "contact": (PHONE,), "times": (TIMES,)},
 )
-
-SPECS: Dict[str, FormSpec] = {spec.form: spec for spec in (BOOKING, CALLBACK)}
-
-
-def spec_for(form: Optional[str]) -> Optional[FormSpec]:
-    return SPECS.get(form or "")
 
 
 def reset_events() -> List[EventType]:

@@ -34,6 +34,7 @@ from actions.booking.slots import (
 )
 from bot.bookings import service
 from bot.bookings.config import parse_booking_config
+from bot.bookings.constants import BOOKING_KIND
 from bot.bookings.intake import RequestDetails
 from bot.bookings.validation import InvalidInput, display_phone
 from bot.settings import ClinicSettings, get_settings
@@ -117,7 +118,7 @@ class SubmitRequest(Action, ABC):
             )
             return reset_events()
         dispatcher.utter_message(response=self.sent_response, **values)
-        if result.link_url and self.spec.kind == "booking":
+        if result.link_url and self.spec.kind == BOOKING_KIND:
             dispatcher.utter_message(response="utter_request_link", request_link=result.link_url)
         return reset_events()
 

@@ -27,7 +27,6 @@ from actions.booking.answers import (
 from actions.booking.answers import (
     NO_CHANGE,
     Reading,
-    Said,
     UnusableAnswer,
     check_contact,
     check_free_text,
@@ -60,6 +59,8 @@ from actions.booking.slots import (
     TIMES,
     FormSpec,
 )
+from actions.message import Said
+from bot import intents
 from bot.bookings.intake import PAIN_AREA_MAX_LEN, PREFERRED_TIMES_MAX_LEN
 from bot.bookings.validation import InvalidInput
 from bot.settings import get_settings
@@ -69,7 +70,7 @@ logger = logging.getLogger(__name__)
 # After this many unusable answers to one question, also offer the clinic's phone.
 FAILURES_BEFORE_PHONE_OFFER = 2
 CALL_INSTEAD_RESPONSE = "utter_request_call_instead"
-PAIN_ENTITIES = ("condition", "body_part")
+PAIN_ENTITIES = (intents.CONDITION_ENTITY, intents.BODY_PART_ENTITY)
 
 SlotValues = Dict[Text, Any]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple, cast
 from urllib.parse import urlsplit
 
 from bot.settings import ClinicSettings, SettingsError
@@ -172,12 +172,17 @@ def _parse_webhook(raw: Mapping[str, object]) -> WebhookConfig:
     )
 
 
+def _listed(value: object) -> List[object]:
+    """A setting that may be one item or a list of items, as a list."""
+    return [value] if isinstance(value, str) else list(cast(Iterable[object], value or []))
+
+
 def _parse_email(raw: Mapping[str, object]) -> EmailConfig:
     from bot.bookings.validation import InvalidEmail, validate_email
 
     where = "booking.email"
     to_raw = raw.get("to")
-    to_list = [to_raw] if isinstance(to_raw, str) else list(to_raw or [])  # type: ignore[arg-type]
+    to_list = _listed(to_raw)
     if not to_list:
         raise SettingsError(f"{where}.to is required (the clinic address(es) to send to)")
     try:
@@ -224,7 +229,7 @@ def parse_booking_config(settings: ClinicSettings) -> BookingConfig:
     if not isinstance(raw, Mapping):
         raise SettingsError("booking must be a mapping of names to values")
     handoff_raw = raw.get("handoff", ["link"])
-    handoff_list = [handoff_raw] if isinstance(handoff_raw, str) else list(handoff_raw or [])  # type: ignore[arg-type]
+    handoff_list = _listed(handoff_raw)
     handoff = tuple(dict.fromkeys(str(name).strip().lower() for name in handoff_list))
     unknown = [name for name in handoff if name not in ADAPTER_NAMES]
     if unknown:

@@ -4,7 +4,9 @@ Kept apart from models.py so the command line can build its parser without
 importing SQLAlchemy (``python -m bot --help`` stays fast).
 """
 
-KINDS = ("booking", "callback")
+BOOKING_KIND = "booking"
+CALLBACK_KIND = "callback"
+KINDS = (BOOKING_KIND, CALLBACK_KIND)
 REQUEST_STATUSES = ("new", "delivered", "failed", "cancelled")
 PATIENT_TYPES = ("new", "returning")
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")

@@ -11,7 +11,7 @@ import logging
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -19,6 +19,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import PROJECT_ROOT, ClinicSettings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "pit.db"
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
@@ -138,8 +141,8 @@ def session_scope(factory: Optional[sessionmaker] = None) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(url: str):  # -> alembic.config.Config (imported lazily: start-up time)
-    from alembic.config import Config
+def alembic_config(url: str) -> "Config":
+    from alembic.config import Config  # imported here: it slows down every start-up
 
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

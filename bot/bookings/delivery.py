@@ -110,14 +110,13 @@ def _record(
         logger.warning("%s: result not recorded (erased, cancelled or taken over meanwhile)", where)
         return
     setattr(report, outcome, getattr(report, outcome) + 1)
+    reason = error.reason if error is not None else ""
     if outcome == "delivered":
         logger.info("%s delivered (attempt %d)", where, claim.attempts)
     elif outcome == "failed":
-        logger.error(
-            "%s failed for good after %d attempt(s): %s", where, claim.attempts, error.reason
-        )
+        logger.error("%s failed for good after %d attempt(s): %s", where, claim.attempts, reason)
     else:
-        logger.warning("%s attempt %d failed, will retry: %s", where, claim.attempts, error.reason)
+        logger.warning("%s attempt %d failed, will retry: %s", where, claim.attempts, reason)
 
 
 def deliver_due(

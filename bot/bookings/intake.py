@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional, Union
 
+from bot.bookings.constants import CALLBACK_KIND, KINDS
 from bot.bookings.validation import (
     InvalidInput,
     clean_free_text,
@@ -91,8 +92,8 @@ def prepare_request(
     details: RequestDetails, phone_region: str, now: Optional[datetime] = None
 ) -> RequestDetails:
     """A cleaned copy of ``details``; raises :class:`InvalidInput` (with ``field``)."""
-    if details.kind not in ("booking", "callback"):
-        raise ValueError(f"kind must be 'booking' or 'callback', not {details.kind!r}")
+    if details.kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {details.kind!r}")
     consent_at = _parse_time(details.consent_at)
     if not isinstance(consent_at, datetime):
         raise MissingConsent(
@@ -108,7 +109,7 @@ def prepare_request(
 
     phone = None if _blank(details.phone) else normalise_phone(details.phone, phone_region)
     email = None if _blank(details.email) else validate_email(details.email)
-    if details.kind == "callback" and not phone:
+    if details.kind == CALLBACK_KIND and not phone:
         raise MissingContact(
             "Please give a phone number the clinic can call you on.", "phone_required"
         )

@@ -41,7 +41,7 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
-Base = declarative_base(metadata=metadata)
+Base: Any = declarative_base(metadata=metadata)  # SQLAlchemy 1.4 ships no types
 
 
 def utcnow() -> datetime:

@@ -16,13 +16,20 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from bot import intents
 from bot.settings import PROJECT_ROOT
 
 FAQ_DIR = PROJECT_ROOT / "data" / "faq"
-RETRIEVAL_INTENT = "faq"
+RETRIEVAL_INTENT = intents.FAQ
 RESPONSE_PREFIX = f"utter_{RETRIEVAL_INTENT}/"
-_PAYLOAD_TOPIC_RE = re.compile(r'^/ask_topic\{\{"topic":\s*"([a-z0-9_]+)"\}\}$')
-ALLOWED_PLAIN_PAYLOADS = ("/book_consultation", "/human_handoff")
+# A topic button as written in YAML: /ask_topic{{"topic":"<topic>"}} (braces doubled).
+_PAYLOAD_TOPIC_RE = re.compile(
+    rf'^/{intents.ASK_TOPIC}\{{\{{"{intents.TOPIC_ENTITY}":\s*"([a-z0-9_]+)"\}}\}}$'
+)
+ALLOWED_PLAIN_PAYLOADS = (
+    intents.payload(intents.BOOK_CONSULTATION),
+    intents.payload(intents.HUMAN_HANDOFF),
+)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
+from bot import intents
 from bot.settings import PROJECT_ROOT
 
 TEST_FILE = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
 THRESHOLDS_FILE = PROJECT_ROOT / "tests" / "nlu" / "thresholds.yml"
 RESULTS_DIR = PROJECT_ROOT / "results"
 # Labels for which a "did you mean / please rephrase" fallback is the right handling.
-FALLBACK_OK = frozenset({"out_of_scope"})
-FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_OK = frozenset({intents.OUT_OF_SCOPE})
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,17 @@ def load_examples(path: Path = TEST_FILE) -> List[Example]:
 def predicted_label(parse: Mapping[str, Any]) -> str:
     """The label a parse result stands for: the intent, or ``faq/<topic>`` for FAQ."""
     intent = (parse.get("intent") or {}).get("name") or ""
-    if intent == "faq":
+    if intent == intents.FAQ:
         selectors = parse.get("response_selector") or {}
         # "default" is where a ResponseSelector without retrieval_intent reports (rasa init).
-        selector = selectors.get("faq") or selectors.get("default") or {}
+        selector = selectors.get(intents.FAQ) or selectors.get("default") or {}
         key = (selector.get("response") or {}).get("intent_response_key") or ""
-        return key or "faq"
+        return key or intents.FAQ
     return intent
 
 
 def is_correct(gold: str, predicted: str) -> bool:
-    return predicted == gold or (gold in FALLBACK_OK and predicted == FALLBACK_INTENT)
+    return predicted == gold or (gold in FALLBACK_OK and predicted == intents.NLU_FALLBACK)
 
 
 def score(examples: Sequence[Example], predictions: Sequence[str]) -> Report:

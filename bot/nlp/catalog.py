@@ -14,8 +14,6 @@ import yaml
 from bot.settings import PROJECT_ROOT
 
 CATALOG_PATH = PROJECT_ROOT / "data" / "catalog" / "conditions.yml"
-CONDITION_LABEL = "condition"
-BODY_PART_LABEL = "body_part"
 
 
 @dataclass(frozen=True)
@@ -37,19 +35,19 @@ class Catalog:
 
     def find_condition(self, text: str) -> Optional[Condition]:
         """The condition whose name (or synonym / misspelling) equals ``text``."""
-        wanted = normalise(text)
+        wanted = name_key(text)
         for condition in self.conditions.values():
-            if wanted == normalise(condition.label) or wanted == normalise(condition.key):
+            if wanted == name_key(condition.label) or wanted == name_key(condition.key):
                 return condition
-            if any(wanted == normalise(name) for name in condition.names):
+            if any(wanted == name_key(name) for name in condition.names):
                 return condition
         return None
 
     def find_body_part(self, text: str) -> Optional[str]:
         """The body-part key (e.g. 'knee') for a name such as 'Knees'."""
-        wanted = normalise(text)
+        wanted = name_key(text)
         for key, names in self.body_parts.items():
-            if wanted == normalise(key) or any(wanted == normalise(n) for n in names):
+            if wanted == name_key(key) or any(wanted == name_key(n) for n in names):
                 return key
         return None
 
@@ -57,8 +55,9 @@ class Catalog:
         return [c for c in self.conditions.values() if c.listed]
 
 
-def normalise(text: str) -> str:
-    """Lower-case, keep letters/digits, single spaces, so 'Carpal-Tunnel ' == 'carpal tunnel'."""
+def name_key(text: str) -> str:
+    """How a condition or body-part name is looked up: lower case, letters and digits only,
+    single spaces, so 'Carpal-Tunnel ' and 'carpal_tunnel' both find 'carpal tunnel'."""
     return re.sub(r"[^\w]+", " ", str(text).lower()).strip().replace("_", " ")
 
 

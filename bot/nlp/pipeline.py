@@ -14,18 +14,14 @@ import json
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
-from bot.nlp.catalog import (
-    BODY_PART_LABEL,
-    CATALOG_PATH,
-    CONDITION_LABEL,
-    Catalog,
-    load_catalog,
-)
+from bot import intents
+from bot.nlp.catalog import CATALOG_PATH, Catalog, load_catalog
 from bot.settings import PROJECT_ROOT
 
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy_pit"
@@ -69,9 +65,9 @@ def entity_patterns(catalog: Catalog, nlp: Optional[Language] = None) -> List[Di
     nlp = nlp or _initialised(_blank_with_lemmatizer())
     patterns: List[Dict] = []
     for condition in catalog.conditions.values():
-        patterns += _phrase_patterns(CONDITION_LABEL, condition.key, condition.names, nlp)
+        patterns += _phrase_patterns(intents.CONDITION_ENTITY, condition.key, condition.names, nlp)
     for key, names in catalog.body_parts.items():
-        patterns += _phrase_patterns(BODY_PART_LABEL, key, names, nlp)
+        patterns += _phrase_patterns(intents.BODY_PART_ENTITY, key, names, nlp)
     unique = {json.dumps(p, sort_keys=True): p for p in patterns}
     return [unique[k] for k in sorted(unique)]
 
@@ -86,7 +82,10 @@ def build_nlp(catalog: Optional[Catalog] = None) -> Language:
     catalog = catalog or load_catalog()
     nlp = _initialised(_blank_with_lemmatizer())
     patterns = entity_patterns(catalog, nlp)  # before the ruler exists: lemmas only
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": True})
+    ruler = cast(
+        EntityRuler,
+        nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": True}),
+    )
     ruler.add_patterns(patterns)
     return nlp
 

@@ -90,10 +90,6 @@ class RedFlagCatalog:
     def category(self, key: str) -> Optional[Category]:
         return next((c for c in self.categories if c.key == key), None)
 
-    def severity_of(self, category_key: str) -> Optional[Severity]:
-        category = self.category(category_key)
-        return self.severities.get(category.severity) if category else None
-
 
 def _strings(value: Any, where: str) -> Tuple[str, ...]:
     if not isinstance(value, list) or not value:

@@ -9,7 +9,7 @@ flag. Which rules may dismiss which category is set in the catalog (``dismissed_
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 Span = Tuple[int, int]
 
@@ -55,7 +55,7 @@ class Analysis:
         for s, e in self.flag_spans:
             for i in range(s, e):
                 self._listish[i] = True
-        self._breaks = set()
+        self._breaks: Set[int] = set()
         for s, e in self.cues.get("scope_break", []):
             self._breaks.update(range(s, e))
 

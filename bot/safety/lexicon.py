@@ -13,9 +13,10 @@ import gzip
 import json
 import logging
 from functools import lru_cache
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, cast
 
 from spacy.language import Language
+from spacy.pipeline import Lemmatizer
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class Lexicon:
 def _lemma_lookup(nlp: Language) -> Callable[[str], Optional[str]]:
     """The pipeline's lookup-lemmatizer table as a function (identity if it has none)."""
     try:
-        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        table = cast(Lemmatizer, nlp.get_pipe("lemmatizer")).lookups.get_table("lemma_lookup")
     except (KeyError, AttributeError, ValueError):
         logger.warning("spaCy pipeline has no lookup lemmatizer; red flags match exact words.")
         return lambda text: None

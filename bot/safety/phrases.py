@@ -13,7 +13,7 @@ import re
 from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from bot.safety.lexicon import WHITESPACE_KEY, Lexicon
-from bot.safety.text import normalise_token
+from bot.safety.text import normalise_keeping_offsets
 
 TokenSpec = Dict[str, object]
 Variant = List[TokenSpec]
@@ -108,7 +108,7 @@ class PhraseCompiler:
 
     def _choice(self, choice: str, phrase: str) -> List[Tuple[str, str]]:
         exact = choice.startswith("=") and len(choice) > 1
-        text = normalise_token(choice[1:] if exact else choice).replace("_", " ")
+        text = normalise_keeping_offsets(choice[1:] if exact else choice).text.replace("_", " ")
         words = self.lexicon.words(text)
         if not words:
             raise PhraseError(f"'{phrase}': empty choice '{choice}'")

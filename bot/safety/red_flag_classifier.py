@@ -33,12 +33,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
+from bot import intents
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
 
 logger = logging.getLogger(__name__)
 
-RED_FLAG_INTENT = "red_flag"
-RED_FLAG_ENTITY = "red_flag"
 SPACY_DOC_KEY = "text_spacy_doc"  # where Rasa's SpacyNLP leaves the parsed message
 
 
@@ -52,7 +51,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": RED_FLAG_INTENT, "entity": RED_FLAG_ENTITY}
+        return {"intent": intents.RED_FLAG, "entity": intents.RED_FLAG_ENTITY}
 
     def __init__(self, config: Dict[Text, Any], detector: Optional[RedFlagDetector] = None) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}

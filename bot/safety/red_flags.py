@@ -22,7 +22,7 @@ from bot.safety.catalog import Category, Pattern, RedFlagCatalog, get_red_flag_c
 from bot.safety.context import Analysis, Span
 from bot.safety.lexicon import Lexicon
 from bot.safety.phrases import PhraseCompiler
-from bot.safety.text import NormalisedText, chunks, normalise, normalise_token
+from bot.safety.text import NormalisedText, chunks, normalise_keeping_offsets
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +119,13 @@ class RedFlagDetector:
         )
         self.cue_matcher.add(f"{_CUE}|report_verb_only", compiler.compile(verbs))
         self._question_words = frozenset(self.lexicon.key(w) for w in cues["question_words"])
-        self._fillers = frozenset(self.lexicon.key(normalise_token(w)) for w in cues["fillers"])
+        self._fillers = frozenset(
+            self.lexicon.key(normalise_keeping_offsets(w).text) for w in cues["fillers"]
+        )
         self._list_words = frozenset(
-            self.lexicon.key(normalise_token(w)) for w in cues["list_words"] if "_" not in w
+            self.lexicon.key(normalise_keeping_offsets(w).text)
+            for w in cues["list_words"]
+            if "_" not in w
         )
         self.lexicon.set_fuzzy_targets(fuzzy_targets)
 
@@ -144,7 +148,7 @@ class RedFlagDetector:
         if not isinstance(text, str) or not text.strip():
             return [], False
         dismissed = False
-        raw: List[Tuple[_RawHit, Analysis, int, NormalisedText, Sequence[Tuple[int, int]]]] = []
+        raw: List[Tuple[_RawHit, Analysis, int, NormalisedText, List[Tuple[int, int, str]]]] = []
         injection = False
         for offset, normalised, tokens in self._units(text, doc):
             analysis, hits = self._analyse(tokens)
@@ -179,12 +183,12 @@ class RedFlagDetector:
         """Pieces of the message as (offset, normalised text, tokens with char spans)."""
         if doc is not None and len(doc.text) == len(text) and 0 < len(doc) <= MAX_DOC_TOKENS:
             # Reuse Rasa's tokens when our clean-up would not change its (lower-cased) text.
-            if normalise(doc.text).text == doc.text:
+            if normalise_keeping_offsets(doc.text).text == doc.text:
                 identity = NormalisedText(doc.text, tuple(range(len(doc.text))), len(doc.text))
                 yield 0, identity, [(t.idx, t.idx + len(t.text), t.text) for t in doc]
                 return
         for offset, piece in chunks(text, CHUNK_CHARS, CHUNK_OVERLAP):
-            normalised = normalise(piece)
+            normalised = normalise_keeping_offsets(piece)
             tokens = [
                 (t.idx, t.idx + len(t.text), t.text) for t in self.nlp.make_doc(normalised.text)
             ]

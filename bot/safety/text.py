@@ -72,8 +72,12 @@ def _fold_char(char: str) -> str:
     return stripped or folded
 
 
-def normalise(text: str) -> NormalisedText:
-    """Lower-case, fold look-alike characters and drop invisible ones, keeping offsets."""
+def normalise_keeping_offsets(text: str) -> NormalisedText:
+    """Lower-case, fold look-alike characters and drop invisible ones, keeping offsets.
+
+    The one normaliser of the red-flag matcher: it reads ``.text``, and maps what it
+    finds back to the patient's own words with ``.original_span``.
+    """
     text = text if isinstance(text, str) else ""
     pieces: List[str] = []
     origin: List[int] = []
@@ -90,11 +94,6 @@ def normalise(text: str) -> NormalisedText:
         pieces.append(folded)
         origin.extend([index] * len(folded))
     return NormalisedText("".join(pieces), tuple(origin), len(text))
-
-
-def normalise_token(text: str) -> str:
-    """The normalised form of one token's text (used for tokens Rasa already made)."""
-    return normalise(text).text
 
 
 def chunks(text: str, size: int, overlap: int) -> Iterator[Tuple[int, str]]:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot import intents
 from bot.settings import PROJECT_ROOT, get_settings
 
 CREDENTIALS_PATH = PROJECT_ROOT / "credentials.yml"
@@ -21,7 +22,7 @@ DEFAULT_RASA_URL = "http://localhost:5005"
 MAX_MESSAGE_CHARS = 1000
 # Sent once, silently, when a visitor first opens the widget: Rasa answers with the
 # automated-assistant disclosure, so it is the first thing the visitor reads.
-INIT_PAYLOAD = "/session_start"
+INIT_PAYLOAD = intents.payload(intents.SESSION_START)
 
 _SOCKETIO_DEFAULTS = {
     "socketio_path": "/socket.io",

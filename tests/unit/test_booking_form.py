@@ -20,7 +20,6 @@ from actions.booking.answers import (
     CHANGE,
     CONFIRM,
     NO_CHANGE,
-    Said,
     UnusableAnswer,
     check_contact,
     check_free_text,
@@ -49,6 +48,7 @@ from actions.booking.submit import (
     clinic_is_notified,
 )
 from actions.booking.validate import ValidateBookingForm, ValidateCallbackForm
+from actions.message import Said
 from bot.bookings import repository
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
 from bot.bookings.validation import InvalidInput

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlp.catalog import load_catalog, normalise
+from bot.nlp.catalog import load_catalog, name_key
 from bot.nlp.pipeline import FINGERPRINT_FILE, build_and_save, build_nlp, load_nlp
 
 
@@ -56,7 +56,7 @@ def test_find_condition_ignores_case_and_punctuation():
     catalog = load_catalog()
     assert catalog.find_condition("Carpal-Tunnel ").key == "carpal_tunnel"
     assert catalog.find_condition("something unknown") is None
-    assert normalise("  Tennis_Elbow!! ") == "tennis elbow"
+    assert name_key("  Tennis_Elbow!! ") == "tennis elbow"
 
 
 def test_build_is_skipped_when_up_to_date_and_rebuilt_when_forced(tmp_path: Path):

@@ -17,10 +17,11 @@ from typing import List, Optional
 
 from bot.bookings.adapters.base import Payload, PermanentError, RetryableError
 from bot.bookings.config import EmailConfig
+from bot.bookings.constants import BOOKING_KIND, CALLBACK_KIND
 from bot.settings import ClinicSettings
 
 logger = logging.getLogger(__name__)
-KIND_TITLES = {"booking": "Booking request", "callback": "Call-back request"}
+KIND_TITLES = {BOOKING_KIND: "Booking request", CALLBACK_KIND: "Call-back request"}
 FIELD_LABELS = (
     ("name", "Name"),
     ("phone", "Phone"),
