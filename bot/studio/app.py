@@ -17,6 +17,7 @@ from typing import Callable, Optional
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import sessionmaker
 
 from bot.bookings.models import utcnow
@@ -82,7 +83,7 @@ class StudioCookies(SecureCookieSessionInterface):
     def __init__(self, options: StudioOptions) -> None:
         self.options = options
 
-    def get_signing_serializer(self, app: Flask):  # type: ignore[override]
+    def get_signing_serializer(self, app: Flask) -> Optional[URLSafeTimedSerializer]:
         if not app.secret_key:
             app.secret_key = self.options.secret_key or load_secret_key()
         return super().get_signing_serializer(app)

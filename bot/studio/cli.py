@@ -11,6 +11,8 @@ import argparse
 import getpass
 import sys
 
+from sqlalchemy.orm import sessionmaker
+
 from bot.studio.models import ROLES
 
 
@@ -32,7 +34,7 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _factory():
+def _factory() -> sessionmaker:
     from bot.bookings.db import database_url, session_factory, upgrade_database
 
     return session_factory(upgrade_database(database_url()))

@@ -7,6 +7,8 @@ Changing a table? Add an Alembic revision in ``migrations/versions`` as well.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -26,7 +28,7 @@ from bot.bookings.models import NAMING_CONVENTION, UTCDateTime, utcnow
 ROLES = ("editor", "publisher", "admin")  # each role may do everything the one before may
 
 studio_metadata = MetaData(naming_convention=NAMING_CONVENTION)
-StudioBase = declarative_base(metadata=studio_metadata)
+StudioBase: Any = declarative_base(metadata=studio_metadata)  # SQLAlchemy 1.4: no types
 
 
 class StaffUser(StudioBase):

@@ -8,6 +8,7 @@ is written to the audit log in the same transaction as the change itself.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from typing import Callable, Iterator, Optional, TypeVar
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -36,7 +38,7 @@ from bot.studio.models import ROLES
 from bot.studio.sessions import end_session, resume_session, start_session
 
 studio = Blueprint("studio", __name__, template_folder="templates", static_folder="static")
-View = TypeVar("View", bound=Callable[..., Response])
+View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 
 ROLE_DESCRIPTIONS = {
     "editor": "drafts changes to answers and example questions for a publisher to review",
@@ -54,7 +56,7 @@ def db() -> Iterator[Session]:
         yield work
 
 
-def now():
+def now() -> datetime:
     return studio_options(current_app).clock()
 
 
@@ -90,7 +92,7 @@ def requires(role: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(*args: object, **kwargs: object) -> Response:
+        def wrapper(*args: object, **kwargs: object) -> ResponseReturnValue:
             if g.staff_user is None:
                 if g.session_expired:
                     flash(
@@ -119,7 +121,7 @@ def _safe_next(target: Optional[str]) -> str:
 
 # --- sign-in -------------------------------------------------------------------------
 @studio.route("/sign-in", methods=["GET", "POST"])
-def sign_in() -> Response:
+def sign_in() -> ResponseReturnValue:
     if g.staff_user is not None and request.method == "GET":
         return redirect(url_for("studio.home"))
     error = ""
@@ -129,7 +131,8 @@ def sign_in() -> Response:
         password = request.form.get("password", "")
         with db() as work:
             result = accounts.authenticate(work, username, password, now())
-            token = start_session(work, result.user, now()) if result.ok else None
+            user = result.user
+            token = start_session(work, user, now()) if user is not None else None
         if token:
             session.clear()  # a new session: nothing from before sign-in carries over
             session["token"] = token
@@ -140,7 +143,7 @@ def sign_in() -> Response:
 
 
 @studio.route("/sign-out", methods=["POST"])
-def sign_out() -> Response:
+def sign_out() -> ResponseReturnValue:
     token = session.get("token")
     with db() as work:
         end_session(work, token)
@@ -154,14 +157,14 @@ def sign_out() -> Response:
 # --- home ---------------------------------------------------------------------------------
 @studio.route("/")
 @requires("editor")
-def home() -> Response:
+def home() -> ResponseReturnValue:
     return render_template("home.html", role_descriptions=ROLE_DESCRIPTIONS, roles=ROLES)
 
 
 # --- users (admins) -----------------------------------------------------------------------
 @studio.route("/users")
 @requires("admin")
-def users() -> Response:
+def users() -> ResponseReturnValue:
     with db() as work:
         people = accounts.list_users(work)
         for person in people:
@@ -170,9 +173,9 @@ def users() -> Response:
     return render_template("users.html", people=people, roles=ROLES)
 
 
-def _user_change(action: Callable[[Session, accounts.StaffUser], str]) -> Response:
+def _user_change(action: Callable[[Session, accounts.StaffUser], str]) -> ResponseReturnValue:
     """Run one change on the named account; messages say what happened or why not."""
-    name = request.view_args["username"]
+    name = (request.view_args or {})["username"]
     try:
         with db() as work:
             user = accounts.find_user(work, name)
@@ -192,7 +195,7 @@ def _not_yourself(user: accounts.StaffUser, what: str) -> None:
 
 @studio.route("/users", methods=["POST"])
 @requires("admin")
-def add_user() -> Response:
+def add_user() -> ResponseReturnValue:
     username = request.form.get("username", "")
     role = request.form.get("role", "")
     password = request.form.get("password", "")
@@ -211,7 +214,7 @@ def add_user() -> Response:
 
 @studio.route("/users/<username>/role", methods=["POST"])
 @requires("admin")
-def change_role(username: str) -> Response:
+def change_role(username: str) -> ResponseReturnValue:
     def action(work: Session, user: accounts.StaffUser) -> str:
         _not_yourself(user, "change the role of")
         role = request.form.get("role", "")
@@ -223,7 +226,7 @@ def change_role(username: str) -> Response:
 
 @studio.route("/users/<username>/unlock", methods=["POST"])
 @requires("admin")
-def unlock_user(username: str) -> Response:
+def unlock_user(username: str) -> ResponseReturnValue:
     def action(work: Session, user: accounts.StaffUser) -> str:
         accounts.unlock(work, user, g.staff_user.username)
         return f"{user.username} is unlocked."
@@ -233,7 +236,7 @@ def unlock_user(username: str) -> Response:
 
 @studio.route("/users/<username>/active", methods=["POST"])
 @requires("admin")
-def set_active(username: str) -> Response:
+def set_active(username: str) -> ResponseReturnValue:
     def action(work: Session, user: accounts.StaffUser) -> str:
         active = request.form.get("active") == "1"
         if not active:
@@ -246,7 +249,7 @@ def set_active(username: str) -> Response:
 
 @studio.route("/users/<username>/password", methods=["POST"])
 @requires("admin")
-def reset_password(username: str) -> Response:
+def reset_password(username: str) -> ResponseReturnValue:
     def action(work: Session, user: accounts.StaffUser) -> str:
         password = request.form.get("password", "")
         if password != request.form.get("password_again", ""):
@@ -263,7 +266,7 @@ AUDIT_PAGE_SIZE = 100
 
 @studio.route("/audit")
 @requires("admin")
-def audit_log() -> Response:
+def audit_log() -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     with db() as work:
         entries = audit.recent(work, AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)

@@ -8,7 +8,7 @@ every other response, so its error task is replaced by one that adds our headers
 from __future__ import annotations
 
 import threading
-from typing import Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Tuple, cast
 
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
@@ -23,10 +23,14 @@ WORKER_THREADS = 8
 def _channel_with_headers(headers: HeaderSource) -> type:
     class SafeErrorTask(ErrorTask):
         def execute(self) -> None:
-            error = self.request.error
+            # Waitress internals (its stubs type these loosely): the parse error and the
+            # task's header list, which it sends as given.
+            request: Any = self.request
+            error = request.error
+            response_headers: Any = self.response_headers
             self.status = f"{error.code} {error.reason}"
-            self.response_headers.extend(headers().items())
-            self.response_headers.append(("Content-Type", "text/plain; charset=utf-8"))
+            response_headers.extend(headers().items())
+            response_headers.append(("Content-Type", "text/plain; charset=utf-8"))
             body = f"{error.code} {error.reason}\n".encode()
             self.set_close_on_finish()
             self.content_length = len(body)
@@ -46,13 +50,18 @@ class WebServer:
     """
 
     def __init__(self, app: Callable, host: str, port: int, error_headers: HeaderSource) -> None:
-        self._server = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=WORKER_THREADS,
-            ident=SERVER_IDENT,
-            expose_tracebacks=False,
+        # One listening socket, so this is a TcpWSGIServer; Any because the attributes
+        # used below (channel_class, effective_port, _map) are not in waitress's stubs.
+        self._server: Any = cast(
+            Any,
+            create_server(
+                app,
+                host=host,
+                port=port,
+                threads=WORKER_THREADS,
+                ident=SERVER_IDENT,
+                expose_tracebacks=False,
+            ),
         )
         self._server.channel_class = _channel_with_headers(error_headers)
         self._stopped = threading.Event()
