@@ -53,6 +53,7 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             f"  {settings.name} assistant is running "
             f"({time.monotonic() - started:.0f}s to start).\n"
             f"  Chat on the demo page:  {stack.web_url}\n"
+            f"  Staff studio:           {stack.web_url}staff/\n"
             f"  REST channel:           {stack.rest_url}\n"
             f"  Conversations stored in {RUN_DIR / 'tracker.db'}\n"
             "  Press Ctrl-C to stop.\n",

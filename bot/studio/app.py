@@ -77,13 +77,17 @@ class StudioOptions:
 
 
 class StudioCookies(SecureCookieSessionInterface):
-    """Flask's signed cookie for the session token and CSRF secret: the key is loaded
-    on first use, and the cookie is Secure whenever the request came over HTTPS."""
+    """Flask's signed cookie for the session token and CSRF secret, under /staff/ only:
+    the key is loaded on first use, and the cookie is Secure over HTTPS."""
 
-    def __init__(self, options: StudioOptions) -> None:
+    def __init__(self, options: StudioOptions, prefix: str) -> None:
         self.options = options
+        self.prefix = prefix
 
     def get_signing_serializer(self, app: Flask) -> Optional[URLSafeTimedSerializer]:
+        # The public page has no session at all (None means Flask's null session).
+        if request.path != self.prefix and not request.path.startswith(self.prefix + "/"):
+            return None
         if not app.secret_key:
             app.secret_key = self.options.secret_key or load_secret_key()
         return super().get_signing_serializer(app)
@@ -104,7 +108,7 @@ def init_studio(app: Flask, prefix: str, options: dict) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the sign-in session
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    app.session_interface = StudioCookies(studio_options)
+    app.session_interface = StudioCookies(studio_options, prefix)
     if studio_options.secret_key:
         app.secret_key = studio_options.secret_key
     CSRFProtect(app)

@@ -1,6 +1,6 @@
-"""The storage, migration and webhook delivery tests, again on PostgreSQL.
+"""The storage, migration, webhook delivery and studio account tests, again on PostgreSQL.
 
-The test functions are the very ones in tests/unit/bookings: every test there that
+The test functions are the very ones in tests/unit/bookings and tests/unit/studio: every test there that
 uses the database (``factory`` or ``db_url``) is collected here too, and only
 ``db_url`` differs (a fresh schema per test, see conftest.py).
 """
@@ -12,6 +12,7 @@ from typing import Callable, Dict
 import pytest
 
 from tests.unit.bookings import test_migrations, test_repository, test_webhook_delivery
+from tests.unit.studio import test_accounts, test_studio_web
 
 pytestmark = pytest.mark.postgres
 DATABASE_FIXTURES = {"factory", "db_url"}
@@ -27,5 +28,11 @@ def _database_tests(module: ModuleType) -> Dict[str, Callable]:
     }
 
 
-for _module in (test_migrations, test_repository, test_webhook_delivery):
+for _module in (
+    test_migrations,
+    test_repository,
+    test_webhook_delivery,
+    test_accounts,
+    test_studio_web,
+):
     globals().update(_database_tests(_module))
