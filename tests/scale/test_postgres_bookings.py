@@ -1,8 +1,8 @@
 """The storage, migration, webhook delivery and studio account tests, again on PostgreSQL.
 
-The test functions are the very ones in tests/unit/bookings and tests/unit/studio: every test there that
-uses the database (``factory`` or ``db_url``) is collected here too, and only
-``db_url`` differs (a fresh schema per test, see conftest.py).
+The test functions are the very ones in tests/unit/bookings and tests/unit/studio: every
+test there that uses the database (``factory`` or ``db_url``) is collected here too, and
+only ``db_url`` differs (a fresh schema per test, see conftest.py).
 """
 
 import inspect
