@@ -10,6 +10,7 @@ from bot.action_server import register as register_actions
 from bot.bookings.cli import register as register_bookings
 from bot.channels.cli import register as register_channels
 from bot.settings import SettingsError
+from bot.studio.cli import register as register_staff
 from bot.web.server import register as register_web
 
 Registrar = Callable[[argparse._SubParsersAction], None]
@@ -238,4 +239,5 @@ REGISTRARS: List[Registrar] = [
     register_bookings,
     register_web,
     register_channels,
+    register_staff,
 ]

@@ -55,6 +55,7 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             f"  {settings.name} assistant is running "
             f"({time.monotonic() - started:.0f}s to start).\n"
             f"  Chat on the demo page:  {stack.web_url}\n"
+            f"  Staff studio:           {stack.web_url}staff/\n"
             f"  REST channel:           {stack.rest_url}\n"
             "  Messaging channels (webhook URLs to give each provider):\n"
             + "".join(f"    {line}\n" for line in channels.describe(os.environ, stack.rasa_url))

@@ -1,4 +1,4 @@
-"""Alembic environment for the booking tables.
+"""Alembic environment for the booking and studio tables.
 
 Uses the same database URL as the assistant (see bot/bookings/db.py). Called two
 ways: by `upgrade_database()` (which passes an open connection and keeps the app's
@@ -14,12 +14,13 @@ from alembic import context
 
 from bot.bookings.db import database_url, get_engine
 from bot.schema import metadata
+from bot.studio.models import studio_metadata
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = metadata
+target_metadata = [metadata, studio_metadata]
 
 
 def _url() -> str:

@@ -82,3 +82,32 @@ def security_headers(rasa_url: str) -> Dict[str, str]:
         # the widget (module scripts and config.json are fetched in CORS mode).
         "Access-Control-Allow-Origin": "*",
     }
+
+
+def studio_headers() -> Dict[str, str]:
+    """Headers for the staff studio: nothing from elsewhere, never framed, never cached,
+    and (unlike the public page) no cross-origin reads."""
+    return {
+        "Content-Security-Policy": "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self'",
+                "img-src 'self' data:",
+                "connect-src 'self'",
+                "object-src 'none'",
+                "base-uri 'none'",
+                "form-action 'self'",
+                "frame-ancestors 'none'",
+            ]
+        ),
+        "X-Content-Type-Options": "nosniff",
+        # Same-origin, not no-referrer: over HTTPS the CSRF check also requires that
+        # forms come from our own pages (Referer), and nothing leaks to other sites.
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }

@@ -1,8 +1,8 @@
-"""The storage, migration and webhook delivery tests, again on PostgreSQL.
+"""The storage, migration, webhook delivery and studio account tests, again on PostgreSQL.
 
-The test functions are the very ones in tests/unit/bookings: every test there that
-uses the database (``factory`` or ``db_url``) is collected here too, and only
-``db_url`` differs (a fresh schema per test, see conftest.py).
+The test functions are the very ones in tests/unit/bookings and tests/unit/studio: every
+test there that uses the database (``factory`` or ``db_url``) is collected here too, and
+only ``db_url`` differs (a fresh schema per test, see conftest.py).
 """
 
 import inspect
@@ -17,6 +17,7 @@ from tests.unit.bookings import (
     test_repository,
     test_webhook_delivery,
 )
+from tests.unit.studio import test_accounts, test_studio_web
 
 pytestmark = pytest.mark.postgres
 DATABASE_FIXTURES = {"factory", "db_url"}
@@ -32,5 +33,12 @@ def _database_tests(module: ModuleType) -> Dict[str, Callable]:
     }
 
 
-for _module in (test_migrations, test_references, test_repository, test_webhook_delivery):
+for _module in (
+    test_migrations,
+    test_references,
+    test_repository,
+    test_webhook_delivery,
+    test_accounts,
+    test_studio_web,
+):
     globals().update(_database_tests(_module))

@@ -27,8 +27,16 @@ from bot.bookings.db import (
 )
 from bot.schema import metadata
 from bot.settings import PROJECT_ROOT
+from bot.studio.models import studio_metadata
 
-TABLES = {"booking_requests", "booking_deliveries", "alembic_version"}
+TABLES = {
+    "booking_requests",
+    "booking_deliveries",
+    "staff_users",
+    "staff_sessions",
+    "audit_log",
+    "alembic_version",
+}
 
 
 def _head(url: str) -> str:
@@ -52,7 +60,7 @@ def test_migrations_match_models(db_url):
         upgrade_database(db_url)
         with get_engine(db_url).connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, metadata) == []
+            assert compare_metadata(context, [metadata, studio_metadata]) == []
     finally:
         dispose_engines()
 
@@ -65,9 +73,7 @@ def test_downgrade_to_base_removes_the_tables(db_url):
             config = alembic_config(db_url)
             config.attributes["connection"] = connection
             command.downgrade(config, "base")
-        assert not {"booking_requests", "booking_deliveries"} & set(
-            inspect(engine).get_table_names()
-        )
+        assert not (TABLES - {"alembic_version"}) & set(inspect(engine).get_table_names())
     finally:
         dispose_engines()
 

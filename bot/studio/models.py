@@ -1,0 +1,76 @@
+"""Studio tables: staff accounts, their sign-in sessions and the audit log.
+
+Passwords are stored only as argon2 hashes; sessions only as a SHA-256 of the
+cookie's token, so a copy of the database cannot be replayed as a sign-in.
+Changing a table? Add an Alembic revision in ``migrations/versions`` as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base
+
+from bot.bookings.models import NAMING_CONVENTION, UTCDateTime, utcnow
+
+ROLES = ("editor", "publisher", "admin")  # each role may do everything the one before may
+
+studio_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+StudioBase: Any = declarative_base(metadata=studio_metadata)  # SQLAlchemy 1.4: no types
+
+
+class StaffUser(StudioBase):
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint("role IN ('editor', 'publisher', 'admin')", name="role"),)
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_sign_ins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime(), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_sign_in_at = Column(UTCDateTime(), nullable=True)
+
+    def public(self) -> dict:
+        """What the audit log may record about an account (never the hash)."""
+        return {"username": self.username, "role": self.role, "active": bool(self.active)}
+
+
+class StaffSession(StudioBase):
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(
+        Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class AuditEntry(StudioBase):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(64), nullable=False)
+    target = Column(String(200), nullable=False, default="")
+    before = Column(JSON, nullable=True)
+    after = Column(JSON, nullable=True)
+    detail = Column(Text, nullable=True)
