@@ -25,10 +25,12 @@ MIN_CHARS = 5  # shorter words are too easily another word ("hip" / "hop")
 # rapidfuzz ratio (0-100) a candidate needs, by length of the typed words.
 SHORT_SCORE = 90  # 5-7 characters: one wrong letter
 LONG_SCORE = 84  # 8+ characters: two slips ("planter fasitis")
-WORD_SCORE = 70
-NOT_ENGLISH_FILES = frozenset(
-    {"other_language.yml"}
-)  # training data in other languages  # in a name of several words, each typed word against its own
+WORD_SCORE = 70  # in a name of several words, each typed word against its own
+# Training data in other languages: its words must not count as English.
+NOT_ENGLISH_FILES = frozenset({"other_language.yml"})
+# Only training examples teach patients' English; the catalogs (data/catalog) hold Spanish
+# red-flag terms and exemplars, which must not make a Spanish message look English.
+ENGLISH_TRAINING_DIRS = ("faq", "nlu")
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ def _training_words() -> Set[str]:
     from bot.settings import PROJECT_ROOT
 
     words: Set[str] = set()
-    for path in sorted((PROJECT_ROOT / "data").glob("*/*.yml")):
+    paths = [p for d in ENGLISH_TRAINING_DIRS for p in (PROJECT_ROOT / "data" / d).glob("*.yml")]
+    for path in sorted(paths):
         if path.name in NOT_ENGLISH_FILES:
             continue
         for line in path.read_text(encoding="utf-8").splitlines():

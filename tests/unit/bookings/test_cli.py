@@ -46,8 +46,14 @@ class Cli:
             timeout=120,
         )
 
-    def seed(self, now: dt.datetime = NOW, **changes) -> str:
-        """Store a request the way the assistant does (same database and settings)."""
+    def seed(self, now: Optional[dt.datetime] = None, **changes) -> str:
+        """Store a request the way the assistant does (same database and settings).
+
+        ``now`` defaults to the real time of the call, not of the import: in a long, slow
+        run the module can be imported minutes before this runs, and a consent given
+        "now" would then look like it is in the future.
+        """
+        now = now or dt.datetime.now(dt.timezone.utc)
         upgrade_database(self.db_url)
         settings = load_settings(self.settings_file)
         try:

@@ -86,13 +86,15 @@ def test_a_channel_is_on_only_when_all_its_secrets_are_set(tmp_path: Path):
     written = write_credentials(PROJECT_ROOT / "credentials.yml", tmp_path / "c.yml", partial)
     config = yaml.safe_load(written.read_text())
     assert "bot.channels.telegram.TelegramChannel" not in config
-    assert (
-        "bot.channels.twilio.TwilioChannel" in config and "rest" in config and "socketio" in config
-    )
+    web_channels = {
+        "bot.channels.rest.GuardedRestInput",
+        "bot.channels.socketio.GuardedSocketIOInput",
+    }
+    assert "bot.channels.twilio.TwilioChannel" in config and web_channels <= set(config)
     none = yaml.safe_load(
         write_credentials(PROJECT_ROOT / "credentials.yml", tmp_path / "n.yml", {}).read_text()
     )
-    assert not any(key.startswith("bot.channels.") for key in none)
+    assert set(none) == web_channels  # REST and the widget's socket.io are always on
 
 
 def test_startup_lines_show_each_webhook_at_the_public_url():
