@@ -23,6 +23,7 @@ RED_FLAG = "red_flag"
 CANCEL = "cancel"
 REQUEST_BOOKING = "request_booking"  # button: start the booking form
 REQUEST_CALLBACK = "request_callback"  # button: start the call-back form
+SHARE_CONTACT = "share_contact"  # only a phone number or email (ContactDetailsClassifier)
 
 # Rasa's own intents (not declared in domain.yml).
 SESSION_START = "session_start"

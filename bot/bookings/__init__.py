@@ -4,4 +4,6 @@ The chat form collects the details; :mod:`bot.bookings.service` stores them with
 one outbox row per hand-off channel (link / webhook / email, set in clinic.yml
 under ``booking:``); :mod:`bot.bookings.delivery` sends what is due, with retries;
 staff use ``python -m bot bookings ...`` (:mod:`bot.bookings.cli`).
+:mod:`bot.bookings.contact_classifier` is the Rasa NLU component that spots a message
+made only of contact details (:mod:`bot.bookings.contact_details`).
 """

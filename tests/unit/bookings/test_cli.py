@@ -22,7 +22,6 @@ from bot.settings import PROJECT_ROOT, load_settings
 from tests.support.booking_data import details, write_settings_file
 
 MODULE = "bot"
-NOW = dt.datetime.now(dt.timezone.utc)
 
 
 class Cli:
@@ -46,8 +45,14 @@ class Cli:
             timeout=120,
         )
 
-    def seed(self, now: dt.datetime = NOW, **changes) -> int:
-        """Store a request the way the assistant does (same database and settings)."""
+    def seed(self, now: Optional[dt.datetime] = None, **changes) -> int:
+        """Store a request the way the assistant does (same database and settings).
+
+        ``now`` is read when the request is stored, not when the module was imported:
+        on a busy machine a long test run would otherwise date the consent (given
+        "now") after the stale clock and be refused as "in the future".
+        """
+        now = now or dt.datetime.now(dt.timezone.utc)
         upgrade_database(self.db_url)
         settings = load_settings(self.settings_file)
         try:
@@ -134,7 +139,7 @@ def test_bad_filter_values_exit_non_zero_with_a_message(run):
 
 
 def test_purge_asks_first_and_only_deletes_when_told(run):
-    old = NOW - dt.timedelta(days=40)
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)
     run.seed(name="Old Patient", now=old, consent_at=old)
     run.seed(name="New Patient")
     declined = run("bookings", "purge", "--older-than", "30", stdin="n\n")
