@@ -9,7 +9,10 @@
 5. ``answers.py``  pure parsing behind ``validate.py``: yes / no, names, phone or email;
                    no Rasa objects, so every rule is tested on its own.
 6. ``submit.py``   the end: store the request, or say that nothing was stored (consent
-                   refused, "cancel").
+                   refused, "cancel", or "can I talk to someone?", which hands off).
+
+After a request is sent, a phone number or email typed on its own gets a reply from
+``actions/contact.py`` (nothing is stored from it).
 
 The forms themselves (``booking_form``, ``callback_form``) are declared in domain.yml;
 the rules that start them and handle interruptions are in data/rules/booking.yml.

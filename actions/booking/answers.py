@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 from actions.message import Said
 from bot import intents
+from bot.bookings.contact_details import emails_in, phone_part
 from bot.bookings.validation import (
     InvalidInput,
     clean_free_text,
@@ -37,6 +38,8 @@ ALWAYS_INTERRUPT = frozenset({intents.RED_FLAG, intents.ASK_TOPIC})
 STOP_INTENTS = frozenset({intents.CANCEL, intents.GOODBYE})
 # Questions the assistant answers mid-form before asking again.
 QUESTION_INTENTS = frozenset({intents.FAQ, intents.CLINIC_INFO})
+# "Can I talk to someone?": stop the form and hand over to a person.
+HANDOFF_INTENTS = frozenset({intents.HUMAN_HANDOFF})
 
 NAME_MAX_WORDS = 6
 CONTACT_MAX_LEN = 300
@@ -45,9 +48,28 @@ _QUESTION_WORDS = frozenset(
     "may am did was were has have tell explain".split()
 )
 _NAME_PUNCTUATION = frozenset(" '’-.,")
+# Words that make a typed "name" a sentence ("I'd rather not say", "just call me").
+# Not "i", "my" or "you": I (Balinese), My and You are also parts of names.
+_SENTENCE_WORDS = frozenset(
+    "i'd i'll i've i'm me your don't dont won't can't cannot not please thanks thank want "
+    "prefer".split()
+)
+# Answers that decline to give a name at all.
+_REFUSALS = frozenset(
+    "none|nobody|anonymous|n/a|na|skip|pass|no name|not saying|not telling".split("|")
+)
+_REFUSAL = re.compile(
+    r"\b(?:rather not|prefer not|not (?:say|saying|tell|telling|give|giving|share|sharing)"
+    r"|(?:don't|dont|do not) want to (?:say|give|share|tell)|none of your business)\b"
+)
+# Asking for a person in words, not only by the classifier's guess: "Anna Staff" is a
+# name, "can I talk to someone" or "a real person please" is a request.
+_PERSON_REQUEST = re.compile(
+    r"\b(?:(?:a|real|actual|live)\s+(?:person|human|people)|someone|somebody|anybody|anyone"
+    r"|(?:talk|speak|chat)\s+(?:to|with)|(?:call|ring|phone)\s+me)\b",
+    re.IGNORECASE,
+)
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
-_EMAIL_TOKEN = re.compile(r"[^\s,;:<>()\[\]]+@[^\s,;:<>()\[\]]+")
-_PHONE_RUN = re.compile(r"\+?\(?\d[\d\s().\-/]{4,}\d")
 _WORD = re.compile(r"[a-z']+")
 # "Hi, my name is Maria" -> "Maria". Not "im": Im is also a surname.
 _NAME_INTRO = re.compile(
@@ -97,6 +119,17 @@ def looks_like_question(text: str) -> bool:
     return "?" in text or (len(found) >= 3 and found[0] in _QUESTION_WORDS)
 
 
+def asks_for_a_person(text: str) -> bool:
+    """The words ask for a person (or are a question), so it is not a typed answer."""
+    return looks_like_question(text) or bool(_PERSON_REQUEST.search(text))
+
+
+def is_refusal(text: str) -> bool:
+    """Declining to answer: "No thanks", "I'd rather not say", "none"."""
+    key = answer_key(text)
+    return key in _NO_EXACT or key in _REFUSALS or bool(_REFUSAL.search(key))
+
+
 def interrupts(said: Said, reading: Optional[Reading], free_text: bool) -> bool:
     """True when the message is not an answer and the form's rules should handle it."""
     if said.intent in ALWAYS_INTERRUPT:
@@ -105,6 +138,9 @@ def interrupts(said: Said, reading: Optional[Reading], free_text: bool) -> bool:
         return False
     if said.intent in STOP_INTENTS:
         return True
+    if said.intent in HANDOFF_INTENTS:
+        # A name or a description the classifier took for "a person" stays an answer.
+        return asks_for_a_person(said.text) if free_text else True
     if reading is not None:
         return False
     if said.intent in QUESTION_INTENTS:
@@ -274,16 +310,36 @@ def read_change_choice(said: Said, choices: Iterable[str]) -> Optional[Reading]:
 # --- free answers ----------------------------------------------------------------------
 
 
+def read_name(said: Said) -> Optional[Reading]:
+    """An answer to "What is your full name?" that no classifier guess should take away:
+    a usable name after "my name is" / "call me", or declining to give one (which gets
+    its own reply, not an FAQ answer). "Cancel" still stops the form."""
+    if said.intent in STOP_INTENTS:
+        return None
+    if is_refusal(said.text):
+        return Reading(said.text, exact=True)
+    if _NAME_INTRO.match(said.text or ""):
+        try:
+            return Reading(check_name(said.text), exact=True)
+        except InvalidInput:
+            return None
+    return None
+
+
 def check_name(text: str) -> str:
     """A name: the storage rules, then no digits or symbols and not a whole sentence.
 
-    A leading "my name is" / "I'm" is dropped, so the clinic gets just the name.
+    A leading "my name is" / "I'm" is dropped, so the clinic gets just the name. An
+    answer that declines ("I'd rather not say") or is a sentence ("just call me") gets
+    ``utter_request_name_needed``, which says why a name is needed and how to stop.
     """
     if is_payload(text):
         raise UnusableAnswer("utter_request_name_hint", "name_payload")
     if isinstance(text, str) and _NAME_INTRO.sub("", text, count=1).strip():
         text = _NAME_INTRO.sub("", text, count=1)
     name = clean_name(text)
+    if is_refusal(name) or _SENTENCE_WORDS.intersection(words(name)):
+        raise UnusableAnswer("utter_request_name_needed", "name_refused")
     for char in name:
         if char in _NAME_PUNCTUATION:
             continue
@@ -311,24 +367,19 @@ def is_contact_like(text: str) -> bool:
     return "@" in text or sum(c.isdigit() for c in text) >= 6
 
 
-def _phone_part(text: str) -> str:
-    match = _PHONE_RUN.search(text)
-    return match.group() if match else text
-
-
 def check_contact(text: str, region: str) -> Tuple[Optional[str], Optional[str]]:
     """(phone in E.164, email) from "phone or email" – either, or both in one message."""
     value = (text or "").strip()
     if not value or len(value) > CONTACT_MAX_LEN or is_payload(value):
         raise UnusableAnswer("utter_request_contact_hint", "contact_unusable")
-    emails = _EMAIL_TOKEN.findall(value)
+    emails = emails_in(value)
     if len(emails) > 1:
         raise UnusableAnswer("utter_request_contact_hint", "contact_two_emails")
     email = validate_email(emails[0].strip(".")) if emails else None
     rest = value.replace(emails[0], " ") if emails else value
     phone = None
     if sum(c.isdigit() for c in rest) >= 3:
-        phone = normalise_phone(_phone_part(rest), region)
+        phone = normalise_phone(phone_part(rest), region)
     elif email is None:
         raise UnusableAnswer("utter_request_contact_hint", "contact_unusable")
     return phone, email
@@ -341,4 +392,4 @@ def check_phone(text: str, region: str) -> str:
         raise UnusableAnswer("utter_request_phone_hint", "phone_not_a_number")
     if len(value) > CONTACT_MAX_LEN:
         return normalise_phone(value, region)  # refuses it, with the storage's own hint
-    return normalise_phone(_phone_part(value), region)
+    return normalise_phone(phone_part(value), region)

@@ -43,6 +43,11 @@ FAILURES = "request_failures"  # {slot: number of unusable answers}
 PAIN_SUGGESTION = "request_pain_suggestion"  # what the pain-area question offered
 PAIN_DECLINED = "request_pain_declined"  # the patient said the suggestion was wrong
 
+# The reference of the last request sent in this conversation. Not one of the form's
+# answers: it stays after they are cleared, so a phone number or email typed after
+# sending gets a reply about that request (actions/contact.py).
+SENT_REFERENCE = "sent_request_reference"
+
 ALL_SLOTS = (
     NAME,
     CONTACT,

@@ -1,4 +1,5 @@
-"""The end of a booking or call-back form: send the request, or say nothing was stored.
+"""The end of a booking or call-back form: send the request, or say nothing was stored
+(consent refused, "cancel", or a request to talk to a person, which then hands off).
 
 The forms (validated in actions/booking/validate.py) collect the details; the submit
 actions here run when a form ends and store the request through
@@ -14,7 +15,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.slots import (
@@ -28,10 +29,12 @@ from actions.booking.slots import (
     PAIN_AREA,
     PATIENT_TYPE,
     PHONE,
+    SENT_REFERENCE,
     TIMES,
     FormSpec,
     reset_events,
 )
+from actions.handoff import handoff_response
 from bot.bookings import service
 from bot.bookings.config import parse_booking_config
 from bot.bookings.constants import BOOKING_KIND
@@ -121,20 +124,22 @@ class SubmitRequest(Action, ABC):
             dispatcher.utter_message(response="utter_request_failed", **clinic)
             return reset_events()
         logger.info("stored %s request %s", result.kind, result.reference)
+        reference = result.reference
+        sent = reset_events() + [SlotSet(SENT_REFERENCE, reference)]
         values = dict(
             clinic,
-            request_reference=result.reference,
+            request_reference=reference,
             callback_phone=display_phone(str(details.phone or "")),
         )
         if result.link_url and self.link_only_response and not clinic_is_notified(settings):
             dispatcher.utter_message(
                 response=self.link_only_response, request_link=result.link_url, **values
             )
-            return reset_events()
+            return sent
         dispatcher.utter_message(response=self.sent_response, **values)
         if result.link_url and self.spec.kind == BOOKING_KIND:
             dispatcher.utter_message(response="utter_request_link", request_link=result.link_url)
-        return reset_events()
+        return sent
 
 
 class ActionSubmitBooking(SubmitRequest):
@@ -164,4 +169,20 @@ class ActionCancelRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_request_cancelled", **get_settings().as_slots())
+        return reset_events()
+
+
+class ActionStopRequestForHandoff(Action):
+    """The patient asked for a person mid-form: stop (nothing stored, answers forgotten)
+    and give the clinic's phone and email, as "talk to a person" does anywhere else."""
+
+    def name(self) -> Text:
+        return "action_stop_request_for_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        settings = get_settings()
+        dispatcher.utter_message(response="utter_request_stopped_for_handoff")
+        dispatcher.utter_message(response=handoff_response(settings), **settings.as_slots())
         return reset_events()

@@ -2,11 +2,12 @@
 
 The form slots use custom mappings, so each ``extract_<slot>`` method here decides
 whether the latest message answers the question just asked. If it does not (a red
-flag, "cancel", a question about PIT), nothing is extracted, Rasa rejects the form
-for this turn and the rules in data/rules/booking.yml take over; the form then asks
-its question again. Each ``validate_<slot>`` turns an answer into a clean value or
-re-asks with a hint; after two unusable answers for the same question it also offers
-the clinic's phone number. Personal details are never logged, only field and code.
+flag, "cancel", a question about PIT, asking for a person), nothing is extracted, Rasa
+rejects the form for this turn and the rules in data/rules/booking.yml take over; after
+a question or a red flag the form then asks its question again. Each
+``validate_<slot>`` turns an answer into a clean value or re-asks with a hint; after
+two unusable answers for the same question it also offers the clinic's phone number.
+Personal details are never logged, only field and code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from actions.booking.answers import (
     is_contact_like,
     read_change_choice,
     read_confirmation,
+    read_name,
     read_patient_type,
     read_yes_no,
 )
@@ -142,7 +144,7 @@ class RequestFormValidation(FormValidationAction, ABC):
     async def extract_request_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        return self._answer(tracker, NAME, free_text=True)
+        return self._answer(tracker, NAME, read_name, free_text=True)
 
     async def extract_request_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -210,7 +212,7 @@ class RequestFormValidation(FormValidationAction, ABC):
             failures[slot] = int(failures.get(slot, 0)) + 1
             logger.info("%s: unusable answer for %s (%s)", self.form_name(), slot, error.code)
             if isinstance(error, UnusableAnswer):
-                dispatcher.utter_message(response=error.response)
+                dispatcher.utter_message(response=error.response, **get_settings().as_slots())
             else:
                 dispatcher.utter_message(text=error.hint)
             if failures[slot] >= FAILURES_BEFORE_PHONE_OFFER:

@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import intents
+from bot.bookings.contact_details import FILLER_WORDS
 
 SHARE_DETAILS_INTENT = intents.SHARE_DETAILS
 NAME, PHONE, EMAIL = "name", "phone", "email"
@@ -46,6 +47,14 @@ BARE_NAME_MAX_CONFIDENCE = 0.7
 _EMAIL = re.compile(r"[^\s,;:<>()\[\]@]+@[^\s,;:<>()\[\]@]+\.[A-Za-z]{2,}")
 # 7 to 15 digits with the usual separators: long enough not to be a year or a count.
 _PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-]{5,18}\d(?![\w/])")
+# "12 05 2024" or "12-05-24": a date, not a phone number.
+_DATE = re.compile(r"\d{1,2}[\s./\-]\d{1,2}[\s./\-](?:\d{2}|\d{4})")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Words besides filler ("my number is", "hi", "thanks") a contact-details message may have:
+# a name ("Dana Price here, 0770 900123").
+MAX_OTHER_WORDS = 2
+# Longer than any name, number and greeting together: a story, not details.
+MAX_DETAILS_LEN = 200
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*"
 _INTRO_NAME = re.compile(
     r"^\s*(?:(?:hi|hello|hey)\b[\s,!.]*)?"
@@ -85,6 +94,29 @@ def _looks_like_name(name: str, typed_capitalised: bool) -> bool:
     return typed_capitalised or len(parts) >= 2
 
 
+def _contact_detail(text: str) -> Optional[Detail]:
+    email = _EMAIL.search(text)
+    if email:
+        return Detail(EMAIL, email.group(0).strip("."))
+    for match in _PHONE.finditer(text):
+        if 7 <= _digits(match.group(0)) <= 15 and not _DATE.fullmatch(match.group(0).strip()):
+            return Detail(PHONE, match.group(0).strip())
+    return None
+
+
+def _says_little_else(text: str, value: str) -> bool:
+    """True when the message is about the detail: no question, at most a name around it.
+
+    "can I email my scan to you at a@b.org?" or "my number is 0770 900123 and my knee
+    still hurts" ask or tell something else, so they go through NLU as usual.
+    """
+    if "?" in text:
+        return False
+    rest = text.replace(value, " ").lower()
+    other = [w for w in _WORD.findall(rest) if w not in FILLER_WORDS]
+    return len(other) <= MAX_OTHER_WORDS
+
+
 def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detail]:
     """The email, phone number or name in ``text``, if it carries one.
 
@@ -92,14 +124,11 @@ def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detai
     else: a bare capitalised "Dana Price" counts as a name only when it was unsure.
     """
     text = text or ""
-    if text.strip().startswith("/"):
+    if text.strip().startswith("/") or len(text) > MAX_DETAILS_LEN:
         return None
-    email = _EMAIL.search(text)
-    if email:
-        return Detail(EMAIL, email.group(0).strip("."))
-    for match in _PHONE.finditer(text):
-        if 7 <= _digits(match.group(0)) <= 15:
-            return Detail(PHONE, match.group(0).strip())
+    contact = _contact_detail(text)
+    if contact is not None:
+        return contact if _says_little_else(text, contact.value) else None
     intro = _INTRO_NAME.match(text)
     if intro:
         name = intro.group("name")

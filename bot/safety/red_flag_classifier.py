@@ -26,7 +26,6 @@ from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -34,6 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
 from bot import intents
+from bot.intent_override import override_intent
 from bot.safety.catalog import Category
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
 from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
@@ -149,18 +149,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     def _mark(
         self, message: Message, hits: List[RedFlagHit], possible: Optional[str] = None
     ) -> None:
-        intent = self.component_config["intent"]
         entity = self.component_config["entity"]
-        flagged = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-        # Red flag is certain, so every other intent gets 0.0 (they keep their order):
-        # FallbackClassifier must not see two close intents and answer "did you mean".
-        others = [
-            {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
-            for item in message.get(INTENT_RANKING_KEY) or []
-            if item.get(INTENT_NAME_KEY) != intent
-        ]
-        message.set(INTENT, flagged, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [flagged] + others, add_to_output=True)
+        # A red flag is certain: "did you mean" must not come instead of the urgent reply.
+        override_intent(message, self.component_config["intent"])
         entities = list(message.get(ENTITIES) or [])
         for hit in hits:
             entities.append(

@@ -54,7 +54,10 @@ def test_question_quick_reply_and_reload_keep_one_conversation(widget: WidgetPag
 
     # Quick replies: the greeting offers buttons; a click sends the payload and shows the title.
     ask(widget, "hello")
-    group = widget.page.locator(".pit-replies").last
+    # The group by position, not ``.last``: the answer to the click brings a new group,
+    # and ``.last`` would then point at that one.
+    groups = widget.page.locator(".pit-replies")
+    group = groups.nth(groups.count() - 1)
     button = group.locator("button.pit-reply").first
     expect(button).to_be_enabled()
     title = button.inner_text()

@@ -289,3 +289,55 @@ def test_callback_request_from_the_handoff(chat: RestChat, database_url: str):
         FIRST_TIME,
     )
     assert says(done, "utter_callback_sent") and request.reference in text_of(done)
+
+
+def test_asking_for_a_person_mid_form_hands_off_and_stores_nothing(
+    chat: RestChat, database_url: str
+):
+    start_booking(chat)
+    chat.send("Maria Lopez")
+    reply = chat.send("can I talk to someone please?")
+    assert says(reply, "utter_request_stopped_for_handoff")
+    assert says(reply, "utter_handoff_open") or says(reply, "utter_handoff_closed")
+    assert SETTINGS.phone in text_of(reply) and not says(reply, "utter_ask_request_contact")
+    # The form is over: the next question is answered and no form question follows.
+    reply = chat.send("does the injection hurt?")
+    assert get_topics()["does_it_hurt"].answers[0].split("\n")[0] in text_of(reply)
+    assert not any(says(reply, q) for q in ("utter_ask_request_contact", "utter_ask_request_name"))
+    assert stored(database_url, chat) == []
+
+
+@pytest.mark.parametrize("refusal", ["I'd rather not say, can I just call?", "rather not say"])
+def test_declining_the_name_is_caught_at_the_name_question(
+    chat: RestChat, database_url: str, refusal: str
+):
+    start_booking(chat)
+    reply = chat.send(refusal)
+    assert says(reply, "utter_request_name_needed") and SETTINGS.phone in text_of(reply)
+    assert says(reply, "utter_ask_request_name")  # asked again, nothing else answered
+    assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
+    assert stored(database_url, chat) == []
+
+
+def test_contact_details_typed_after_sending_get_a_reply_about_the_request(
+    chat: RestChat, database_url: str
+):
+    start_booking(chat)
+    click(chat, answer_up_to_summary(chat), "Yes, send it")
+    [request] = stored(database_url, chat)
+    for stray in ("maria.lopez@example.com", "my number is 201 555 0123"):
+        reply = chat.send(stray)
+        assert says(reply, "utter_contact_after_request"), (stray, reply)
+        assert request.reference in text_of(reply) and SETTINGS.phone in text_of(reply)
+        assert len(reply) == 1  # that reply only: no FAQ answer, no "did you mean"
+    assert len(stored(database_url, chat)) == 1  # nothing new stored, nothing changed
+    [same] = stored(database_url, chat)
+    assert (same.email, same.phone) == ("maria.lopez@example.com", None)
+
+
+def test_contact_details_without_a_request_offer_the_ways_to_send_one(chat: RestChat):
+    chat.send("/session_start")
+    reply = chat.send("201 555 0123")
+    assert says(reply, "utter_details_offer") and len(reply) == 1
+    reply = click(chat, reply, "Request a callback")
+    assert says(reply, "utter_callback_intro") and says(reply, "utter_ask_request_name")

@@ -20,6 +20,7 @@ from actions.booking.answers import (
     CHANGE,
     CONFIRM,
     NO_CHANGE,
+    Reading,
     UnusableAnswer,
     check_contact,
     check_free_text,
@@ -28,6 +29,7 @@ from actions.booking.answers import (
     interrupts,
     read_change_choice,
     read_confirmation,
+    read_name,
     read_patient_type,
     read_yes_no,
 )
@@ -43,11 +45,13 @@ from actions.booking.ask import (
 from actions.booking.slots import ALL_SLOTS, BOOKING, CALLBACK
 from actions.booking.submit import (
     ActionCancelRequest,
+    ActionStopRequestForHandoff,
     ActionSubmitBooking,
     ActionSubmitCallback,
     clinic_is_notified,
 )
 from actions.booking.validate import ValidateBookingForm, ValidateCallbackForm
+from actions.contact import ActionContactDetails
 from actions.message import Said
 from bot.bookings import repository
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
@@ -557,3 +561,117 @@ async def test_over_the_daily_limit_the_patient_is_told_clearly_and_nothing_is_s
     assert f"already sent {limit} requests today" in said["text"]
     assert get_settings().phone in said["text"]
     assert cleared(events)
+
+
+# --- rough edges: asking for a person, declining a name, contact details after sending ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can I talk to someone", "real person please", "I want a human", "just call me"],
+)
+async def test_asking_for_a_person_mid_form_is_not_taken_as_an_answer(text: str):
+    for question, slots in (
+        ("request_name", {}),
+        ("request_contact", {"request_name": "Maria Lopez"}),
+        ("request_consent", BOOKING_ANSWERS),
+    ):
+        filled, messages = await validate(asked(question, **slots), text, "human_handoff")
+        assert set(filled) <= {REQUESTED_SLOT} and messages == [], (question, filled)
+
+
+async def test_a_name_the_classifier_took_for_a_handoff_is_still_a_name():
+    filled, messages = await validate(asked("request_name"), "Anna Staff", "human_handoff")
+    assert filled["request_name"] == "Anna Staff" and messages == []
+    filled, _ = await validate(asked("request_name"), "call me Sam", "human_handoff")
+    assert filled["request_name"] == "Sam"
+
+
+def test_handoff_interrupts_free_text_only_when_the_words_ask_for_a_person():
+    assert interrupts(said("can I speak with somebody?", "human_handoff"), None, free_text=True)
+    assert not interrupts(said("Ann Human", "human_handoff"), None, free_text=True)
+    assert interrupts(said("Ann Human", "human_handoff"), None, free_text=False)
+    # At the contact question an address is an answer, whatever the classifier said.
+    contact = said("you can email me at sam@example.org", "human_handoff")
+    assert not interrupts(contact, Reading(contact.text, exact=True), free_text=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd rather not say",
+        "rather not say, can I just call?",
+        "no thanks",
+        "none of your business",
+        "prefer not to say",
+        "not telling",
+        "none",
+        "just call me",
+        "I don't want to give it",
+    ],
+)
+def test_declining_or_a_sentence_is_not_a_name(text: str):
+    with pytest.raises(UnusableAnswer) as caught:
+        check_name(text)
+    assert caught.value.response == "utter_request_name_needed"
+
+
+def test_the_name_question_keeps_refusals_and_introduced_names_as_answers():
+    assert read_name(said("I'd rather not say, can I just call?", "faq")).exact
+    assert read_name(said("call me Sam", "human_handoff")) == Reading("Sam", exact=True)
+    assert read_name(said("no thanks", "cancel")) is None  # stopping wins
+    assert read_name(said("does it hurt?", "faq")) is None  # a question stays a question
+
+
+def test_names_that_look_like_words_stay_names():
+    for name in ["I Wayan Sudarma", "Tran Thi My", "Will May", "Hope Adams", "Dan Rather"]:
+        assert check_name(name) == name
+
+
+async def test_declining_a_name_is_answered_at_the_name_question_with_the_phone():
+    for intent in ("faq", "deny", "nlu_fallback"):  # whatever the classifier guessed
+        filled, messages = await validate(
+            asked("request_name"), "I'd rather not say, can I just call?", intent
+        )
+        assert filled["request_name"] is None and filled[REQUESTED_SLOT] == "request_name"
+        assert [m["response"] for m in messages] == ["utter_request_name_needed"]
+        assert messages[0]["clinic_phone"] == CLINIC_PHONE
+    # "cancel" still stops the form rather than counting as a refusal
+    filled, messages = await validate(asked("request_name"), "no, cancel", "cancel")
+    assert set(filled) <= {REQUESTED_SLOT} and messages == []
+
+
+async def test_stopping_for_a_person_forgets_the_answers_and_hands_off():
+    dispatcher = CollectingDispatcher()
+    events = await ActionStopRequestForHandoff().run(dispatcher, tracker(BOOKING_ANSWERS), DOMAIN)
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses[0] == "utter_request_stopped_for_handoff"
+    assert responses[1] in ("utter_handoff_open", "utter_handoff_closed")
+    assert dispatcher.messages[1]["clinic_phone"] == CLINIC_PHONE
+    assert cleared(events)
+
+
+async def test_a_sent_request_leaves_its_reference_for_later_messages(bookings_db: str):
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+    events = await ActionSubmitBooking().run(CollectingDispatcher(), tracker(slots), DOMAIN)
+    [request] = stored(bookings_db)
+    values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert values["sent_request_reference"] == request.reference and cleared(events)
+
+
+async def test_contact_details_after_sending_mention_the_request_not_an_faq():
+    dispatcher = CollectingDispatcher()
+    after = tracker({"sent_request_reference": "42"}, "maria@example.com", "share_details")
+    assert await ActionContactDetails().run(dispatcher, after, DOMAIN) == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_contact_after_request"
+    assert (message["request_reference"], message["clinic_phone"]) == ("42", CLINIC_PHONE)
+
+    dispatcher = CollectingDispatcher()
+    before = tracker({}, "201 555 0123", "share_details")
+    await ActionContactDetails().run(dispatcher, before, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_details_offer"]
