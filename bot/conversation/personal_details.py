@@ -53,6 +53,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Words besides filler ("my number is", "hi", "thanks") a contact-details message may have:
 # a name ("Dana Price here, 0770 900123").
 MAX_OTHER_WORDS = 2
+_INTRO_WORDS = frozenset("here name name's i'm im i am hey".split())
 # Longer than any name, number and greeting together: a story, not details.
 MAX_DETAILS_LEN = 200
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*"
@@ -113,7 +114,7 @@ def _says_little_else(text: str, value: str) -> bool:
     if "?" in text:
         return False
     rest = text.replace(value, " ").lower()
-    other = [w for w in _WORD.findall(rest) if w not in FILLER_WORDS]
+    other = [w for w in _WORD.findall(rest) if w not in FILLER_WORDS | _INTRO_WORDS]
     return len(other) <= MAX_OTHER_WORDS
 
 
