@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.nlu import load_examples
 from bot.model_store import ensure_model
-from bot.stack import Stack, free_port
+from bot.stack import MACHINE_SPEED_LIMITS, Stack, free_port
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -195,7 +195,7 @@ def main() -> int:
             web_port=free_port(),
             log_to_files=True,
             # Measures the assistant, not the flood limit: 10 senders share one address here.
-            limits={"messages_per_minute": 10_000},
+            limits=MACHINE_SPEED_LIMITS,
         )
         with stack:
             post(stack.rest_url, "warm-up", "hello")

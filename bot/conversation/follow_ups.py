@@ -43,6 +43,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp.condition_routing import is_diagnosis_request
+
 ASK_TOPIC = "ask_topic"
 FAQ = "faq"
 TOPIC_ENTITY = "topic"
@@ -129,6 +131,8 @@ def is_pain_statement(text: str) -> bool:
     key = normal(text)
     if "?" in text or not key or key.split()[0] in _QUESTION_START:
         return False
+    if is_diagnosis_request(key):
+        return False  # "I've had this burning for months, what do you think I have"
     return bool(_STATEMENT.match(key))
 
 

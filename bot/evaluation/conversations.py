@@ -219,7 +219,7 @@ def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
     Requests the conversations send go to a throw-away database, never the clinic's."""
     from bot.bookings.config import DATABASE_URL_ENV
     from bot.bookings.db import dispose_engines, upgrade_database
-    from bot.stack import Stack, free_port
+    from bot.stack import MACHINE_SPEED_LIMITS, Stack, free_port
 
     report = Report()
     with tempfile.TemporaryDirectory(prefix="pit-conversations-") as workdir:
@@ -235,6 +235,7 @@ def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
             actions_port=free_port(),
             web_port=None,
             log_to_files=True,
+            limits=MACHINE_SPEED_LIMITS,
         )
         with stack:
             tracker_db = Path(workdir) / "tracker.db"

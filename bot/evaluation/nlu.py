@@ -96,6 +96,14 @@ def predicted_label(parse: Mapping[str, Any]) -> str:
         selector = selectors.get(intents.FAQ) or selectors.get("default") or {}
         key = (selector.get("response") or {}).get("intent_response_key") or ""
         return key or intents.FAQ
+    if intent == intents.ASK_TOPIC:
+        # A follow-up read from its words ("is it expensive?"): answered like the topic button.
+        topics = [
+            e.get("value")
+            for e in parse.get("entities") or []
+            if e.get("entity") == intents.TOPIC_ENTITY
+        ]
+        return f"{intents.FAQ}/{topics[-1]}" if topics else intent
     return intent
 
 

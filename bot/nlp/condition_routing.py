@@ -64,7 +64,12 @@ NEVER_OVERRULED = frozenset(
 
 _DIAGNOSIS_RE = re.compile(
     r"\bwhat'?s? (is )?(wrong|going on|happening|causing|the cause)\b"
-    r"|\bwhy (does|do|is|am|did|has|have) (my|i)\b"
+    r"|\bwhy (does|do|is|am|did|has|have|would|could) (my|i)\b|\bwhy (my|i)\b"
+    r"|\b(is|could|might) (the|my|this|that) (pain|ache|aching|burning|tingling|numbness|"
+    r"swelling|soreness|stiffness|problem|symptom)s?\b[^?.!]{0,40}\b(from|caused by|due to)\b"
+    r"|\b(is|could|might) (it|this|that)\b[^?.!]{0,30}\b(caused by|due to|because of)\b"
+    r"|\bwhat (do|would) you (think|reckon) (i have|i've got|ive got|it is|this is|is wrong)\b"
+    r"|\bwhat i (have|have got|ve got)\b"
     r"|\b(is|could|might|can) (this|it|that|these) (be )?(a |an )?(sign|symptom|because)\b"
     r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos"
     r"|\bwhat (should|can|do) i (do|take|use)\b|\bshould i (see|go|rest|ice|take|use|stop)\b"

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 from bot.model_store import ensure_model
-from bot.stack import Stack, free_port
+from bot.stack import MACHINE_SPEED_LIMITS, Stack, free_port
 
-# Tests talk much faster than a person, all from 127.0.0.1: the shared stacks raise the rate
-# limit so it cannot change their answers. tests/integration/test_channel_limits.py starts a
-# stack with the shipped limits (limits=None) and tests them there.
-FAST_TEST_LIMITS: Dict[str, Any] = {"messages_per_minute": 10_000}
+# The shared stacks raise the rate limit (bot.stack.MACHINE_SPEED_LIMITS);
+# tests/integration/test_channel_limits.py starts a stack with the shipped limits
+# (limits=None) and tests them there.
+FAST_TEST_LIMITS: Dict[str, Any] = MACHINE_SPEED_LIMITS
 
 
 @contextlib.contextmanager

@@ -160,3 +160,17 @@ def test_evaluation_reads_the_default_response_selector_key_too():
         == "faq/cost"
     )
     assert predicted_label({"intent": {"name": "greet"}}) == "greet"
+
+
+def test_evaluation_counts_a_follow_up_as_the_topic_it_is_answered_with():
+    from bot.evaluation.nlu import predicted_label
+
+    follow_up = {
+        "intent": {"name": "ask_topic"},
+        "entities": [
+            {"entity": "condition", "value": "sciatica"},
+            {"entity": "topic", "value": "cost"},
+        ],
+    }
+    assert predicted_label(follow_up) == "faq/cost"
+    assert predicted_label({"intent": {"name": "ask_topic"}, "entities": []}) == "ask_topic"
