@@ -132,7 +132,13 @@ class ReplyJudge:
             if name.startswith(URGENT_PREFIX)
             for text in texts
         }
-        notices = {t.format_map(slots).strip() for t in responses.get(NOTICE_RESPONSE, [])}
+        # Channels may send a response's paragraphs as separate messages: know each one.
+        notices = {
+            part.strip()
+            for text in responses.get(NOTICE_RESPONSE, [])
+            for part in [text.format_map(slots), *text.format_map(slots).split("\n\n")]
+            if part.strip()
+        }
         return cls(frozenset(urgent), frozenset(notices))
 
     def first_reply(self, replies: Sequence[Mapping]) -> str:

@@ -70,6 +70,14 @@ def test_reply_judge_skips_the_session_notice_and_reads_the_first_reply():
     assert not judge_.is_urgent([{"text": notice}])
 
 
+def test_reply_judge_skips_the_notice_sent_paragraph_by_paragraph():
+    judge_ = ReplyJudge.from_domain()
+    urgent_line = next(iter(judge_.urgent_first_lines))
+    paragraphs = [{"text": n} for n in judge_.notices if "\n\n" not in n]
+    assert len(paragraphs) >= 2  # the REST channel sends the notice's paragraphs one by one
+    assert judge_.is_urgent(paragraphs + [{"text": urgent_line}])
+
+
 def test_judge_counts_per_category_kind_and_language(detector):
     emergencies, near_misses = load_cases(TINY)
     report = judge(emergencies, near_misses, lambda text: bool(detector.detect(text)), workers=1)
