@@ -7,6 +7,7 @@ emergencies.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -213,12 +214,28 @@ def load_red_flag_catalog(path: Optional[Path] = None) -> RedFlagCatalog:
     """Read and validate the red-flag catalog file."""
     path = Path(path or RED_FLAGS_PATH)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except FileNotFoundError as exc:
         raise RedFlagCatalogError(f"red-flag catalog not found: {path}") from exc
     except yaml.YAMLError as exc:
         raise RedFlagCatalogError(f"red-flag catalog {path} is not valid YAML: {exc}") from exc
+    check_no_cut_patterns(text, path)
     return parse_catalog(raw)
+
+
+_UNQUOTED_ITEM_WITH_HASH = re.compile(r"^\s*- [^\"'{\s#][^#]*\s#\S")
+
+
+def check_no_cut_patterns(text: str, path: Path) -> None:
+    """Refuse a pattern that YAML cut short: in ``- took ...2 #num|extra``, " #num..." is a
+    comment, so the pattern silently became "took ...2" and matched every "take"."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _UNQUOTED_ITEM_WITH_HASH.match(line):
+            raise RedFlagCatalogError(
+                f"{path}:{number}: '#' starts a YAML comment here, so the pattern is cut "
+                f"short. Put the pattern in double quotes: {line.strip()}"
+            )
 
 
 @lru_cache(maxsize=1)

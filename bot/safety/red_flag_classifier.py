@@ -9,6 +9,7 @@ also my lips are swelling" must get the emergency reply, not the price. DIET's o
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,6 +27,7 @@ from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -53,7 +55,16 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": intents.RED_FLAG, "entity": intents.RED_FLAG_ENTITY, "semantic": True}
+        # classifier_alone_min_confidence: when neither the catalog nor the second net finds
+        # anything, the intent classifier's own red_flag stands only this sure. Below it, it
+        # was guessing from words like "swelling" or "session" (bench/results/ has the sweep:
+        # 0.5 keeps every emergency it caught on the independent set).
+        return {
+            "intent": intents.RED_FLAG,
+            "entity": intents.RED_FLAG_ENTITY,
+            "semantic": True,
+            "classifier_alone_min_confidence": 0.5,
+        }
 
     def __init__(self, config: Dict[Text, Any], detector: Optional[RedFlagDetector] = None) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
@@ -99,12 +110,20 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                 self._overrule_classifier(message)
             else:
                 self._second_net(message, text)
+                if self._classifier_alone_unsure(message):
+                    self._overrule_classifier(message)
         return messages
+
+    def _classifier_alone_unsure(self, message: Message) -> bool:
+        intent = message.get(INTENT) or {}
+        return intent.get(INTENT_NAME_KEY) == self.component_config["intent"] and float(
+            intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        ) < float(self.component_config["classifier_alone_min_confidence"])
 
     def _second_net(self, message: Message, text: str) -> None:
         """No catalog word matched: does the message *mean* an emergency?"""
         net = semantic_net() if self.component_config["semantic"] else None
-        if net is None:
+        if net is None or says_it_is_over(text):
             return
         try:
             verdict = net.judge(text)
@@ -178,6 +197,25 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             "Red flag(s) in message: %s",
             ", ".join(sorted({h.key for h in hits} | {possible or ""})),
         )
+
+
+# "the bleeding stopped", "not swollen anymore": sentence vectors barely change when a symptom
+# is over, so the second net would read these as the symptom itself. "won't stop" is not over.
+_OVER_RE = re.compile(
+    r"\b(?:stopped|went away|gone away|went down|gone down|settled(?: down)?|cleared up|"
+    r"subsided|healed|anymore|any more|no longer)\b"
+)
+_STILL_RE = re.compile(
+    r"\b(?:not|never|hasn't|hasnt|hadn't|hadnt|haven't|havent|isn't|isnt|won't|wont|didn't|didnt|"
+    r"doesn't|doesnt|can't|cant)\s+(?:\w+\s+)?(?:stopped|went away|gone away|went down|gone down|"
+    r"settled|cleared up|subsided|healed)\b"
+)
+
+
+def says_it_is_over(text: str) -> bool:
+    """The message says a symptom has stopped or is gone, and not that it hasn't."""
+    lowered = text.lower().replace("’", "'")
+    return bool(_OVER_RE.search(lowered)) and not _STILL_RE.search(lowered)
 
 
 def _doc_of(message: Message) -> Optional[Doc]:

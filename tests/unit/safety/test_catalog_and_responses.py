@@ -51,6 +51,28 @@ def test_catalog_has_every_category_the_clinic_asked_for():
     assert "question" not in catalog.category("breathing").dismissed_by
 
 
+def test_a_pattern_cut_short_by_a_yaml_comment_is_refused(tmp_path):
+    text = RED_FLAGS_PATH.read_text(encoding="utf-8")
+    assert load_red_flag_catalog(RED_FLAGS_PATH)  # the shipped file has none
+    broken = text.replace(
+        '      - "took|taken ...2 #num|extra|another ...3 by_mistake|by_accident|instead_of"',
+        "      - took|taken ...2 #num|extra|another ...3 by_mistake|by_accident|instead_of",
+    )
+    assert broken != text
+    path = tmp_path / "red_flags.yml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(RedFlagCatalogError, match="comment"):
+        load_red_flag_catalog(path)
+
+
+def test_taking_a_medicine_is_not_an_overdose():
+    from bot.safety.red_flags import detect_red_flags
+
+    for text in ["i take warfarin", "I take blood thinners, is that ok?", "I take my tablets"]:
+        assert detect_red_flags(text) == [], text
+    assert detect_red_flags("I took 2 extra by mistake and now I'm very drowsy")
+
+
 def test_bare_yaml_no_is_refused(raw_catalog):
     broken = dict(raw_catalog, cues=dict(raw_catalog["cues"], negation=[False, "not"]))
     with pytest.raises(RedFlagCatalogError, match="quotes"):

@@ -119,3 +119,32 @@ def test_model_red_flag_stays_when_the_rules_saw_no_symptom_term(component):
         [diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.7)]
     )
     assert message.get("intent")["name"] == "red_flag"
+
+
+def test_a_red_flag_guessed_by_the_model_alone_needs_half_its_confidence(component):
+    [message] = component.process(
+        [diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.45)]
+    )
+    assert message.get("intent")["name"] == "greet"
+    [message] = component.process(
+        [diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.5)]
+    )
+    assert message.get("intent")["name"] == "red_flag"
+
+
+@pytest.mark.parametrize(
+    "text, over",
+    [
+        ("the bleeding stopped after a while", True),
+        ("my ankle isn't puffy anymore", True),
+        ("the redness has gone down", True),
+        ("the bleeding hasn't stopped", False),
+        ("it won't stop bleeding", False),
+        ("the swelling has not gone down at all", False),
+        ("I can't breathe", False),
+    ],
+)
+def test_the_second_net_skips_symptoms_that_are_over(text: str, over: bool):
+    from bot.safety.red_flag_classifier import says_it_is_over
+
+    assert says_it_is_over(text) is over
