@@ -172,8 +172,15 @@ class PersonalDetailsClassifier(GraphComponent, IntentClassifier):
             return messages  # the form asking reads its own answers
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) in KEEP_INTENTS:
+            name = intent.get(INTENT_NAME_KEY)
+            if name in KEEP_INTENTS - {intents.HUMAN_HANDOFF}:
                 continue
+            if name == intents.HUMAN_HANDOFF:
+                # "you can reach me at a@b.org" reads like a handoff to the classifier, yet
+                # only gives an address; a request in words ("call me back") stays a request.
+                contact = _contact_detail(str(message.get(TEXT) or ""))
+                if contact is None or not _says_little_else(str(message.get(TEXT)), contact.value):
+                    continue
             if any(
                 e.get("entity") in ("condition", "body_part") for e in message.get(ENTITIES) or []
             ):

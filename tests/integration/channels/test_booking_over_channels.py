@@ -62,4 +62,4 @@ def test_a_booking_completes_and_is_listed(
     [request] = [r for r in listed_requests(channel_db) if r["conversation_id"] == user.sender_id]
     assert request["name"] == "Maria Lopez" and request["phone"] == "+12015550142"
     assert request["channel"] == user.channel
-    assert str(request["id"]) in done.text
+    assert request["reference"] in done.text

@@ -92,3 +92,17 @@ def test_a_red_flag_still_wins(tmp_path):
     message = classified("my throat is closing up, call 201 555 0123")
     PersonalDetailsClassifier().process(red_flag.process([message]))
     assert intent_of(message) == "red_flag"
+
+
+def test_an_address_the_classifier_took_for_a_handoff_is_details():
+    reach, call = (
+        classified("you can reach me at j.doe@example.com", "human_handoff"),
+        classified("can someone call me on 201 555 0123?", "human_handoff"),
+    )
+    book = classified("I want to book, my number is 201 555 0123", "book_consultation")
+    PersonalDetailsClassifier().process([reach, call, book])
+    assert [intent_of(m) for m in (reach, call, book)] == [
+        "share_details",
+        "human_handoff",
+        "book_consultation",
+    ]
