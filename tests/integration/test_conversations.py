@@ -117,7 +117,7 @@ def test_a_phone_number_out_of_context_is_offered_to_the_clinic_and_stored_only_
     assert form_slots(reply) == {}  # nothing kept yet
     reply = after(stack, chat, "yes")
     assert reply.active_form == "booking_form"
-    assert reply.slots.get("request_phone") == "+12025550176"
+    assert reply.slots.get("request_contact") == "+12025550176"  # booking: phone or email
     assert "utter_ask_request_name" in reply.actions
     assert stored(database_url, chat) == []
 
