@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.nlu import load_examples
 from bot.model_store import ensure_model
-from bot.stack import MACHINE_SPEED_LIMITS, Stack, free_port
+from bot.stack import free_port, measuring_stack
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -187,16 +187,8 @@ def main() -> int:
     }
 
     with tempfile.TemporaryDirectory() as workdir:
-        stack = Stack(
-            model=model,
-            workdir=Path(workdir),
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            web_port=free_port(),
-            log_to_files=True,
-            # Measures the assistant, not the flood limit: 10 senders share one address here.
-            limits=MACHINE_SPEED_LIMITS,
-        )
+        # Measures the assistant, not the flood limit: 10 senders share one address here.
+        stack = measuring_stack(model, Path(workdir), with_web=True)
         with stack:
             post(stack.rest_url, "warm-up", "hello")
             print(f"Latency over {args.messages} messages ...", flush=True)

@@ -247,3 +247,17 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def measuring_stack(model: Path, workdir: Path, with_web: bool = False) -> Stack:
+    """The stack evaluations and benchmarks start: free loopback ports, logs in ``workdir``,
+    and machine-speed rate limits (they measure the assistant, not the flood limit)."""
+    return Stack(
+        model=model,
+        workdir=workdir,
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        web_port=free_port() if with_web else None,
+        log_to_files=True,
+        limits=MACHINE_SPEED_LIMITS,
+    )

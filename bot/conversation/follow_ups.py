@@ -36,13 +36,12 @@ from rasa.shared.nlu.constants import (
     EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.intent_override import override_intent
 from bot.nlp.condition_routing import is_diagnosis_request
 
 ASK_TOPIC = "ask_topic"
@@ -218,10 +217,10 @@ class FollowUpResolver(GraphComponent, IntentClassifier):
             if topic is None and names_pain and intent in STATEMENT_OVERRIDES:
                 topic = CONDITION_TOPIC if is_pain_statement(text) else None
             if topic is None and intent != FAQ and _CORRECTION.match(normal(text)):
-                self._as_intent(message, FAQ)
+                override_intent(message, FAQ)
                 continue
             if topic is not None:
-                self._as_intent(message, ASK_TOPIC)
+                override_intent(message, ASK_TOPIC)
                 entity = {
                     ENTITY_ATTRIBUTE_START: 0,
                     ENTITY_ATTRIBUTE_END: len(text),
@@ -231,14 +230,3 @@ class FollowUpResolver(GraphComponent, IntentClassifier):
                 }
                 message.set(ENTITIES, list(entities) + [entity], add_to_output=True)
         return messages
-
-    @staticmethod
-    def _as_intent(message: Message, name: str) -> None:
-        chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
-        others = [
-            {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
-            for item in message.get(INTENT_RANKING_KEY) or []
-            if item.get(INTENT_NAME_KEY) != name
-        ]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen] + others, add_to_output=True)

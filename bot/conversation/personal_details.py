@@ -26,7 +26,6 @@ from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -35,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import intents
 from bot.bookings.contact_details import FILLER_WORDS
+from bot.intent_override import override_intent
 
 SHARE_DETAILS_INTENT = intents.SHARE_DETAILS
 NAME, PHONE, EMAIL = "name", "phone", "email"
@@ -190,12 +190,5 @@ class PersonalDetailsClassifier(GraphComponent, IntentClassifier):
             detail = find_detail(str(message.get(TEXT) or ""), confidence)
             if detail is None:
                 continue
-            chosen = {INTENT_NAME_KEY: SHARE_DETAILS_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            others = [
-                {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
-                for item in message.get(INTENT_RANKING_KEY) or []
-                if item.get(INTENT_NAME_KEY) != SHARE_DETAILS_INTENT
-            ]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen] + others, add_to_output=True)
+            override_intent(message, SHARE_DETAILS_INTENT)
         return messages

@@ -222,7 +222,7 @@ def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
     Requests the conversations send go to a throw-away database, never the clinic's."""
     from bot.bookings.config import DATABASE_URL_ENV
     from bot.bookings.db import dispose_engines, upgrade_database
-    from bot.stack import MACHINE_SPEED_LIMITS, Stack, free_port
+    from bot.stack import measuring_stack
 
     report = Report()
     with tempfile.TemporaryDirectory(prefix="pit-conversations-") as workdir:
@@ -231,15 +231,7 @@ def evaluate(model: Path, conversations: Sequence[Conversation]) -> Report:
         dispose_engines()
         previous = os.environ.get(DATABASE_URL_ENV)
         os.environ[DATABASE_URL_ENV] = database_url  # the action server inherits it
-        stack = Stack(
-            model=model,
-            workdir=Path(workdir),
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            web_port=None,
-            log_to_files=True,
-            limits=MACHINE_SPEED_LIMITS,
-        )
+        stack = measuring_stack(model, Path(workdir))
         with stack:
             tracker_db = Path(workdir) / "tracker.db"
             for conversation in conversations:

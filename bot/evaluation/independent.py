@@ -217,19 +217,11 @@ def rest_urgent(rest_url: str, judge_: Optional[ReplyJudge] = None) -> Callable[
 
 def evaluate_independent(model: Path, path: Path = INDEPENDENT_SET) -> IndependentReport:
     """Start the real assistant on loopback and judge every case's first reply."""
-    from bot.stack import MACHINE_SPEED_LIMITS, Stack, free_port
+    from bot.stack import measuring_stack
 
     emergencies, near_misses = load_cases(path)
     with tempfile.TemporaryDirectory(prefix="pit-independent-") as workdir:
-        stack = Stack(
-            model=model,
-            workdir=Path(workdir),
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            web_port=None,
-            log_to_files=True,
-            limits=MACHINE_SPEED_LIMITS,
-        )
+        stack = measuring_stack(model, Path(workdir))
         with stack:
             return judge(emergencies, near_misses, rest_urgent(stack.rest_url))
 

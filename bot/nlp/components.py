@@ -30,14 +30,13 @@ from rasa.shared.nlu.constants import (
     EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import intents
+from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
 from bot.nlp.condition_routing import route_to_condition
@@ -181,14 +180,7 @@ def _faq_topic(message: Message) -> Optional[str]:
 
 def _set_intent(message: Message, name: str) -> None:
     """Make ``name`` the certain intent (FallbackClassifier then leaves it alone)."""
-    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
-    others = [
-        {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
-        for item in message.get(INTENT_RANKING_KEY) or []
-        if item.get(INTENT_NAME_KEY) != name
-    ]
-    message.set(INTENT, chosen, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [chosen] + others, add_to_output=True)
+    override_intent(message, name)
     logger.info("Understanding gate: intent set to %s.", name)
 
 
