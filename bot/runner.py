@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Optional
 
@@ -16,6 +17,8 @@ from bot.model_store import ensure_model
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import Stack
 
+# Where `make run` keeps its conversations and logs; PIT_RUN_DIR moves it (tests use a temp dir).
+RUN_DIR_ENV = "PIT_RUN_DIR"
 RUN_DIR = PROJECT_ROOT / "var" / "run"
 
 
@@ -27,12 +30,24 @@ def _raise_stop(signum: int, frame: Optional[FrameType]) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
+def _already_stopping(signum: int, frame: Optional[FrameType]) -> None:
+    # systemd and container runtimes may signal again while we stop: raising here would
+    # abort the cleanup and leave the servers holding their ports.
+    print(f"Received {signal.Signals(signum).name} again; still stopping ...", flush=True)
+
+
+def _finish_cleanup_whatever_arrives() -> None:
+    signal.signal(signal.SIGTERM, _already_stopping)
+    signal.signal(signal.SIGINT, _already_stopping)
+
+
 def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1") -> int:
     settings = get_settings()  # fail early, with a clear message, on a broken clinic.yml
     model = ensure_model()
+    run_dir = Path(os.environ.get(RUN_DIR_ENV) or RUN_DIR)
     stack = Stack(
         model=model,
-        workdir=RUN_DIR,
+        workdir=run_dir,
         rasa_port=rasa_port,
         actions_port=actions_port,
         web_port=web_port,
@@ -59,7 +74,7 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             f"  REST channel:           {stack.rest_url}\n"
             "  Messaging channels (webhook URLs to give each provider):\n"
             + "".join(f"    {line}\n" for line in channels.describe(os.environ, stack.rasa_url))
-            + f"  Conversations stored in {RUN_DIR / 'tracker.db'}\n"
+            + f"  Conversations stored in {run_dir / 'tracker.db'}\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -76,6 +91,7 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         print(f"Could not start: {error}", flush=True)
         return 1
     finally:
+        _finish_cleanup_whatever_arrives()
         stack.stop()
         if worker is not None:
             worker.stop()
