@@ -46,11 +46,7 @@ from bot.settings import ClinicSettings, get_settings
 logger = logging.getLogger(__name__)
 
 # Said when limits.booking_requests_per_day (clinic.yml) is reached for this phone or email.
-DAILY_LIMIT_TEXT = (
-    "You have already sent {limit} requests today with these contact details, so I did not "
-    "send another one. The clinic will get back to you. To change or add something, please "
-    "call {clinic_phone}."
-)
+DAILY_LIMIT_RESPONSE = "utter_request_daily_limit"
 
 
 def request_details(
@@ -116,7 +112,7 @@ class SubmitRequest(Action, ABC):
         except DailyLimitReached as reached:
             logger.info("refused a %s request: daily limit per contact", self.spec.kind)
             dispatcher.utter_message(
-                text=DAILY_LIMIT_TEXT.format(limit=reached.limit, clinic_phone=settings.phone)
+                response=DAILY_LIMIT_RESPONSE, request_daily_limit=reached.limit, **clinic
             )
             return reset_events()
         except Exception as error:  # noqa: BLE001 - whatever failed, the patient gets a way forward

@@ -558,8 +558,8 @@ async def test_over_the_daily_limit_the_patient_is_told_clearly_and_nothing_is_s
     events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
     assert len(stored(bookings_db)) == limit
     [said] = dispatcher.messages
-    assert f"already sent {limit} requests today" in said["text"]
-    assert get_settings().phone in said["text"]
+    assert said["response"] == "utter_request_daily_limit"
+    assert said["request_daily_limit"] == limit and said["clinic_phone"] == get_settings().phone
     assert cleared(events)
 
 
