@@ -63,7 +63,8 @@ MAX_FOLLOW_UP_WORDS = 10
 _OPENER = re.compile(r"^(?:and|also|so|but|ok|okay|what about|how about|and what about)\b")
 _ANAPHORA = re.compile(r"\b(?:that|it|this|them|they|those|these|one|ones)\b")
 _HELP_FOR_IT = re.compile(
-    r"\b(?:help|work|do anything|do something|good|useful|fix|treat|any use|worth it)\b"
+    r"\b(?:help|work|do anything|do something|good|useful|fix|treat|any use|worth it|"
+    r"worth trying|worth a try|worth a go|worth a shot)\b"
     r".*\b(?:for|with|on)\s+(?:that|it|this|them|those|mine)\b"
     r"|\b(?:help|fix|treat)\s+(?:that|it|this|them)\b"
 )
@@ -115,7 +116,8 @@ def normal(text: str) -> str:
 
 # "I've got tennis elbow", "my hip aches every night": a statement, not a diagnosis request.
 _STATEMENT = re.compile(
-    r"^(?:i have|i've got|ive got|i got|i've had|ive had|i had|i suffer|i am suffering|"
+    r"^(?:i have|i've got|ive got|i got|i get|i keep getting|i've been getting|ive been getting|"
+    r"i've had|ive had|i had|i suffer|i am suffering|"
     r"i'm suffering|i've been diagnosed|i was diagnosed|i live with|my\b|suffering from|got)"
 )
 _QUESTION_START = frozenset(

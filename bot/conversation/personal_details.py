@@ -118,6 +118,15 @@ def _says_little_else(text: str, value: str) -> bool:
     return len(other) <= MAX_OTHER_WORDS
 
 
+def _words_we_never_use(name: str) -> bool:
+    """ "Rebecca Thornton": no word of it appears in any training example, so whatever topic
+    the classifier picked, it picked it from nothing; "Tennis Elbow" or "Side Effects" do."""
+    from bot.nlp.fuzzy import training_words
+
+    vocabulary = training_words()
+    return not any(part.lower() in vocabulary for part in name.split())
+
+
 def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detail]:
     """The email, phone number or name in ``text``, if it carries one.
 
@@ -141,7 +150,9 @@ def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detai
     if here and _looks_like_name(here.group("name"), True):
         return Detail(NAME, here.group("name"))
     bare = _BARE_NAME.match(text)
-    if bare and classifier_confidence < BARE_NAME_MAX_CONFIDENCE:
+    if bare and (
+        classifier_confidence < BARE_NAME_MAX_CONFIDENCE or _words_we_never_use(bare.group("name"))
+    ):
         name = bare.group("name")
         if all(p[:1].isupper() for p in name.split()) and _looks_like_name(name, True):
             return Detail(NAME, name)

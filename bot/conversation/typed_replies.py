@@ -178,10 +178,26 @@ def last_offer(events: Sequence[Any], form_active: bool = False) -> List[Button]
     return []
 
 
+# Hesitations before an answer and softeners after it: "hmm not right now", "yeah go on then".
+_LEADING_FILLER = frozenset("hmm hm hmmm um umm uh erm er well oh ah ahh so".split())
+_TRAILING_FILLER = frozenset("then please pls plz thanks thx ta mate lol".split())
+
+
+def _trimmed(key: str) -> str:
+    words = key.split()
+    while len(words) > 1 and words[0] in _LEADING_FILLER:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _TRAILING_FILLER:
+        words = words[:-1]
+    return " ".join(words)
+
+
 def _yes_no(key: str) -> Optional[bool]:
     """True / False for an unambiguous yes / no, else None ("yes but how much?" is neither)."""
     if not key or len(key.split()) > YES_NO_MAX_WORDS:
         return None
+    if key not in _YES_PHRASES and key not in _NO_PHRASES:
+        key = _trimmed(key)
     if key in _YES_PHRASES or key in _YES_WORDS:
         return True
     if key in _NO_PHRASES or key in _NO_WORDS:

@@ -102,7 +102,8 @@ _HELP_RE = re.compile(
     r"benefit|worth|option|candidate|relief)\b"
 )
 _STATEMENT_RE = re.compile(
-    r"\b(i have|i've|ive|i got|i'?ve got|i suffer|suffering|diagnosed|dealing with|living with|"
+    r"\b(i have|i've|ive|i got|i'?ve got|i get|i keep getting|i'?ve been getting|"
+    r"i suffer|suffering|diagnosed|dealing with|living with|"
     r"struggling with|my [a-z ]*(hurt|hurts|aches?|aching|pain|painful|sore|killing|throbs?|"
     r"burns?|stiff|swollen|bad|playing up|giving me)|(pain|ache|aches|aching|sore|soreness|"
     r"problem|problems|issue|issues|trouble) (in|with|on|at|from)|for (a|two|three|\d+|many|"

@@ -130,6 +130,12 @@ def english_words() -> Set[str]:
     return {w.lower() for w in words if w.isalpha()}
 
 
+@lru_cache(maxsize=1)
+def training_words() -> Set[str]:
+    """The words of our English training examples: the vocabulary patients use with us."""
+    return _training_words()
+
+
 def _training_words() -> Set[str]:
     import re
 

@@ -67,6 +67,8 @@ def resolve(text: str, tracker: DialogueStateTracker, intent: str = "faq") -> Me
         "sure",
         "ok",
         "yse, send my detials",  # a close misspelling
+        "yeah go on then",  # a yes with a softener after it
+        "um, ok",  # a hesitation before it
     ],
 )
 def test_every_kind_of_typed_reply_selects_the_booking_option(typed: str) -> None:
@@ -75,7 +77,9 @@ def test_every_kind_of_typed_reply_selects_the_booking_option(typed: str) -> Non
     assert parsed.get("typed_reply")["title"] == "Yes, send my details"
 
 
-@pytest.mark.parametrize("typed", ["nah", "not now", "no thanks", "No."])
+@pytest.mark.parametrize(
+    "typed", ["nah", "not now", "no thanks", "No.", "hmm not right now", "well no thanks then"]
+)
 def test_a_no_to_a_yes_offer_is_deny(typed: str) -> None:
     assert resolve(typed, tracker_after(BOOKING_OFFER)).get("text") == "/deny"
 
@@ -170,6 +174,12 @@ def test_other_messages_are_not_personal_details(text: str) -> None:
     assert find_detail(text, classifier_confidence=0.9) is None
 
 
+def test_a_bare_name_of_words_we_never_use_is_a_name_however_sure_the_classifier_was():
+    assert find_detail("Rebecca Thornton", classifier_confidence=0.95).kind == "name"
+    for words_we_use in ("Tennis Elbow", "Side Effects", "Frozen Shoulder", "Thank You"):
+        assert find_detail(words_we_use, classifier_confidence=0.95) is None
+
+
 def test_personal_details_get_their_intent_only_when_no_form_asks() -> None:
     component = PersonalDetailsClassifier()
     free = component.process([message("07700 900461")], tracker_after([]))[0]
@@ -209,6 +219,7 @@ def test_an_accepted_details_offer_prefills_the_form_and_nothing_before() -> Non
         ("how many days does the relief hold?", None, False, False, "relief_timing"),
         ("what is PIT?", "visit", False, False, None),
         ("will it do anything for that?", None, False, False, None),
+        ("is it worth trying for that?", None, False, True, "condition_help"),
     ],
 )
 def test_follow_up_topics(
@@ -237,6 +248,8 @@ def test_follow_up_component_reads_the_previous_answer_and_slots() -> None:
         ("I've got tennis elbow", True),
         ("my hip aches every night", True),
         ("i have sciatica.", True),
+        ("I get migraines most weeks", True),
+        ("i keep getting shin splints", True),
         ("what is wrong with my knee?", False),
         ("is this sciatica?", False),
         ("do I have carpal tunnel", False),
