@@ -116,6 +116,22 @@ def test_questions_about_pit_with_other_treatments_in_them_are_kept(text, topic)
         ("how many sessions for my knee", "faq/how_many_sessions", 4, None),
         ("book me in for my knee", "book_consultation", 4, None),
         ("my knee hurts", "red_flag", 4, None),
+        ("can you say why my hip keeps aching", "faq/condition_help", 3, DIAGNOSIS_INTENT),
+        ("is the pain in my heel from a bone spur", "faq/condition_help", 4, DIAGNOSIS_INTENT),
+        (
+            "tingly fingers every night, what could be causing that",
+            "faq/condition_help",
+            7,
+            DIAGNOSIS_INTENT,
+        ),
+        (
+            "my back twinges when I lift, any idea what it might be",
+            "faq/condition_help",
+            4,
+            DIAGNOSIS_INTENT,
+        ),
+        ("should I have an operation on my knee", "faq/condition_help", 4, DIAGNOSIS_INTENT),
+        ("I get migraines a lot", "faq/how_often", 8, CONDITION_TOPIC),
     ],
 )
 def test_condition_routing(text, predicted, chars, expected):
