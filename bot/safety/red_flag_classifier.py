@@ -123,7 +123,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     def _second_net(self, message: Message, text: str) -> None:
         """No catalog word matched: does the message *mean* an emergency?"""
         net = semantic_net() if self.component_config["semantic"] else None
-        if net is None or says_it_is_over(text):
+        if net is None:
             return
         try:
             verdict = net.judge(text)
@@ -132,6 +132,8 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             return
         if verdict is None:
             return
+        if verdict.category in RESOLVABLE and says_it_is_over(text):
+            return  # "the bleeding stopped"; never applied to "I can't do this anymore"
         entry = self._entry_for(verdict.category)
         if (verdict.verdict == URGENT or verdict.category in ALWAYS_URGENT) and entry:
             self._mark(message, [RedFlagHit(entry.key, entry.severity, entry.label, 0, 0, "")])
@@ -201,6 +203,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
 # "the bleeding stopped", "not swollen anymore": sentence vectors barely change when a symptom
 # is over, so the second net would read these as the symptom itself. "won't stop" is not over.
+# Only for symptoms that can be over; never for self-harm, breathing, chest, stroke or fainting
+# ("I can't do this anymore" is a crisis, not a resolved symptom).
+RESOLVABLE = frozenset({"heavy_bleeding", "infection_sepsis", "new_weakness_numbness"})
 _OVER_RE = re.compile(
     r"\b(?:stopped|went away|gone away|went down|gone down|settled(?: down)?|cleared up|"
     r"subsided|healed|anymore|any more|no longer)\b"

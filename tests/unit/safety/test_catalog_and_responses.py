@@ -129,3 +129,37 @@ def test_replies_are_plain_language(responses):
             grade = textstat.flesch_kincaid_grade(text)
             assert grade <= MAX_GRADE, (name, grade)
             assert len(text.split()) <= 70, name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son swallowed a load of my sleeping tablets, he is very drowsy",
+        "took 6 co-codamol and now i keep throwing up",
+        "she mixed her oxycodone with a bottle of wine",
+        "I think I overdid the tramadol today",
+        "I've been stockpiling my pills for weeks",
+        "they would all be happier if I was gone",
+        "I keep cutting my wrists when it gets bad",
+        "I can't go on like this anymore",
+    ],
+)
+def test_overdose_and_self_harm_in_other_words(text: str):
+    from bot.safety.red_flags import detect_red_flags
+
+    assert detect_red_flags(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took 2 paracetamol this morning, is that ok before the session?",
+        "can I keep taking my tramadol during the treatment?",
+        "how many sessions would it take for my knee?",
+        "is it safe to have a glass of wine after the injection?",
+    ],
+)
+def test_ordinary_medicine_questions_are_not_red_flags(text: str):
+    from bot.safety.red_flags import detect_red_flags
+
+    assert detect_red_flags(text) == [], text

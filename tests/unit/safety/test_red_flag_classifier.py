@@ -148,3 +148,9 @@ def test_the_second_net_skips_symptoms_that_are_over(text: str, over: bool):
     from bot.safety.red_flag_classifier import says_it_is_over
 
     assert says_it_is_over(text) is over
+
+
+def test_a_crisis_said_with_anymore_is_never_taken_as_over(component):
+    # "anymore" reads as "over" for a symptom, but never for self-harm (ALWAYS urgent).
+    [message] = component.process([diet_says("can't do this anymore. goodbye, thanks for trying")])
+    assert message.get("intent")["name"] == "red_flag"
