@@ -157,6 +157,8 @@ def test_overdose_and_self_harm_in_other_words(text: str):
         "can I keep taking my tramadol during the treatment?",
         "how many sessions would it take for my knee?",
         "is it safe to have a glass of wine after the injection?",
+        "will the pain be gone for good after the sessions?",
+        "I want the pain to disappear for good",
     ],
 )
 def test_ordinary_medicine_questions_are_not_red_flags(text: str):
