@@ -27,6 +27,9 @@ class _Stop(Exception):
 
 
 def _raise_stop(signum: int, frame: Optional[FrameType]) -> None:
+    # Switch handlers before anything else: a second signal that lands while we print
+    # "stopping ..." must not raise again and skip the cleanup.
+    _finish_cleanup_whatever_arrives()
     raise _Stop(signal.Signals(signum).name)
 
 
