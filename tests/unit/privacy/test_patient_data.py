@@ -289,3 +289,27 @@ def test_the_scheduled_job_survives_a_failing_round(caplog):
     assert job.run_once() is None and job.rounds == 1
     assert "privacy purge failed: RuntimeError" in caplog.text
     assert "0187" not in caplog.text
+
+
+def test_the_assistants_job_reads_clinic_yml_and_runs_at_once(
+    factory, db_url, tmp_path, monkeypatch, now
+):
+    from bot.privacy.retention import start_retention_job
+
+    monkeypatch.setenv("PIT_DATABASE_URL", db_url)
+    save_conversation(
+        f"sqlite:///{tmp_path / 'tracker.db'}", "old-chat", chat(now - dt.timedelta(days=8), "hi")
+    )
+    _request(factory, ZOE, now - dt.timedelta(days=8))
+    settings = make_settings({"handoff": ["link"]}, privacy={"retention_days": 7})
+    job = start_retention_job(settings, folder=tmp_path)
+    try:
+        deadline = time.monotonic() + 10
+        while job.rounds < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        job.stop()
+    assert job.interval_seconds == 6 * 3600  # purge_every_hours' default
+    assert job.last_report is not None
+    assert (job.last_report.retention_days, job.last_report.counts["booking_requests"]) == (7, 1)
+    assert job.last_report.counts["conversation_events"] == 5
