@@ -39,7 +39,7 @@ run: train ## run the whole assistant: action server, Rasa server, demo web page
 db-upgrade: install ## create/upgrade the booking-request database (Alembic)
 	@$(PY) -m bot db upgrade
 
-test-postgres: install ## booking storage/delivery tests on the real PostgreSQL (127.0.0.1:5432, db test)
+test-postgres: install ## booking storage/delivery and privacy tests on the real PostgreSQL (127.0.0.1:5432, db test)
 	@$(PY) -m pytest -m postgres tests/scale
 
 lint: install ## style gate: ruff check (lint) and ruff format --check (settings in ruff.toml)

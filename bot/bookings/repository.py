@@ -460,6 +460,16 @@ def count_older_than(session: Session, days: int, now: Optional[datetime] = None
     )
 
 
+def count_deliveries_older_than(session: Session, days: int, now: Optional[datetime] = None) -> int:
+    """Outbox rows of the requests :func:`purge_older_than` would delete."""
+    old = select(BookingRequest.id).where(BookingRequest.created_at < _cutoff(days, now))
+    return int(
+        session.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.request_id.in_(old))
+        ).scalar_one()
+    )
+
+
 def purge_older_than(session: Session, days: int, now: Optional[datetime] = None) -> int:
     """Delete requests (and their outbox rows) created more than ``days`` days ago."""
     return _delete_requests(session, BookingRequest.created_at < _cutoff(days, now))
@@ -485,6 +495,18 @@ def count_by_contact(
             select(func.count()).select_from(BookingRequest).where(condition)
         ).scalar_one()
     )
+
+
+def requests_by_contact(
+    session: Session,
+    phone: Optional[str] = None,
+    email: Optional[str] = None,
+    phone_region: str = "US",
+) -> List[BookingRequest]:
+    """Every request with this phone or email, oldest first, with its outbox rows."""
+    condition = _contact_condition(phone, email, phone_region)
+    query = select(BookingRequest).where(condition).order_by(BookingRequest.id)
+    return list(session.execute(query).scalars())
 
 
 def erase_by_contact(
