@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder
+        test-postgres encoder bench-encoder audit
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +90,9 @@ compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ou
 
 bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
 	@$(PY) bench/encoder_bench.py
+
+audit: ## known vulnerabilities in constraints.txt (pip-audit in build/audit-venv; needs the network); fails on one with no decision in security/audit_decisions.yml
+	@scripts/audit.sh
 
 lock: install ## rewrite constraints.txt from the current environment
 	@{ echo "# Full pinned environment (pip freeze of a working install). Regenerate with \`make lock\`."; \
