@@ -38,6 +38,7 @@ from bot.bookings.adapters import Adapter, build_adapters
 from bot.bookings.config import parse_booking_config
 from bot.bookings.db import session_scope
 from bot.bookings.intake import RequestDetails
+from bot.bookings.validation import InvalidInput, normalise_phone, validate_email
 from bot.settings import PROJECT_ROOT, ClinicSettings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -280,3 +281,42 @@ def _store_spooled(
                 request.reference,
             )
     return True
+
+
+def erase_by_contact(
+    phone: Optional[str] = None,
+    email: Optional[str] = None,
+    phone_region: str = "US",
+    *,
+    directory: Optional[Path] = None,
+    dry_run: bool = False,
+) -> int:
+    """Right to erasure for requests still waiting here (the database's are erased by
+    :func:`bot.bookings.repository.erase_by_contact`); returns how many files matched
+    (and were deleted, unless ``dry_run``)."""
+    if bool(phone) == bool(email):
+        raise ValueError("give exactly one of phone or email")
+    wanted_phone = normalise_phone(phone, phone_region) if phone else None
+    wanted_email = validate_email(email).lower() if email else None
+    erased = 0
+    for path in pending(directory):
+        try:
+            item = load(path)
+        except ValueError:
+            continue  # not readable: left for staff, as drain() leaves it
+        their_phone = _phone_or_none(item.details.phone, phone_region)
+        their_email = (item.details.email or "").strip().lower() or None
+        if (wanted_phone and their_phone == wanted_phone) or (
+            wanted_email and their_email == wanted_email
+        ):
+            if not dry_run:
+                remove(path)
+            erased += 1
+    return erased
+
+
+def _phone_or_none(value: Optional[str], phone_region: str) -> Optional[str]:
+    try:
+        return normalise_phone(value, phone_region) if value else None
+    except (ValueError, InvalidInput):
+        return None
