@@ -215,10 +215,12 @@ def drain(
     A file that cannot be read or stored for another reason is moved aside (logged as an
     error, for staff), never deleted.
     """
-    settings = settings or get_settings()
-    adapters = list(build_adapters(parse_booking_config(settings), settings).values())
     report = DrainReport()
     paths = pending(directory)
+    if not paths:
+        return report  # the usual case, every round of the worker: nothing else to do
+    settings = settings or get_settings()
+    adapters = list(build_adapters(parse_booking_config(settings), settings).values())
     for position, path in enumerate(paths):
         try:
             with claimed(path) as item:
