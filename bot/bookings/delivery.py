@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Optional
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.bookings import repository
+from bot.bookings import repository, spool
 from bot.bookings.adapters import Adapter, DeliveryError, build_adapters
 from bot.bookings.config import BookingConfig, RetryConfig, parse_booking_config
 from bot.bookings.db import session_scope
@@ -181,7 +181,8 @@ def run_worker(
     settings: Optional[ClinicSettings] = None,
     rng: Optional[random.Random] = None,
 ) -> None:
-    """Deliver due rows until ``stop_event`` is set (for a thread, or ``asyncio.to_thread``).
+    """Store spooled requests and deliver due rows until ``stop_event`` is set (for a thread,
+    or ``asyncio.to_thread``).
 
     Never raises: a failing run is logged (error type only) and retried next round.
     """
@@ -192,6 +193,12 @@ def run_worker(
     rng = rng or random.Random()
     while not stop_event.is_set():
         busy = False
+        try:
+            # Requests kept on disk while the database was down go in first, so that
+            # they are delivered in this same round.
+            spool.drain(session_factory, settings)
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad run
+            logger.error("booking spool run failed: %s", type(exc).__name__)
         try:
             report = deliver_due(
                 session_factory, settings=settings, config=config, adapters=adapters, rng=rng

@@ -55,6 +55,7 @@ from actions.contact import ActionContactDetails
 from actions.message import Said
 from bot.bookings import repository
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.bookings.spool import SPOOL_DIR_ENV, pending
 from bot.bookings.validation import InvalidInput
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, get_settings
 from tests.support.booking_data import webhook_booking, write_settings_file
@@ -516,11 +517,37 @@ async def test_refused_consent_stores_nothing_and_gives_the_phone(bookings_db: s
     assert cleared(events)
 
 
+async def test_database_without_tables_keeps_the_request_and_gives_the_booking_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A database without the booking tables: the insert really fails, as if it were down.
+    monkeypatch.setenv("PIT_DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(tmp_path / "spool"))
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+    dispatcher = CollectingDispatcher()
+    try:
+        events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
+    finally:
+        dispose_engines()
+    # clinic.yml hands over by link only: the patient finishes booking on the clinic's page.
+    [saved] = dispatcher.messages
+    assert saved["response"] == "utter_booking_saved" and "Maria" in saved["request_link"]
+    [kept] = pending(tmp_path / "spool")
+    assert saved["request_reference"] in kept.name
+    assert any(e.get("name") == "sent_request_reference" for e in events)
+
+
 async def test_storage_failure_tells_the_patient_to_phone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    # A database without the booking tables: the insert really fails.
+    # A database without the booking tables, and a spool that cannot be created either.
     monkeypatch.setenv("PIT_DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(tmp_path / "file" / "spool"))
     slots = {
         **BOOKING_ANSWERS,
         "request_confirmed": True,
