@@ -39,7 +39,7 @@ from bot import intents
 from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
-from bot.nlp.condition_routing import route_to_condition, states_pain
+from bot.nlp.condition_routing import CONDITION_TOPIC, route_to_condition, states_pain
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
 from bot.nlp.other_treatments import get_other_treatment_check
@@ -142,6 +142,10 @@ class UnderstandingGate(GraphComponent, IntentClassifier):
         config = self.component_config
         if config["detect_language"] and get_language_check().is_foreign(text):
             _set_intent(message, config["other_language_intent"])
+            return
+        if intent == intents.ASK_OTHER_TREATMENT and _pain_after_procedure(message, text):
+            _set_intent(message, FAQ)  # "had a knee replacement and it still hurts"
+            _set_faq_topic(message, CONDITION_TOPIC)
             return
         topic = _faq_topic(message) if intent == FAQ else None
         if intent in (FAQ, intents.OUT_OF_SCOPE):  # ask_diagnosis already points to their doctor
