@@ -109,11 +109,15 @@ def is_plausible_phone(number: phonenumbers.PhoneNumber) -> bool:
         return True
     if not phonenumbers.is_possible_number(number):
         return False
-    region = phonenumbers.region_code_for_country_code(number.country_code)
+    country_code = number.country_code
+    if country_code is None:
+        return False
+    region = phonenumbers.region_code_for_country_code(country_code)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        number.country_code, region
+        country_code, region
     )
-    pattern = metadata.general_desc.national_number_pattern if metadata else None
+    general = metadata.general_desc if metadata else None
+    pattern = general.national_number_pattern if general else None
     national = phonenumbers.national_significant_number(number)
     return bool(pattern and re.fullmatch(pattern, national))
 
