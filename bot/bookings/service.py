@@ -14,6 +14,10 @@ When the database cannot be reached at the moment a patient confirms, the reques
 kept in the local spool (:mod:`bot.bookings.spool`) under the reference the patient is
 given, and :func:`bot.bookings.spool.drain` stores it once the database answers again:
 after the next successful submit, and in every round of the delivery worker.
+
+The reference is chosen before the first try and the spooled copy keeps it: if the
+database committed but the connection dropped before it said so (PostgreSQL restarting
+at that moment), the drain finds the request under that code and does not store it twice.
 """
 
 from __future__ import annotations
@@ -71,11 +75,11 @@ def submit_request(
     settings = settings or get_settings()
     # The answers are checked before the database is touched: a refused answer is never spooled.
     prepare_request(details, settings.phone_region, now=now)
+    reference = new_reference()
     try:
         factory = factory or session_factory(database_url(settings))
-        result = _store(details, settings, factory, now)
+        result = _store(details, reference, settings, factory, now)
     except spool.UNAVAILABLE as error:
-        reference = new_reference()
         try:
             spool.put(details, reference, directory=spool_directory, now=now)
         except spool.SpoolUnavailable as full:
@@ -113,13 +117,16 @@ def _link_for(
 
 def _store(
     details: RequestDetails,
+    reference: str,
     settings: ClinicSettings,
     factory: sessionmaker,
     now: Optional[datetime],
 ) -> SubmitResult:
+    """Store under ``reference``, or under a fresh code if another request has it."""
     config = parse_booking_config(settings)
     adapters = build_adapters(config, settings)
     with session_scope(factory) as session:
+        taken = repository.find_by_reference(session, reference) is not None
         request = repository.create_request(
             session,
             details,
@@ -127,6 +134,7 @@ def _store(
             settings.phone_region,
             now=now,
             daily_limit=settings.limits.booking_requests_per_day,
+            reference=None if taken else reference,
         )
         link = next((d.payload.get("url") for d in request.deliveries if d.adapter == "link"), None)
         return SubmitResult(

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.bookings import repository, spool
 from bot.bookings.db import session_scope
@@ -89,3 +90,25 @@ def test_a_refused_answer_is_never_spooled(tmp_path: Path):
     with pytest.raises(MissingContact):
         submit_request(details(phone=None, email=None), settings=SETTINGS, spool_directory=tmp_path)
     assert spool.pending(tmp_path) == []
+
+
+def test_a_commit_whose_answer_was_lost_is_not_stored_twice(factory: sessionmaker, tmp_path: Path):
+    """PostgreSQL committed, then the connection dropped before it said so (a restart at
+    that moment): the request goes to the spool, and draining it must not store it again."""
+    folder = tmp_path / "spool"
+    lost = []
+
+    class AnswerLost(Session):
+        def commit(self) -> None:
+            super().commit()
+            if not lost:
+                lost.append(True)
+                raise OperationalError(
+                    "COMMIT", {}, ConnectionError("server closed the connection")
+                )
+
+    losing = sessionmaker(bind=factory.kw["bind"], class_=AnswerLost, future=True)
+    result = submit_request(details(), settings=SETTINGS, factory=losing, spool_directory=folder)
+    assert lost and result.spooled  # the patient is told it is kept, under this reference
+    assert spool.drain(factory, SETTINGS, directory=folder).already_stored == 1
+    assert [r.reference for r in stored(factory)] == [result.reference]
