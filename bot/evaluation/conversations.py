@@ -47,8 +47,8 @@ FLOOR_FILE = HELD_OUT_FILE.parent / "floor.yml"
 CONDITION_RESPONSES = ("utter_condition_listed", "utter_condition_not_listed", "utter_body_part")
 FORM_QUESTIONS: Dict[str, Tuple[str, ...]] = {
     "name": ("utter_ask_request_name",),
-    "contact": ("utter_ask_request_contact",),
-    "phone": ("utter_ask_request_phone",),
+    "contact": ("utter_ask_request_contact", "utter_request_contact_known"),
+    "phone": ("utter_ask_request_phone", "utter_request_phone_known"),
     "pain_area": ("utter_request_pain_area_open", "utter_request_pain_area_known"),
     "pain_area_confirm": ("utter_request_pain_area_known",),
     "patient_type": ("utter_ask_request_patient_type",),
