@@ -11,9 +11,9 @@ PY     := $(VENV)/bin/python
 RASA   := $(PY) -m bot rasa
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install browser spacy train run test test-unit test-integration validate lint types format \
+.PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder
+        test-postgres encoder bench-encoder audit
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,6 +23,9 @@ install: ## create/update the Python 3.10 environment in .venv (does nothing if 
 
 browser: ## install Debian's chromium for the widget's browser tests (if missing)
 	@scripts/setup-browser.sh
+
+nginx: ## install Debian's nginx (if missing) so the test of deploy/nginx/ can run `nginx -t`
+	@scripts/setup-nginx.sh
 
 encoder: install ## fetch, verify (SHA-256) and convert the all-MiniLM-L6-v2 sentence encoder (build/encoder)
 	@$(PY) -m bot.encoder
@@ -39,7 +42,7 @@ run: train ## run the whole assistant: action server, Rasa server, demo web page
 db-upgrade: install ## create/upgrade the booking-request database (Alembic)
 	@$(PY) -m bot db upgrade
 
-test-postgres: install ## booking storage/delivery tests on the real PostgreSQL (127.0.0.1:5432, db test)
+test-postgres: install ## booking storage/delivery and privacy tests on the real PostgreSQL (127.0.0.1:5432, db test)
 	@$(PY) -m pytest -m postgres tests/scale
 
 lint: install ## style gate: ruff check (lint) and ruff format --check (settings in ruff.toml)
@@ -75,7 +78,7 @@ eval-conversations: train ## multi-turn held-out conversations through the real 
 eval-safety: train encoder ## red flags: project sets + independent set (first reply end to end): recall 100%, false alarms <=2%, Spanish 100%
 	@$(PY) -m bot eval-safety
 
-test: lint types validate train browser encoder ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks
+test: lint types validate train browser nginx encoder ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks
 	@$(PY) -m pytest tests
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
@@ -90,6 +93,9 @@ compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ou
 
 bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
 	@$(PY) bench/encoder_bench.py
+
+audit: ## known vulnerabilities in constraints.txt (pip-audit in build/audit-venv; needs the network); fails on one with no decision in security/audit_decisions.yml
+	@scripts/audit.sh
 
 lock: install ## rewrite constraints.txt from the current environment
 	@{ echo "# Full pinned environment (pip freeze of a working install). Regenerate with \`make lock\`."; \

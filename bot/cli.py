@@ -9,6 +9,7 @@ from typing import Callable, List
 from bot.action_server import register as register_actions
 from bot.bookings.cli import register as register_bookings
 from bot.channels.cli import register as register_channels
+from bot.privacy.cli import register as register_privacy
 from bot.settings import SettingsError
 from bot.studio.cli import register as register_staff
 from bot.web.server import register as register_web
@@ -250,6 +251,7 @@ REGISTRARS: List[Registrar] = [
     register_core,
     register_actions,
     register_bookings,
+    register_privacy,
     register_web,
     register_channels,
     register_staff,

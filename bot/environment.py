@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Dict, List, MutableMapping
 
 from bot.settings import PROJECT_ROOT
+
+# Where `make run` keeps its conversations and logs; PIT_RUN_DIR moves it (tests use a temp dir).
+# Here, not in bot/runner.py, so staff commands (bot/privacy) find the conversations without
+# importing the runner.
+RUN_DIR_ENV = "PIT_RUN_DIR"
+RUN_DIR = PROJECT_ROOT / "var" / "run"
+
+
+def run_dir() -> Path:
+    """The folder `make run` uses: ``$PIT_RUN_DIR``, else ``var/run``."""
+    return Path(os.environ.get(RUN_DIR_ENV) or RUN_DIR)
+
 
 DEFAULTS: Dict[str, str] = {
     "RASA_TELEMETRY_ENABLED": "false",  # no usage data leaves the machine

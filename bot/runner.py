@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 import time
-from pathlib import Path
 from types import FrameType
 from typing import Optional
 
@@ -13,13 +14,13 @@ from sqlalchemy.engine import make_url
 
 from bot.bookings import service as bookings
 from bot.channels import registry as channels
+from bot.environment import RUN_DIR, RUN_DIR_ENV, run_dir
 from bot.model_store import ensure_model
-from bot.settings import PROJECT_ROOT, get_settings
+from bot.privacy.retention import RetentionJob, start_retention_job
+from bot.settings import get_settings
 from bot.stack import Stack
 
-# Where `make run` keeps its conversations and logs; PIT_RUN_DIR moves it (tests use a temp dir).
-RUN_DIR_ENV = "PIT_RUN_DIR"
-RUN_DIR = PROJECT_ROOT / "var" / "run"
+__all__ = ["RUN_DIR", "RUN_DIR_ENV", "run"]  # RUN_DIR_ENV: tests import it from here
 
 
 class _Stop(Exception):
@@ -44,13 +45,22 @@ def _finish_cleanup_whatever_arrives() -> None:
     signal.signal(signal.SIGINT, _already_stopping)
 
 
+def _print_privacy_log() -> None:
+    """What the retention job deletes is shown with the rest of `make run`'s output."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log = logging.getLogger("bot.privacy")
+    log.setLevel(logging.INFO)
+    log.addHandler(handler)
+
+
 def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1") -> int:
     settings = get_settings()  # fail early, with a clear message, on a broken clinic.yml
     model = ensure_model()
-    run_dir = Path(os.environ.get(RUN_DIR_ENV) or RUN_DIR)
+    workdir = run_dir()
     stack = Stack(
         model=model,
-        workdir=run_dir,
+        workdir=workdir,
         rasa_port=rasa_port,
         actions_port=actions_port,
         web_port=web_port,
@@ -60,6 +70,7 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
     signal.signal(signal.SIGINT, _raise_stop)
     started = time.monotonic()
     worker = None
+    retention: Optional[RetentionJob] = None
     try:
         url = make_url(bookings.prepare_database(settings))
         print(
@@ -68,6 +79,9 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         worker = bookings.start_worker(settings)  # delivers requests to the clinic, with retries
         print("Starting the action server, the Rasa server and the web page ...", flush=True)
         stack.start()
+        _print_privacy_log()
+        retention = start_retention_job(settings, workdir)  # at start, then periodically
+        privacy = settings.privacy
         print(
             "\n"
             f"  {settings.name} assistant is running "
@@ -77,7 +91,9 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             f"  REST channel:           {stack.rest_url}\n"
             "  Messaging channels (webhook URLs to give each provider):\n"
             + "".join(f"    {line}\n" for line in channels.describe(os.environ, stack.rasa_url))
-            + f"  Conversations stored in {run_dir / 'tracker.db'}\n"
+            + f"  Conversations stored in {workdir / 'tracker.db'}\n"
+            f"  Privacy: conversations and booking requests older than "
+            f"{privacy.retention_days} days are deleted every {privacy.purge_every_hours} h.\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -98,4 +114,6 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         stack.stop()
         if worker is not None:
             worker.stop()
+        if retention is not None:
+            retention.stop()
         print("Stopped.", flush=True)

@@ -80,6 +80,41 @@ def _parse_limits(raw: object) -> Limits:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    """How long patients' data is kept (``privacy:`` in clinic.yml), see bot/privacy."""
+
+    retention_days: int = 90  # conversations and booking requests older than this are purged
+    purge_every_hours: int = 6  # how often the running assistant purges
+
+
+# name: (smallest, largest) allowed value. Retention 0 would erase a conversation while
+# the patient is still typing; 100 years is "keep", which a clinic should say on purpose.
+_PRIVACY_RANGES = {
+    "retention_days": (1, 36_500),
+    "purge_every_hours": (1, 168),
+}
+
+
+def _parse_privacy(raw: object) -> Privacy:
+    if raw is None:
+        return Privacy()
+    if not isinstance(raw, Mapping):
+        raise SettingsError("privacy must map names to whole numbers, e.g. retention_days: 90")
+    unknown = sorted(set(map(str, raw)) - set(_PRIVACY_RANGES))
+    if unknown:
+        raise SettingsError(f"privacy: unknown setting(s) {', '.join(unknown)}")
+    values: Dict[str, int] = {}
+    for name, (low, high) in _PRIVACY_RANGES.items():
+        value = raw.get(name, getattr(Privacy, name))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise SettingsError(
+                f"privacy.{name}: must be a whole number from {low} to {high} (got {value!r})"
+            )
+        values[name] = value
+    return Privacy(**values)
+
+
+@dataclass(frozen=True)
 class ClinicSettings:
     """Validated clinic details."""
 
@@ -95,6 +130,7 @@ class ClinicSettings:
     phone_region: str = "US"
     opening_hours: Dict[str, Tuple[time, time]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    privacy: Privacy = field(default_factory=Privacy)
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -180,12 +216,14 @@ def parse_settings(raw: Mapping[str, object]) -> ClinicSettings:
         hours[key] = _parse_hours(key, value)
 
     limits = _parse_limits(raw.get("limits"))
-    known = set(REQUIRED_TEXT_FIELDS) | {"phone_region", "opening_hours", "limits"}
+    privacy = _parse_privacy(raw.get("privacy"))
+    known = set(REQUIRED_TEXT_FIELDS) | {"phone_region", "opening_hours", "limits", "privacy"}
     return ClinicSettings(
         **{key: str(raw[key]).strip() for key in REQUIRED_TEXT_FIELDS},
         phone_region=str(raw.get("phone_region") or "US").strip().upper(),
         opening_hours=hours,
         limits=limits,
+        privacy=privacy,
         extra={k: v for k, v in raw.items() if k not in known},
     )
 

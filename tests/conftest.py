@@ -6,9 +6,19 @@ from typing import Iterator
 
 import pytest
 
+from bot.bookings.spool import SPOOL_DIR_ENV
 from bot.stack import Stack  # importing bot sets the environment defaults (bot/environment.py)
 from tests.support.rest import RestChat
 from tests.support.stack import running_stack
+
+
+@pytest.fixture(scope="session", autouse=True)
+def booking_spool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Requests kept while a database is down go to a throw-away folder, never to var/
+    (and a developer's spooled requests never drain into a test database)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SPOOL_DIR_ENV, str(tmp_path_factory.mktemp("spool")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 1. ``offer.py``    "Book a consultation": the booking link, the phone, "send my details".
 2. ``slots.py``    the form's slot names and what each form asks, in order (``FormSpec``).
 3. ``ask.py``      the questions that depend on the conversation or the clinic
-                   (the pain area already mentioned, the time buttons, the summary).
+                   (the number texting on SMS / WhatsApp, the pain area already
+                   mentioned, the time buttons, the summary).
 4. ``validate.py`` the validation action (``validate_<form>``): is the latest message an
                    answer to the question just asked, and is it usable?
 5. ``answers.py``  pure parsing behind ``validate.py``: yes / no, names, phone or email;

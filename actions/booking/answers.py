@@ -183,6 +183,24 @@ def read_yes_no(said: Said, strict: bool = False) -> Optional[Reading]:
     return None
 
 
+# "Use the number you are texting from": its button's title, its number on SMS, or words.
+_USE_NUMBER_EXACT = frozenset(
+    "1|use this number|use this one|use this|use it|use that|use that number|use that one|"
+    "this number|this one|that number|that one|this phone|same number|the same number|"
+    "same one|use my number|use this phone".split("|")
+)
+
+
+def read_use_number(said: Said) -> Optional[Reading]:
+    """Yes (True) or no (False) to the offered number, or None when the message is neither.
+
+    Only for a question that offered the number; a typed phone number or email is read as
+    the answer before this (see ``is_contact_like``)."""
+    if answer_key(said.text) in _USE_NUMBER_EXACT:
+        return Reading(True, exact=True)
+    return read_yes_no(said)
+
+
 CONFIRM, CHANGE = "confirm", "change"
 _CONFIRM_EXACT = _YES_EXACT | frozenset(
     "send|send it|yes send it|confirm|correct|that's correct|that's right|right|"

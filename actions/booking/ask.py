@@ -1,5 +1,8 @@
 """The form questions that depend on the conversation or on the clinic.
 
+- On SMS and WhatsApp the phone / contact question offers the number the patient is
+  texting from, with a "Use this number" button (bot/channels/known_phone.py); on the
+  website, REST, Telegram and Messenger the number is not known and nothing changes.
 - The pain-area question offers what the patient already mentioned (the ``condition``
   or ``body_part`` slot) as a yes / no, so nobody types their pain twice.
 - The "which days and times?" buttons follow the clinic's opening hours (clinic.yml):
@@ -20,6 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking.slots import (
     CALLBACK_FORM,
     EMAIL,
+    KNOWN_PHONE,
+    KNOWN_PHONE_DECLINED,
+    KNOWN_PHONE_OFFERED,
     MENTIONED_BODY_PART,
     MENTIONED_CONDITION,
     NAME,
@@ -31,6 +37,7 @@ from actions.booking.slots import (
     TIMES,
 )
 from bot.bookings.validation import display_phone
+from bot.channels.known_phone import sender_phone
 from bot.nlp.catalog import Catalog, get_catalog
 from bot.settings import WEEKDAYS, get_settings
 
@@ -122,6 +129,56 @@ class ActionAskTimes(Action):
         ]
         dispatcher.utter_message(response=response, buttons=buttons)
         return []
+
+
+def known_phone(tracker: Tracker) -> Optional[str]:
+    """The number the patient is texting from (E.164), on SMS and WhatsApp only; else None."""
+    return sender_phone(
+        tracker.sender_id, tracker.get_latest_input_channel(), get_settings().phone_region
+    )
+
+
+def ask_offering_known_phone(
+    dispatcher: CollectingDispatcher, tracker: Tracker, plain: str, offer: str
+) -> List[EventType]:
+    """Ask ``plain``, or ``offer`` with the sender's number when it is known and not declined."""
+    if tracker.get_slot(KNOWN_PHONE) == KNOWN_PHONE_DECLINED:
+        dispatcher.utter_message(response=plain)
+        return []
+    phone = known_phone(tracker)
+    if phone is None:
+        dispatcher.utter_message(response=plain)
+        return [SlotSet(KNOWN_PHONE, None)]
+    dispatcher.utter_message(response=offer, known_phone=display_phone(phone))
+    return [SlotSet(KNOWN_PHONE, KNOWN_PHONE_OFFERED)]
+
+
+class ActionAskContact(Action):
+    """Booking: "phone or email?", offering the number texting on SMS and WhatsApp."""
+
+    def name(self) -> Text:
+        return "action_ask_request_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return ask_offering_known_phone(
+            dispatcher, tracker, "utter_ask_request_contact", "utter_request_contact_known"
+        )
+
+
+class ActionAskPhone(Action):
+    """Call-back: "which phone?", offering the number texting on SMS and WhatsApp."""
+
+    def name(self) -> Text:
+        return "action_ask_request_phone"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return ask_offering_known_phone(
+            dispatcher, tracker, "utter_ask_request_phone", "utter_request_phone_known"
+        )
 
 
 class ActionAskPainArea(Action):

@@ -42,6 +42,11 @@ CHANGING = "request_changing"  # True between "Change" and the choice of detail
 FAILURES = "request_failures"  # {slot: number of unusable answers}
 PAIN_SUGGESTION = "request_pain_suggestion"  # what the pain-area question offered
 PAIN_DECLINED = "request_pain_declined"  # the patient said the suggestion was wrong
+# The phone the patient is texting from (SMS, WhatsApp), offered at the phone / contact
+# question: KNOWN_PHONE_OFFERED while offered, KNOWN_PHONE_DECLINED once the patient said no.
+# Never the number itself: that is read again from the conversation id when it is chosen.
+KNOWN_PHONE = "request_known_phone"
+KNOWN_PHONE_OFFERED, KNOWN_PHONE_DECLINED = "offered", "declined"
 
 # The reference of the last request sent in this conversation. Not one of the form's
 # answers: it stays after they are cleared, so a phone number or email typed after
@@ -64,6 +69,7 @@ ALL_SLOTS = (
     FAILURES,
     PAIN_SUGGESTION,
     PAIN_DECLINED,
+    KNOWN_PHONE,
 )
 
 

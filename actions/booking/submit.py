@@ -4,7 +4,9 @@
 The forms (validated in actions/booking/validate.py) collect the details; the submit
 actions here run when a form ends and store the request through
 :mod:`bot.bookings.service`, which passes it on to the clinic. A storage failure
-never reaches the patient as an error: they are told to phone the clinic instead.
+never reaches the patient as an error: when the database is unreachable the request is
+kept on disk (bot/bookings/spool.py) and the patient is told so, with the reference;
+when it cannot be kept either, they are told to phone the clinic.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 # Said when limits.booking_requests_per_day (clinic.yml) is reached for this phone or email.
 DAILY_LIMIT_RESPONSE = "utter_request_daily_limit"
+# Said when the database was unreachable and the request was kept to be stored later.
+KEPT_RESPONSE = "utter_request_kept"
+FAILED_RESPONSE = "utter_request_failed"
 
 
 def request_details(
@@ -117,11 +122,26 @@ class SubmitRequest(Action, ABC):
             return reset_events()
         except Exception as error:  # noqa: BLE001 - whatever failed, the patient gets a way forward
             logger.error("could not store a %s request (%s)", self.spec.kind, _describe(error))
-            dispatcher.utter_message(response="utter_request_failed", **clinic)
+            dispatcher.utter_message(response=FAILED_RESPONSE, **clinic)
             return reset_events()
-        logger.info("stored %s request %s", result.kind, result.reference)
         reference = result.reference
         sent = reset_events() + [SlotSet(SENT_REFERENCE, reference)]
+        if result.spooled and clinic_is_notified(settings):
+            dispatcher.utter_message(response=KEPT_RESPONSE, request_reference=reference, **clinic)
+            if result.link_url and self.spec.kind == BOOKING_KIND:
+                dispatcher.utter_message(
+                    response="utter_request_link", request_link=result.link_url
+                )
+            return sent
+        if result.spooled and not (result.link_url and self.link_only_response):
+            # Only the booking link hands requests over, and there is none to show here:
+            # the clinic would not hear of this one by itself.
+            dispatcher.utter_message(response=FAILED_RESPONSE, **clinic)
+            return reset_events()
+        # Stored, or spooled with the booking link as the hand-off: the patient finishes there.
+        logger.info(
+            "%s %s request %s", "spooled" if result.spooled else "stored", result.kind, reference
+        )
         values = dict(
             clinic,
             request_reference=reference,

@@ -39,8 +39,10 @@ from actions.booking.answers import (
     read_confirmation,
     read_name,
     read_patient_type,
+    read_use_number,
     read_yes_no,
 )
+from actions.booking.ask import known_phone
 from actions.booking.prefill import offered_detail, prefilled
 from actions.booking.slots import (
     BOOKING,
@@ -53,6 +55,9 @@ from actions.booking.slots import (
     CONTACT,
     EMAIL,
     FAILURES,
+    KNOWN_PHONE,
+    KNOWN_PHONE_DECLINED,
+    KNOWN_PHONE_OFFERED,
     NAME,
     PAIN_AREA,
     PAIN_DECLINED,
@@ -82,9 +87,20 @@ def _mentions_pain(said: Said) -> bool:
     return any(said.entity(label) for label in PAIN_ENTITIES)
 
 
-def _contact_reading(said: Said) -> Optional[Reading]:
-    """Digits or an "@": an attempt at a phone number or email, whatever the classifier says."""
-    return Reading(said.text, exact=True) if is_contact_like(said.text) else None
+def _contact_reading(said: Said, phone_offered: bool = False) -> Optional[Reading]:
+    """Digits or an "@": an attempt at a phone number or email, whatever the classifier says.
+    When the number texting was offered, also yes / no to it ("Use this number", "1", "no")."""
+    if is_contact_like(said.text):
+        return Reading(said.text, exact=True)
+    return read_use_number(said) if phone_offered else None
+
+
+def _known_phone_choice(tracker: Tracker) -> Optional[Reading]:
+    """Yes / no to the offered number texting, or None (not offered, or a typed answer)."""
+    said = Said.from_message(tracker.latest_message)
+    if tracker.get_slot(KNOWN_PHONE) != KNOWN_PHONE_OFFERED or is_contact_like(said.text):
+        return None
+    return read_use_number(said)
 
 
 def _consent_reading(said: Said) -> Optional[Reading]:
@@ -149,12 +165,14 @@ class RequestFormValidation(FormValidationAction, ABC):
     async def extract_request_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        return self._answer(tracker, CONTACT, _contact_reading)
+        offered = tracker.get_slot(KNOWN_PHONE) == KNOWN_PHONE_OFFERED
+        return self._answer(tracker, CONTACT, lambda s: _contact_reading(s, offered))
 
     async def extract_request_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        return self._answer(tracker, PHONE, _contact_reading)
+        offered = tracker.get_slot(KNOWN_PHONE) == KNOWN_PHONE_OFFERED
+        return self._answer(tracker, PHONE, lambda s: _contact_reading(s, offered))
 
     async def extract_request_pain_area(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -232,10 +250,31 @@ class RequestFormValidation(FormValidationAction, ABC):
     ) -> SlotValues:
         return self._check(dispatcher, tracker, NAME, lambda: {NAME: check_name(str(value or ""))})
 
+    @staticmethod
+    def _known_phone_answer(tracker: Tracker, slot: str) -> Optional[SlotValues]:
+        """The values for yes / no to the offered number texting, or None for any other answer.
+
+        Yes: the number is read again from the conversation id, never from the message.
+        No: the question is asked again without the offer."""
+        choice = _known_phone_choice(tracker)
+        if choice is None:
+            return None
+        if not choice.value:
+            return {slot: None, KNOWN_PHONE: KNOWN_PHONE_DECLINED}
+        phone = known_phone(tracker)
+        if phone is None:
+            return None  # not known after all: checked as a typed answer (and re-asked)
+        if slot == CONTACT:
+            return {CONTACT: phone, PHONE: phone, EMAIL: None}
+        return {PHONE: phone}
+
     def validate_request_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
         def check() -> SlotValues:
+            known = self._known_phone_answer(tracker, CONTACT)
+            if known is not None:
+                return known
             phone, email = check_contact(str(value or ""), get_settings().phone_region)
             return {CONTACT: " ".join(v for v in (phone, email) if v), PHONE: phone, EMAIL: email}
 
@@ -244,10 +283,13 @@ class RequestFormValidation(FormValidationAction, ABC):
     def validate_request_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        region = get_settings().phone_region
-        return self._check(
-            dispatcher, tracker, PHONE, lambda: {PHONE: check_phone(str(value or ""), region)}
-        )
+        def check() -> SlotValues:
+            known = self._known_phone_answer(tracker, PHONE)
+            if known is not None:
+                return known
+            return {PHONE: check_phone(str(value or ""), get_settings().phone_region)}
+
+        return self._check(dispatcher, tracker, PHONE, check)
 
     def validate_request_pain_area(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

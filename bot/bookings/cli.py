@@ -226,7 +226,7 @@ def _purge(args: argparse.Namespace, settings: ClinicSettings) -> int:
 
 
 def _erase(args: argparse.Namespace, settings: ClinicSettings) -> int:
-    from bot.bookings import repository
+    from bot.bookings import repository, spool
     from bot.bookings.db import session_scope
 
     what = "phone number" if args.phone else "email address"
@@ -234,24 +234,38 @@ def _erase(args: argparse.Namespace, settings: ClinicSettings) -> int:
     contact = {"phone": args.phone, "email": args.email, "phone_region": settings.phone_region}
     with session_scope(factory) as session:
         count = repository.count_by_contact(session, **contact)
-    if not count:
+    # Requests kept on disk while the database was down (bot/bookings/spool.py) go too.
+    kept = spool.erase_by_contact(**contact, dry_run=True)
+    if not count and not kept:
         print(f"No requests with that {what}; nothing to erase.")
         return 0
-    if not _confirm(f"Erase {count} request(s) with that {what}? This cannot be undone.", args.yes):
+    total = count + kept
+    if not _confirm(f"Erase {total} request(s) with that {what}? This cannot be undone.", args.yes):
         print("Cancelled: nothing erased (add --yes to skip this question).")
         return 1
     with session_scope(factory) as session:
         erased = repository.erase_by_contact(session, **contact)
-    print(f"Erased {erased} request(s) with that {what}, with their delivery records.")
+    erased_kept = spool.erase_by_contact(**contact)
+    print(
+        f"Erased {erased + erased_kept} request(s) with that {what}, with their delivery records"
+        + (f" ({erased_kept} of them waiting in the spool)." if erased_kept else ".")
+    )
     return 0
 
 
 def _deliver(args: argparse.Namespace, settings: ClinicSettings) -> int:
+    from bot.bookings import spool
     from bot.bookings.delivery import deliver_due
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     factory = _open(settings)
+    kept = spool.drain(factory, settings)
+    if kept.stored or kept.waiting or kept.set_aside:
+        print(
+            f"Spool: stored {kept.stored}, still waiting {kept.waiting}, "
+            f"set aside (unreadable) {kept.set_aside}."
+        )
     report = deliver_due(factory, settings=settings)
     print(f"Deliveries due now: {report}.")
     return 0
@@ -292,7 +306,7 @@ def _retry(args: argparse.Namespace, settings: ClinicSettings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: ClinicSettings) -> int:
-    from bot.bookings import repository
+    from bot.bookings import repository, spool
     from bot.bookings.config import environment_problems, parse_booking_config
     from bot.bookings.db import (
         database_url,
@@ -309,6 +323,11 @@ def _check(args: argparse.Namespace, settings: ClinicSettings) -> int:
     print(f"Database: {safe_url(url)} (ready)")
     print(f"Hand-off: {', '.join(config.handoff) or 'none (requests are only stored)'}")
     print(f"Deliveries waiting: {pending}")
+    waiting = len(spool.pending())
+    print(
+        f"Kept while the database was down: {waiting} in {spool.spool_dir()}"
+        + (" (stored by the delivery worker or `bookings deliver`)" if waiting else "")
+    )
     problems = environment_problems(config)
     for problem in problems:
         print(f"Problem: {problem}")

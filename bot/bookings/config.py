@@ -28,6 +28,7 @@ LINK_FIELDS = (
     "reference",
 )
 DATABASE_URL_ENV = "PIT_DATABASE_URL"
+DEFAULT_MAX_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ class EmailConfig:
 
 @dataclass(frozen=True)
 class RetryConfig:
-    max_attempts: int = 8
+    # 12 tries with the default delays span 2.5 to 5 hours, so a receiver down for an hour
+    # (a mail server's maintenance) never ends as "failed" (8 gave up after 32-63 minutes).
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     base_delay_seconds: float = 30.0
     max_delay_seconds: float = 3600.0
     lease_seconds: float = 120.0
@@ -213,7 +216,7 @@ def _parse_retry(raw: Mapping[str, object]) -> RetryConfig:
     where = "booking.delivery"
     base = _number(raw, "base_delay_seconds", where, 30.0, 0.0, 86400.0)
     return RetryConfig(
-        max_attempts=int(_number(raw, "max_attempts", where, 8, 1, 100)),
+        max_attempts=int(_number(raw, "max_attempts", where, DEFAULT_MAX_ATTEMPTS, 1, 100)),
         base_delay_seconds=base,
         max_delay_seconds=max(
             base, _number(raw, "max_delay_seconds", where, 3600.0, 0.0, 7 * 86400.0)

@@ -27,6 +27,9 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "pit.db"
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 15
+# A database host that does not answer at all (not even "refused") must not keep a patient
+# waiting: after this long the request goes to the spool (bot.bookings.spool).
+POSTGRES_CONNECT_TIMEOUT_S = 10
 ENGINE_LOGGING_NAME = "pit_bookings"
 logging.getLogger(f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}").setLevel(logging.WARNING)
 
@@ -88,7 +91,10 @@ def make_engine(url: str) -> Engine:
     private = {"future": True, "hide_parameters": True, "logging_name": ENGINE_LOGGING_NAME}
     try:
         if backend != "sqlite":
-            return create_engine(url, pool_pre_ping=True, **private)
+            connect_args = {}
+            if backend == "postgresql" and "connect_timeout" not in parsed.query:
+                connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+            return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **private)
         _prepare_sqlite_file(url)
         engine = create_engine(
             url,

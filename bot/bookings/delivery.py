@@ -8,7 +8,8 @@ receiver being down and the assistant restarting.
 
 Retry delays grow exponentially (``base * 2^(attempt-1)``, capped) with "equal
 jitter" (a random point in the upper half), so many clinics' retries do not
-arrive in lock-step. Pass a seeded ``random.Random`` for repeatable tests.
+arrive in lock-step. Pass a seeded ``random.Random`` for repeatable tests, and a
+``clock`` to the worker to run it through hours of simulated time without waiting.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import random
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.bookings import repository
+from bot.bookings import repository, spool
 from bot.bookings.adapters import Adapter, DeliveryError, build_adapters
 from bot.bookings.config import BookingConfig, RetryConfig, parse_booking_config
 from bot.bookings.db import session_scope
@@ -31,6 +32,7 @@ from bot.settings import ClinicSettings, get_settings
 
 logger = logging.getLogger(__name__)
 DEFAULT_BATCH = 50
+Clock = Callable[[], datetime]  # the current time, aware UTC
 
 
 @dataclass
@@ -180,10 +182,13 @@ def run_worker(
     session_factory: sessionmaker,
     settings: Optional[ClinicSettings] = None,
     rng: Optional[random.Random] = None,
+    clock: Clock = utcnow,
 ) -> None:
-    """Deliver due rows until ``stop_event`` is set (for a thread, or ``asyncio.to_thread``).
+    """Store spooled requests and deliver due rows until ``stop_event`` is set (for a thread,
+    or ``asyncio.to_thread``).
 
     Never raises: a failing run is logged (error type only) and retried next round.
+    ``clock`` says what time it is for each round (tests pass a simulated one).
     """
     settings = settings or get_settings()
     config = parse_booking_config(settings)
@@ -193,8 +198,19 @@ def run_worker(
     while not stop_event.is_set():
         busy = False
         try:
+            # Requests kept on disk while the database was down go in first, so that
+            # they are delivered in this same round.
+            spool.drain(session_factory, settings)
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad run
+            logger.error("booking spool run failed: %s", type(exc).__name__)
+        try:
             report = deliver_due(
-                session_factory, settings=settings, config=config, adapters=adapters, rng=rng
+                session_factory,
+                clock(),
+                settings=settings,
+                config=config,
+                adapters=adapters,
+                rng=rng,
             )
             busy = report.attempted >= DEFAULT_BATCH
         except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad run
@@ -211,12 +227,13 @@ class BackgroundWorker:
         session_factory: sessionmaker,
         interval: Optional[float] = None,
         settings: Optional[ClinicSettings] = None,
+        clock: Clock = utcnow,
     ) -> None:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(
             target=run_worker,
             args=(self.stop_event, interval),
-            kwargs={"session_factory": session_factory, "settings": settings},
+            kwargs={"session_factory": session_factory, "settings": settings, "clock": clock},
             name="pit-booking-delivery",
             daemon=True,
         )

@@ -127,10 +127,10 @@ class BookingRequest(Base):
             "pain_area": self.pain_area,
             "patient_type": self.patient_type,
             "preferred_times": self.preferred_times,
-            "consent_at": _iso(self.consent_at),
+            "consent_at": iso_utc(self.consent_at),
             "channel": self.channel,
             "conversation_id": self.conversation_id,
-            "created_at": _iso(self.created_at),
+            "created_at": iso_utc(self.created_at),
         }
 
 
@@ -166,5 +166,6 @@ class Delivery(Base):
 OutboxMessage = Delivery
 
 
-def _iso(value: Optional[datetime]) -> Optional[str]:
+def iso_utc(value: Optional[datetime]) -> Optional[str]:
+    """ISO 8601 in UTC with a Z (``2026-11-30T09:15:00Z``): payloads and exports."""
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None

@@ -103,11 +103,14 @@ def create_request(
     now: Optional[datetime] = None,
     key_factory: Callable[[], str] = new_idempotency_key,
     daily_limit: Optional[int] = None,
+    reference: Optional[str] = None,
 ) -> BookingRequest:
     """Store a request and one outbox row per adapter, in the caller's transaction.
 
     With ``daily_limit``, raises :class:`DailyLimitReached` when the patient's phone or
     email already sent that many requests in the last 24 hours (nothing is stored then).
+    ``reference`` is the code the patient was already given (a spooled request); by
+    default a new unused one is chosen.
     """
     now = now or utcnow()
     clean = prepare_request(details, phone_region, now=now)
@@ -118,7 +121,7 @@ def create_request(
         if recent >= daily_limit:
             raise DailyLimitReached(daily_limit)
     request = BookingRequest(
-        reference=unused_reference(session),
+        reference=reference or unused_reference(session),
         kind=clean.kind,
         status="new",
         name=clean.name,
@@ -155,6 +158,18 @@ def create_request(
     _refresh_status(session, request, now)
     session.flush()
     return request
+
+
+def is_same_request(stored: BookingRequest, details: RequestDetails, phone_region: str) -> bool:
+    """Whether ``stored`` is this request (stored earlier), not another with the same code."""
+    clean = prepare_request(details, phone_region, now=stored.created_at)
+    return (stored.kind, stored.name, stored.phone, stored.email, stored.conversation_id) == (
+        clean.kind,
+        clean.name,
+        clean.phone,
+        clean.email,
+        clean.conversation_id,
+    )
 
 
 def get_request(session: Session, request_id: int) -> Optional[BookingRequest]:
@@ -460,6 +475,16 @@ def count_older_than(session: Session, days: int, now: Optional[datetime] = None
     )
 
 
+def count_deliveries_older_than(session: Session, days: int, now: Optional[datetime] = None) -> int:
+    """Outbox rows of the requests :func:`purge_older_than` would delete."""
+    old = select(BookingRequest.id).where(BookingRequest.created_at < _cutoff(days, now))
+    return int(
+        session.execute(
+            select(func.count()).select_from(Delivery).where(Delivery.request_id.in_(old))
+        ).scalar_one()
+    )
+
+
 def purge_older_than(session: Session, days: int, now: Optional[datetime] = None) -> int:
     """Delete requests (and their outbox rows) created more than ``days`` days ago."""
     return _delete_requests(session, BookingRequest.created_at < _cutoff(days, now))
@@ -485,6 +510,18 @@ def count_by_contact(
             select(func.count()).select_from(BookingRequest).where(condition)
         ).scalar_one()
     )
+
+
+def requests_by_contact(
+    session: Session,
+    phone: Optional[str] = None,
+    email: Optional[str] = None,
+    phone_region: str = "US",
+) -> List[BookingRequest]:
+    """Every request with this phone or email, oldest first, with its outbox rows."""
+    condition = _contact_condition(phone, email, phone_region)
+    query = select(BookingRequest).where(condition).order_by(BookingRequest.id)
+    return list(session.execute(query).scalars())
 
 
 def erase_by_contact(

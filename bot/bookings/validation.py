@@ -86,13 +86,67 @@ def normalise_phone(text: object, region: str) -> str:
         raise InvalidPhone(hint, "phone_too_long")
     if any(_is_control(c) for c in text):
         raise InvalidPhone(hint, "phone_invalid")
+    typed = unicodedata.normalize("NFKC", text.strip())
     try:
-        number = phonenumbers.parse(unicodedata.normalize("NFKC", text.strip()), region)
+        number = phonenumbers.parse(typed, region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone(hint, "phone_invalid") from None
-    if not phonenumbers.is_valid_number(number):
+    if not is_plausible_phone(number):
+        if _is_local_number_elsewhere(typed, region):
+            raise InvalidPhone(_foreign_hint(region), "phone_other_country")
         raise InvalidPhone(hint, "phone_invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_plausible_phone(number: phonenumbers.PhoneNumber) -> bool:
+    """A number the clinic could dial: valid, or shaped like its country's numbers.
+
+    Why not only ``is_valid_number``: the library's list of allocated ranges lags behind
+    the real ones, and a patient whose new number it does not know yet would be turned
+    away. The patient checks the number on the summary before anything is sent.
+    """
+    if phonenumbers.is_valid_number(number):
+        return True
+    if not phonenumbers.is_possible_number(number):
+        return False
+    country_code = number.country_code
+    if country_code is None:
+        return False
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, region
+    )
+    general = metadata.general_desc if metadata else None
+    pattern = general.national_number_pattern if general else None
+    national = phonenumbers.national_significant_number(number)
+    return bool(pattern and re.fullmatch(pattern, national))
+
+
+def _is_local_number_elsewhere(typed: str, region: str) -> bool:
+    """Typed without a country code, and a real local number in some other country.
+
+    Short numbers are left out: "555-0199" is a local number missing its area code.
+    """
+    if typed.lstrip("([ ").startswith("+") or sum(c.isdigit() for c in typed) < 9:
+        return False
+    for other in phonenumbers.SUPPORTED_REGIONS - {region}:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(typed, other)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
+
+
+def _foreign_hint(region: str) -> str:
+    """Ask for the country code: "0412 555 019" is a phone number in 26 countries."""
+    code = phonenumbers.country_code_for_region(region)
+    example = example_phone(region)
+    return (
+        f"That phone number doesn't look right for here (+{code})"
+        + (f", where numbers look like {example}" if example else "")
+        + ". If it is from another country, please type it with + and the country code."
+    )
 
 
 def display_phone(e164: str) -> str:

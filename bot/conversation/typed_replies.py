@@ -15,7 +15,9 @@ an intent. Here, with the buttons the assistant sent read from the tracker:
   tapped (the patient's own words stay in the conversation's record);
 - text starting with "/" passes as an intent only when it equals a button payload the assistant
   sent in this conversation; anything else has its slash swapped for a full-width one, so the
-  handler leaves it alone and it stays the plain text the classifiers already read.
+  handler leaves it alone and it stays the plain text the classifiers already read;
+- while a form asks, a "cancel" or "bye" the classifier only guessed (below 0.8, and no stop
+  word in the text) becomes the form's answer instead of ending the form and losing it.
 
 The forms never take slot values from a message's entities; they read answers through their
 own validation (actions/booking/validate.py).
@@ -37,7 +39,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -46,12 +48,23 @@ logger = logging.getLogger(__name__)
 PAYLOAD_PREFIX = "/"
 NEUTRAL_PREFIX = "\uff0f"  # FULLWIDTH SOLIDUS: looks like "/", is not Rasa's intent prefix
 AFFIRM, DENY = "/affirm", "/deny"
+FALLBACK_INTENT = "nlu_fallback"  # the form reads it as an answer to its question
 TYPED_REPLY_KEY = "typed_reply"  # in the parse data: which option a typed reply chose
 # Intents that keep their meaning even when the words also match an option.
 KEEP_INTENTS = frozenset({"red_flag"})
 FUZZY_MIN_SCORE = 85.0  # rapidfuzz ratio (0-100) for a misspelt title
 FUZZY_MARGIN = 5.0  # the best title must beat the next one by this much
 YES_NO_MAX_WORDS = 6
+# While a form asks, "cancel" or "bye" guessed by the classifier ends the form and forgets the
+# answers so far, so a guess must be sure or say so in words ("left hip" read as "leave it").
+STOP_INTENTS = frozenset({"cancel", "goodbye"})
+SURE_STOP_CONFIDENCE = 0.8
+_STOP_WORDS = re.compile(
+    r"\b(cancel\w*|stop\w*|quit|exit|abort|never ?mind|nvm|forget|changed? my mind|"
+    r"don'?t|do not|not interested|no longer|any ?more|leave it|scrap|another time|later|"
+    r"bye|goodbye|cya|see (you|ya)|that'?s all|done|enough|no thanks?)\b",
+    re.IGNORECASE,
+)
 
 _YES_WORDS = frozenset("yes y yeah yea yep yup ya yah ok okay k sure absolutely definitely".split())
 _YES_PHRASES = frozenset(
@@ -267,6 +280,16 @@ def match_reply(text: str, buttons: Sequence[Button]) -> Optional[Choice]:
     return None
 
 
+def is_unsure_stop(message: Message, text: str) -> bool:
+    """A "cancel" or "bye" the classifier guessed without saying so in words."""
+    intent = message.get(INTENT) or {}
+    if intent.get(INTENT_NAME_KEY) not in STOP_INTENTS:
+        return False
+    if float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= SURE_STOP_CONFIDENCE:
+        return False
+    return not _STOP_WORDS.search(text)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class TypedReplyResolver(GraphComponent, IntentClassifier):
     """Typed replies select the last offer's option; unsent payloads stay plain text."""
@@ -307,6 +330,11 @@ class TypedReplyResolver(GraphComponent, IntentClassifier):
                 continue
             choice = match_reply(text, last_offer(events, form_active))
             if choice is None:
+                if form_active and is_unsure_stop(message, text):
+                    message.set(
+                        INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                    )
+                    logger.info("An unsure 'stop' during a form: read as the form's answer.")
                 continue
             message.set(TEXT, choice.button.payload)
             message.set(

@@ -47,8 +47,8 @@ FLOOR_FILE = HELD_OUT_FILE.parent / "floor.yml"
 CONDITION_RESPONSES = ("utter_condition_listed", "utter_condition_not_listed", "utter_body_part")
 FORM_QUESTIONS: Dict[str, Tuple[str, ...]] = {
     "name": ("utter_ask_request_name",),
-    "contact": ("utter_ask_request_contact",),
-    "phone": ("utter_ask_request_phone",),
+    "contact": ("utter_ask_request_contact", "utter_request_contact_known"),
+    "phone": ("utter_ask_request_phone", "utter_request_phone_known"),
     "pain_area": ("utter_request_pain_area_open", "utter_request_pain_area_known"),
     "pain_area_confirm": ("utter_request_pain_area_known",),
     "patient_type": ("utter_ask_request_patient_type",),
@@ -152,7 +152,29 @@ def _condition_matches(value: str, reply: Reply) -> bool:
         b = catalog.find_body_part(slot_value) if slot_value else None
         if b:
             remembered.add(_plain(b))
-    return bool(names & (remembered - {""})) or any(n and n in _plain(reply.text) for n in names)
+    if names & (remembered - {""}) or any(n and n in _plain(reply.text) for n in names):
+        return True
+    return _condition_and_part_remembered(wanted, reply)
+
+
+def _condition_and_part_remembered(wanted: str, reply: Reply) -> bool:
+    """ "knee arthritis": the condition (arthritis) and the body part (knee) are both held,
+    so the answer about arthritis is about the patient's knees."""
+    from bot.nlp.catalog import get_catalog
+
+    catalog = get_catalog()
+    words = wanted.split()
+    for i, word in enumerate(words):
+        part = catalog.find_body_part(word)
+        rest = " ".join(words[:i] + words[i + 1 :])
+        condition = catalog.find_condition(rest) if part and rest else None
+        if condition is None:
+            continue
+        held_condition = catalog.find_condition(_plain(reply.slots.get("condition")))
+        held_part = catalog.find_body_part(_plain(reply.slots.get("body_part")))
+        if held_condition is not None and held_condition.key == condition.key:
+            return held_part == part
+    return False
 
 
 def judge(expect: Mapping[str, Any], reply: Reply) -> bool:

@@ -39,7 +39,7 @@ from bot import intents
 from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
-from bot.nlp.condition_routing import route_to_condition
+from bot.nlp.condition_routing import CONDITION_TOPIC, route_to_condition, states_pain
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
 from bot.nlp.other_treatments import get_other_treatment_check
@@ -143,9 +143,15 @@ class UnderstandingGate(GraphComponent, IntentClassifier):
         if config["detect_language"] and get_language_check().is_foreign(text):
             _set_intent(message, config["other_language_intent"])
             return
+        if intent == intents.ASK_OTHER_TREATMENT and _pain_after_procedure(message, text):
+            _set_intent(message, FAQ)  # "had a knee replacement and it still hurts"
+            _set_faq_topic(message, CONDITION_TOPIC)
+            return
         topic = _faq_topic(message) if intent == FAQ else None
         if intent in (FAQ, intents.OUT_OF_SCOPE):  # ask_diagnosis already points to their doctor
-            if get_other_treatment_check().should_decline(text, topic):
+            if get_other_treatment_check().should_decline(
+                text, topic
+            ) and not _pain_after_procedure(message, text):
                 _set_intent(message, config["other_treatment_intent"])
                 return
         entity_chars = _condition_chars(message)
@@ -159,6 +165,22 @@ class UnderstandingGate(GraphComponent, IntentClassifier):
                 _set_faq_topic(message, routed)
             else:
                 _set_intent(message, routed)
+
+
+def _pain_after_procedure(message: Message, text: str) -> bool:
+    """ "Had a knee replacement and it still hurts": the procedure is part of a condition the
+    clinic lists (pain after surgery), and the patient speaks of that pain, not of the
+    procedure, so the condition answer fits, not "ask your surgeon about that"."""
+    lowered = text.lower()
+    procedure = get_other_treatment_check().named_treatment(lowered)
+    if not procedure or not states_pain(lowered):
+        return False
+    return any(
+        procedure
+        in lowered[int(e.get(ENTITY_ATTRIBUTE_START, 0)) : int(e.get(ENTITY_ATTRIBUTE_END, 0))]
+        for e in message.get(ENTITIES) or []
+        if e.get(ENTITY_ATTRIBUTE_TYPE) in CONDITION_LABELS
+    )
 
 
 def _condition_chars(message: Message) -> int:

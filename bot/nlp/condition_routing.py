@@ -110,7 +110,8 @@ _STATEMENT_RE = re.compile(
     r"struggling with|my [a-z ]*(hurt|hurts|aches?|aching|pain|painful|sore|killing|throbs?|"
     r"burns?|stiff|swollen|bad|playing up|giving me)|(pain|ache|aches|aching|sore|soreness|"
     r"problem|problems|issue|issues|trouble) (in|with|on|at|from)|for (a|two|three|\d+|many|"
-    r"several|some) (year|month|week)s?|since)\b"
+    r"several|some) (year|month|week)s?|since|getting worse|worse and worse|worsening|"
+    r"still (hurts?|aches?|sore|painful|bothers? me)|won'?t go away|keeps? (hurting|coming back))\b"
 )
 _FILLER_RE = re.compile(
     r"\b(my|the|a|an|and|or|in|on|of|left|right|both|bad|chronic|severe|really|very|so|"
@@ -120,6 +121,11 @@ _FILLER_RE = re.compile(
 
 def is_diagnosis_request(text: str) -> bool:
     return bool(_DIAGNOSIS_RE.search(text.lower()))
+
+
+def states_pain(lowered: str) -> bool:
+    """A statement about the patient's own pain ("my hip aches", "it still hurts")."""
+    return bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
 
 
 def is_fragment(text: str, entity_chars: int) -> bool:
@@ -141,7 +147,7 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
         return DIAGNOSIS_INTENT if predicted in DIAGNOSIS_OVERRULABLE else None
     if is_fragment(lowered, entity_chars):
         return CONDITION_TOPIC
-    states = bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
+    states = states_pain(lowered)
     if not (asks_help or states):
         return None
     if predicted in CONDITION_AWARE_TOPICS:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from bot.bookings.db import dispose_engines
 from tests.support.booking_fixtures import *  # noqa: F401,F403 (shared fixtures)
+from tests.support.privacy_fixtures import *  # noqa: F401,F403 (shared fixtures)
 
 POSTGRES_URL = os.environ.get("PIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -57,3 +58,9 @@ def db_url(postgres_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def tracker_url(db_url: str) -> str:
+    """Rasa's tracker store in the same schema: a PostgreSQL deployment may share one database."""
+    return db_url

@@ -1,4 +1,5 @@
-"""The storage, migration, webhook delivery and studio account tests, again on PostgreSQL.
+"""The storage, migration, delivery (receivers down an hour too) and studio account tests,
+again on PostgreSQL.
 
 The test functions are the very ones in tests/unit/bookings and tests/unit/studio: every
 test there that uses the database (``factory`` or ``db_url``) is collected here too, and
@@ -13,6 +14,7 @@ import pytest
 
 from tests.unit.bookings import (
     test_migrations,
+    test_receivers_down_an_hour,
     test_references,
     test_repository,
     test_webhook_delivery,
@@ -35,6 +37,7 @@ def _database_tests(module: ModuleType) -> Dict[str, Callable]:
 
 for _module in (
     test_migrations,
+    test_receivers_down_an_hour,
     test_references,
     test_repository,
     test_webhook_delivery,

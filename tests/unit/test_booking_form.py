@@ -36,7 +36,9 @@ from actions.booking.answers import (
 from actions.booking.ask import (
     DEFAULT_TIME_CHOICES,
     ActionAskConfirmed,
+    ActionAskContact,
     ActionAskPainArea,
+    ActionAskPhone,
     ActionAskTimes,
     pain_suggestion,
     summary_text,
@@ -55,7 +57,10 @@ from actions.contact import ActionContactDetails
 from actions.message import Said
 from bot.bookings import repository
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.bookings.spool import SPOOL_DIR_ENV, pending
 from bot.bookings.validation import InvalidInput
+from bot.conversation.typed_replies import Button as TypedButton
+from bot.conversation.typed_replies import match_reply
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, get_settings
 from tests.support.booking_data import webhook_booking, write_settings_file
 
@@ -95,6 +100,7 @@ def tracker(
     entities: Sequence[Mapping[str, Any]] = (),
     form: str = "booking_form",
     channel: str = "rest",
+    sender: str = "patient-42",
 ) -> Tracker:
     message = {
         "text": text,
@@ -103,7 +109,7 @@ def tracker(
     }
     events = [{"event": "user", "text": text, "parse_data": message, "input_channel": channel}]
     events.append({"event": "action", "name": form})
-    return Tracker("patient-42", dict(slots), message, events, False, None, {"name": form}, form)
+    return Tracker(sender, dict(slots), message, events, False, None, {"name": form}, form)
 
 
 async def validate(
@@ -112,12 +118,16 @@ async def validate(
     intent: str = "nlu_fallback",
     entities: Sequence[Mapping[str, Any]] = (),
     action: Any = None,
+    channel: str = "rest",
+    sender: str = "patient-42",
 ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """Run the validation action; returns (slot values it set, messages it sent)."""
     action = action or ValidateBookingForm()
     dispatcher = CollectingDispatcher()
     form = action.form_name()
-    events = await action.run(dispatcher, tracker(slots, text, intent, entities, form), DOMAIN)
+    events = await action.run(
+        dispatcher, tracker(slots, text, intent, entities, form, channel, sender), DOMAIN
+    )
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
 
 
@@ -345,6 +355,148 @@ async def test_callback_form_asks_for_a_phone_not_an_email():
     assert slots["request_phone"] == "+12015550123" and slots[REQUESTED_SLOT] == "request_times"
 
 
+# --- the number the patient texts from (SMS, WhatsApp) ---------------------------------
+
+# (input channel, conversation id) as the channels make them; all are +1 202-555-0123.
+PHONE_SENDERS = [
+    ("twilio", "twilio:+12025550123"),
+    ("twilio", "twilio:whatsapp:+12025550123"),
+    ("whatsapp", "whatsapp:12025550123"),
+]
+SMS = {"channel": "twilio", "sender": "twilio:+12025550123"}
+
+
+async def ask(action: Any, slots: Mapping[str, Any], **where: str) -> Tuple[Dict, List[Dict]]:
+    """Run an ask action; returns (slot values it set, messages it sent)."""
+    dispatcher = CollectingDispatcher()
+    form = "callback_form" if isinstance(action, ActionAskPhone) else "booking_form"
+    events = await action.run(dispatcher, tracker(slots, form=form, **where), DOMAIN)
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+@pytest.mark.parametrize("channel, sender", PHONE_SENDERS)
+@pytest.mark.parametrize(
+    "action, offer",
+    [
+        (ActionAskContact(), "utter_request_contact_known"),
+        (ActionAskPhone(), "utter_request_phone_known"),
+    ],
+)
+async def test_on_sms_and_whatsapp_the_question_offers_the_number_texting(
+    action: Any, offer: str, channel: str, sender: str
+):
+    slots, [message] = await ask(action, {}, channel=channel, sender=sender)
+    assert message["response"] == offer
+    assert message["known_phone"] == "+1 202-555-0123"  # formatted for reading
+    assert slots == {"request_known_phone": "offered"}  # never the number itself
+    [response] = DOMAIN["responses"][offer]
+    assert "{known_phone}" in response["text"]
+    assert response["buttons"] == [{"title": "Use this number", "payload": "/affirm"}]
+
+
+@pytest.mark.parametrize(
+    "channel, sender",
+    [
+        ("rest", "twilio:+12025550123"),  # a REST client can name any conversation
+        ("socketio", "0f8fad5bd9cb469fa16570867728950e"),
+        ("telegram", "telegram:12025550123"),  # a chat id, not a phone
+        ("messenger", "messenger:12025550123"),
+        ("twilio", "twilio:+1202"),  # not a valid phone
+        ("whatsapp", "whatsapp:not-a-number"),
+    ],
+)
+@pytest.mark.parametrize(
+    "action, plain",
+    [
+        (ActionAskContact(), "utter_ask_request_contact"),
+        (ActionAskPhone(), "utter_ask_request_phone"),
+    ],
+)
+async def test_elsewhere_or_without_a_valid_phone_the_question_is_unchanged(
+    action: Any, plain: str, channel: str, sender: str
+):
+    slots, [message] = await ask(action, {}, channel=channel, sender=sender)
+    assert message["response"] == plain and "known_phone" not in message
+    assert slots == {"request_known_phone": None}
+
+
+async def test_after_no_thanks_the_number_is_not_offered_again():
+    slots, [message] = await ask(ActionAskContact(), {"request_known_phone": "declined"}, **SMS)
+    assert message["response"] == "utter_ask_request_contact" and slots == {}
+
+
+OFFERED_CONTACT = asked("request_contact", request_name="Maria", request_known_phone="offered")
+OFFERED_PHONE = asked("request_phone", request_name="Maria", request_known_phone="offered")
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("/affirm", "affirm"),  # the button, "yes" or "1" typed (bot/conversation/typed_replies)
+        ("1", "nlu_fallback"),
+        ("this one", "faq"),
+        ("Use this number", "nlu_fallback"),
+        ("use this number", "faq"),
+        ("yes", "affirm"),
+    ],
+)
+@pytest.mark.parametrize("channel, sender", PHONE_SENDERS)
+async def test_choosing_the_offered_number_fills_it_normalised(
+    text: str, intent: str, channel: str, sender: str
+):
+    where = {"channel": channel, "sender": sender}
+    slots, messages = await validate(OFFERED_CONTACT, text, intent, **where)
+    assert slots["request_contact"] == slots["request_phone"] == "+12025550123"
+    assert slots["request_email"] is None and messages == []
+    assert slots[REQUESTED_SLOT] == "request_pain_area"
+    slots, messages = await validate(
+        OFFERED_PHONE, text, intent, action=ValidateCallbackForm(), **where
+    )
+    assert slots["request_phone"] == "+12025550123" and messages == []
+    assert slots[REQUESTED_SLOT] == "request_times"
+
+
+async def test_another_number_or_an_email_is_still_taken_when_the_number_is_offered():
+    slots, _ = await validate(OFFERED_CONTACT, "(201) 555-0142", **SMS)
+    assert slots["request_contact"] == slots["request_phone"] == "+12015550142"
+    slots, _ = await validate(OFFERED_CONTACT, "maria@example.com", "faq", **SMS)
+    assert slots["request_email"] == "maria@example.com" and slots["request_phone"] is None
+    slots, _ = await validate(OFFERED_PHONE, "201 555 0142", action=ValidateCallbackForm(), **SMS)
+    assert slots["request_phone"] == "+12015550142"
+
+
+async def test_no_to_the_offered_number_asks_again_without_it():
+    for form, base in (
+        (ValidateBookingForm(), OFFERED_CONTACT),
+        (ValidateCallbackForm(), OFFERED_PHONE),
+    ):
+        slots, messages = await validate(base, "/deny", "deny", action=form, **SMS)
+        assert slots[base[REQUESTED_SLOT]] is None and messages == []
+        assert slots["request_known_phone"] == "declined"
+        assert slots[REQUESTED_SLOT] == base[REQUESTED_SLOT]
+
+
+async def test_yes_is_no_phone_number_where_the_number_is_not_known():
+    # Even with the slot forged to "offered": on REST the conversation id is not a phone.
+    where = {"channel": "rest", "sender": "twilio:+12025550123"}
+    slots, messages = await validate(OFFERED_CONTACT, "/affirm", "affirm", **where)
+    assert slots["request_contact"] is None and slots.get("request_phone") is None
+    assert messages[0]["response"] == "utter_request_contact_hint"
+    # And without the offer "yes" or "1" is no answer to the contact question.
+    slots, _ = await validate(asked("request_contact", request_name="M"), "1", **SMS)
+    assert slots["request_contact"] is None and slots.get("request_phone") is None
+
+
+def test_typed_replies_to_the_offer_become_its_payload_or_no():
+    [response] = DOMAIN["responses"]["utter_request_contact_known"]
+    buttons = [TypedButton(b["title"], b["payload"]) for b in response["buttons"]]
+    for text in ("1", "yes", "Use this number", "use this", "yes please"):
+        assert match_reply(text, buttons).button.payload == "/affirm", text
+    assert match_reply("no thanks", buttons).button.payload == "/deny"
+    assert match_reply("(201) 555-0142", buttons) is None
+    assert match_reply("maria@example.com", buttons) is None
+
+
 # --- questions ------------------------------------------------------------------------
 
 
@@ -516,11 +668,37 @@ async def test_refused_consent_stores_nothing_and_gives_the_phone(bookings_db: s
     assert cleared(events)
 
 
+async def test_database_without_tables_keeps_the_request_and_gives_the_booking_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A database without the booking tables: the insert really fails, as if it were down.
+    monkeypatch.setenv("PIT_DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(tmp_path / "spool"))
+    slots = {
+        **BOOKING_ANSWERS,
+        "request_confirmed": True,
+        "request_consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+    dispatcher = CollectingDispatcher()
+    try:
+        events = await ActionSubmitBooking().run(dispatcher, tracker(slots), DOMAIN)
+    finally:
+        dispose_engines()
+    # clinic.yml hands over by link only: the patient finishes booking on the clinic's page.
+    [saved] = dispatcher.messages
+    assert saved["response"] == "utter_booking_saved" and "Maria" in saved["request_link"]
+    [kept] = pending(tmp_path / "spool")
+    assert saved["request_reference"] in kept.name
+    assert any(e.get("name") == "sent_request_reference" for e in events)
+
+
 async def test_storage_failure_tells_the_patient_to_phone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    # A database without the booking tables: the insert really fails.
+    # A database without the booking tables, and a spool that cannot be created either.
     monkeypatch.setenv("PIT_DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    monkeypatch.setenv(SPOOL_DIR_ENV, str(tmp_path / "file" / "spool"))
     slots = {
         **BOOKING_ANSWERS,
         "request_confirmed": True,

@@ -298,3 +298,29 @@ async def test_a_new_body_part_replaces_the_condition() -> None:
     assert messages[0]["response"] == "utter_body_part"
     assert messages[0]["body_part_label"] == "wrist"
     assert {"event": "slot", "timestamp": None, "name": "condition", "value": None} in events
+
+
+# --- a guessed "cancel" during a form ---------------------------------------------------
+
+
+def guessed(text: str, intent: str, confidence: float, loop: Optional[str]) -> Message:
+    tracker = tracker_after([], loop=loop)
+    return TypedReplyResolver().process([message(text, intent, confidence)], tracker)[0]
+
+
+@pytest.mark.parametrize("text", ["left hip", "the lower back, mostly", "weekday evenings"])
+def test_an_unsure_cancel_during_a_form_is_the_forms_answer(text: str) -> None:
+    parsed = guessed(text, "cancel", 0.5, loop="booking_form")
+    assert parsed.get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text", ["leave it", "never mind", "stop", "I don't want this any more"])
+def test_a_cancel_in_words_still_stops_the_form(text: str) -> None:
+    assert guessed(text, "cancel", 0.5, loop="booking_form").get("intent")["name"] == "cancel"
+
+
+def test_a_sure_cancel_or_one_outside_a_form_is_kept() -> None:
+    assert guessed("left hip", "cancel", 0.95, loop="booking_form").get("intent")["name"] == (
+        "cancel"
+    )
+    assert guessed("left hip", "cancel", 0.5, loop=None).get("intent")["name"] == "cancel"

@@ -80,3 +80,31 @@ def test_open_and_closed_follow_the_clinic_time_zone():
 def test_unicode_values_are_kept():
     settings = parse_settings(dict(BASE, name="Clínica Dolor – Zürich 痛み"))
     assert settings.as_slots()["clinic_name"] == "Clínica Dolor – Zürich 痛み"
+
+
+def test_privacy_defaults_to_90_days_and_reads_the_file():
+    assert load_settings(DEFAULT_SETTINGS_PATH).privacy.retention_days == 90
+    raw = {k: v for k, v in BASE.items() if k != "privacy"}
+    assert parse_settings(raw).privacy.retention_days == 90
+    assert parse_settings(raw).privacy.purge_every_hours == 6
+    settings = parse_settings(dict(BASE, privacy={"retention_days": 30, "purge_every_hours": 1}))
+    assert (settings.privacy.retention_days, settings.privacy.purge_every_hours) == (30, 1)
+    assert "privacy" not in settings.extra
+
+
+@pytest.mark.parametrize(
+    "privacy, message",
+    [
+        ({"retention_days": 0}, r"privacy\.retention_days: must be a whole number from 1"),
+        ({"retention_days": -5}, r"privacy\.retention_days"),
+        ({"retention_days": "90"}, r"privacy\.retention_days"),
+        ({"retention_days": 1.5}, r"privacy\.retention_days"),
+        ({"retention_days": True}, r"privacy\.retention_days"),
+        ({"purge_every_hours": 0}, r"privacy\.purge_every_hours"),
+        ({"retention": 90}, r"privacy: unknown setting\(s\) retention"),
+        ([90], "privacy must map names"),
+    ],
+)
+def test_bad_privacy_settings_are_refused_with_the_key(privacy, message):
+    with pytest.raises(SettingsError, match=message):
+        parse_settings(dict(BASE, privacy=privacy))

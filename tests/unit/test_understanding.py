@@ -214,3 +214,18 @@ def test_gate_leaves_button_payloads_and_plain_pit_questions_alone():
     )
     assert _label(payload) == "ask_topic"
     assert _label(plain) == "faq/does_it_hurt"
+
+
+def test_gate_takes_pain_after_a_listed_procedure_as_the_condition_not_the_procedure():
+    text = "my hip replacement was in spring and the pain won't go away"
+    start = text.index("hip replacement")
+    entity = {"entity": "condition", "value": "hip replacement", "start": start, "end": start + 15}
+    other = {**entity, "start": 5, "end": 20}  # "is a hip replacement a big operation"
+    pain, about_surgery = _gate(
+        [
+            _message(text, "ask_other_treatment", None, [entity]),
+            _message("is a hip replacement a big operation", "ask_other_treatment", None, [other]),
+        ]
+    )
+    assert _label(pain) == "faq/condition_help"
+    assert _label(about_surgery) == "ask_other_treatment"  # no pain spoken of: kept

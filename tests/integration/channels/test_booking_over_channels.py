@@ -11,6 +11,7 @@ import pytest
 
 from actions.booking.ask import time_choices
 from bot.bookings.config import DATABASE_URL_ENV
+from bot.bookings.validation import display_phone
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import Stack
 from tests.support.channel_clients import ChannelUser, TwilioUser, WhatsAppUser
@@ -39,6 +40,11 @@ def listed_requests(database_url: str) -> list:
     return json.loads(result.stdout)
 
 
+def own_phone(user: ChannelUser) -> str:
+    """The number the user texts from, in E.164."""
+    return user.phone if isinstance(user, TwilioUser) else f"+{user.wa_id}"
+
+
 @pytest.mark.parametrize("medium", list(USERS))
 def test_a_booking_completes_and_is_listed(
     medium: str, channel_stack: Stack, fake_api: FakeProviderApi, channel_db: str
@@ -47,19 +53,25 @@ def test_a_booking_completes_and_is_listed(
     offer = user.say("I would like to book a consultation please")
     assert SETTINGS.booking_url in offer.text
     assert "full name" in user.choose(offer, "Yes, send my details").text
-    assert "reach you" in user.say("Maria Lopez").text
-    pain = user.say("(201) 555-0142")
+    contact = user.say("Maria Lopez")
+    assert "reach you" in contact.text
+    # The number they text from is offered, formatted for reading, with a button / option.
+    assert display_phone(own_phone(user)) in contact.text and "Use this number" in contact.choices
+    if medium == "sms":  # "Reply 1 for Use this number": the patient replies "1"
+        pain, phone = user.choose(contact, "Use this number"), own_phone(user)
+    else:  # typing another number still works
+        pain, phone = user.say("(201) 555-0142"), "+12015550142"
     assert "area" in pain.text.lower() or "pain" in pain.text.lower()
     kind = user.say("my lower back")
     times = user.choose(kind, "New patient")
     first_time = time_choices(SETTINGS.opening_hours)[0]
     consent = user.choose(times, first_time)
     summary = user.choose(consent, "Yes, I agree")
-    for detail in ("Maria Lopez", "201", "lower back", first_time):
+    for detail in ("Maria Lopez", display_phone(phone), "lower back", first_time):
         assert detail in summary.text
     done = user.choose(summary, "Yes, send it")
 
     [request] = [r for r in listed_requests(channel_db) if r["conversation_id"] == user.sender_id]
-    assert request["name"] == "Maria Lopez" and request["phone"] == "+12015550142"
+    assert request["name"] == "Maria Lopez" and request["phone"] == phone
     assert request["channel"] == user.channel
     assert request["reference"] in done.text

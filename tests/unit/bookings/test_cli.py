@@ -15,7 +15,7 @@ import yaml
 
 from bot import cli as main_cli
 from bot.bookings import cli as bookings_cli
-from bot.bookings import repository
+from bot.bookings import repository, spool
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
 from bot.bookings.service import submit_request
 from bot.settings import PROJECT_ROOT, load_settings
@@ -285,3 +285,27 @@ def test_repository_sees_what_the_cli_erased(run):
             assert repository.list_requests(session) == []
     finally:
         dispose_engines()
+
+
+def test_requests_kept_while_the_database_was_down_are_counted_erased_and_stored(tmp_path):
+    run = Cli(tmp_path)
+    folder = tmp_path / "spool"
+    run.env[spool.SPOOL_DIR_ENV] = str(folder)
+    upgrade_database(run.db_url)
+    dispose_engines()
+    one = details(name="Waiting One", phone="+1 202 555 0123", email="one@example.org")
+    two = details(name="Waiting Two", phone="(415) 555-0132", email="two@example.org")
+    spool.put(one, "WWWWWWWW", directory=folder)
+    spool.put(two, "VVVVVVVV", directory=folder)
+
+    check = run("bookings", "check")
+    assert check.returncode == 0 and "Kept while the database was down: 2" in check.stdout
+    declined = run("bookings", "erase", "--phone", "202-555-0123", stdin="no\n")
+    assert declined.returncode == 1 and len(spool.pending(folder)) == 2  # asked first
+    erased = run("bookings", "erase", "--phone", "202-555-0123", "--yes")
+    assert "Erased 1 request(s)" in erased.stdout and "waiting in the spool" in erased.stdout
+    assert [p.name.endswith("VVVVVVVV.json") for p in spool.pending(folder)] == [True]
+
+    delivered = run("bookings", "deliver")
+    assert delivered.returncode == 0 and "Spool: stored 1" in delivered.stdout
+    assert run.names() == ["Waiting Two"] and spool.pending(folder) == []

@@ -37,6 +37,10 @@ INJECTIONS = [
         ("tel:+1-202-555-0123", "US", "+12025550123"),
         ("+12025550123", "us", "+12025550123"),  # region case does not matter
         ("my number is (202) 555-0123", "US", "+12025550123"),  # chat-style answers work
+        # Shaped like the country's numbers but in no range the library knows (new or
+        # reserved ranges): accepted, the patient checks it on the summary.
+        ("+44 7700 900456", "US", "+447700900456"),
+        ("+1 555 010 0199", "US", "+15550100199"),
     ],
 )
 def test_phone_numbers_are_normalised_to_e164(text, region, expected):
@@ -52,7 +56,8 @@ def test_phone_numbers_are_normalised_to_e164(text, region, expected):
         (12025550123, "phone_empty"),  # not text: the form must pass what was typed
         ("555-0199", "phone_invalid"),  # too short for a US number
         ("call me maybe", "phone_invalid"),
-        ("+1 555 010 0199", "phone_invalid"),  # fictional 555 range: not a real number
+        ("+1 055 010 0199", "phone_invalid"),  # no US area code starts with 0
+        ("0000000000", "phone_invalid"),
         ("2" * 41, "phone_too_long"),
         ("9" * 10_000_000, "phone_too_long"),
         ("202\x00555\x000123", "phone_invalid"),
@@ -71,6 +76,19 @@ def test_bad_phone_numbers_get_a_hint_with_an_example(text, code):
         assert "(201) 555-0123" in error.hint  # phonenumbers' US example, not hard-coded text
     if isinstance(text, str) and len(text) > 3:
         assert text not in error.hint  # never echo what was typed (hints may be logged)
+
+
+@pytest.mark.parametrize("text", ["0412 555 019", "07700 900321", "021 555 0142"])
+def test_a_local_number_from_another_country_gets_asked_for_its_country_code(text):
+    with pytest.raises(InvalidPhone) as caught:
+        normalise_phone(text, "US")
+    assert caught.value.code == "phone_other_country"
+    assert "+1" in caught.value.hint and "country code" in caught.value.hint
+
+
+def test_with_its_country_code_the_same_number_is_taken():
+    assert normalise_phone("+61 412 555 019", "US") == "+61412555019"
+    assert normalise_phone("+44 7700 900321", "US") == "+447700900321"
 
 
 def test_unknown_phone_region_is_a_configuration_error_not_the_patients():
