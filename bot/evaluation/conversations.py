@@ -163,16 +163,16 @@ def _condition_and_part_remembered(wanted: str, reply: Reply) -> bool:
     from bot.nlp.catalog import get_catalog
 
     catalog = get_catalog()
+    held_condition = catalog.find_condition(_plain(reply.slots.get("condition")))
+    if held_condition is None:
+        return False
+    held_part = catalog.find_body_part(_plain(reply.slots.get("body_part")))
     words = wanted.split()
     for i, word in enumerate(words):
         part = catalog.find_body_part(word)
         rest = " ".join(words[:i] + words[i + 1 :])
         condition = catalog.find_condition(rest) if part and rest else None
-        if condition is None:
-            continue
-        held_condition = catalog.find_condition(_plain(reply.slots.get("condition")))
-        held_part = catalog.find_body_part(_plain(reply.slots.get("body_part")))
-        if held_condition is not None and held_condition.key == condition.key:
+        if condition is not None and condition.key == held_condition.key:
             return held_part == part
     return False
 

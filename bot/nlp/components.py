@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -175,20 +175,19 @@ def _pain_after_procedure(message: Message, text: str) -> bool:
     procedure = get_other_treatment_check().named_treatment(lowered)
     if not procedure or not states_pain(lowered):
         return False
-    return any(
-        procedure
-        in lowered[int(e.get(ENTITY_ATTRIBUTE_START, 0)) : int(e.get(ENTITY_ATTRIBUTE_END, 0))]
-        for e in message.get(ENTITIES) or []
-        if e.get(ENTITY_ATTRIBUTE_TYPE) in CONDITION_LABELS
-    )
+    return any(procedure in lowered[start:end] for start, end in _condition_spans(message))
+
+
+def _condition_spans(message: Message) -> Iterator[Tuple[int, int]]:
+    """(start, end) of each condition entity the entity ruler found in the message."""
+    for entity in message.get(ENTITIES) or []:
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) in CONDITION_LABELS:
+            yield int(entity.get(ENTITY_ATTRIBUTE_START, 0)), int(entity.get(ENTITY_ATTRIBUTE_END, 0))
 
 
 def _condition_chars(message: Message) -> int:
-    return sum(
-        int(e.get(ENTITY_ATTRIBUTE_END, 0)) - int(e.get(ENTITY_ATTRIBUTE_START, 0))
-        for e in message.get(ENTITIES) or []
-        if e.get(ENTITY_ATTRIBUTE_TYPE) in CONDITION_LABELS
-    )
+    """How many characters of the message name a condition (routing weighs by it)."""
+    return sum(end - start for start, end in _condition_spans(message))
 
 
 def _selector(message: Message) -> Dict[str, Any]:
