@@ -88,7 +88,7 @@ def _eval_nlu(args: argparse.Namespace) -> int:
         style_report = styles.score_styled(styled, predicted[len(held_out) :])
         print(f"\n== Independent style set {args.styles_file} (aggregates only)")
         print(styles.format_styled(style_report, show_failures=args.show_failures))
-        limits = styles.load_style_thresholds(Path(args.styles_thresholds))
+        limits = evaluation.load_thresholds(Path(args.styles_thresholds))
         problems += [f"style set: {p}" for p in styles.style_failures(style_report, limits)]
     if problems:
         print("NLU regression check FAILED:\n  " + "\n  ".join(problems))

@@ -113,9 +113,7 @@ def is_plausible_phone(number: phonenumbers.PhoneNumber) -> bool:
     if country_code is None:
         return False
     region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, region
-    )
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     general = metadata.general_desc if metadata else None
     pattern = general.national_number_pattern if general else None
     national = phonenumbers.national_significant_number(number)

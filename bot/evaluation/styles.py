@@ -137,11 +137,6 @@ def format_styled(report: StyleReport, show_failures: bool = False) -> str:
     return "\n".join(lines)
 
 
-def load_style_thresholds(path: Path = STYLES_THRESHOLDS_FILE) -> Dict[str, float]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return {str(k): float(v) for k, v in raw.items()}
-
-
 def style_failures(report: StyleReport, thresholds: Mapping[str, float]) -> List[str]:
     """Gate breaches in plain words (no message text)."""
     found = []

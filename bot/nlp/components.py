@@ -182,7 +182,10 @@ def _condition_spans(message: Message) -> Iterator[Tuple[int, int]]:
     """(start, end) of each condition entity the entity ruler found in the message."""
     for entity in message.get(ENTITIES) or []:
         if entity.get(ENTITY_ATTRIBUTE_TYPE) in CONDITION_LABELS:
-            yield int(entity.get(ENTITY_ATTRIBUTE_START, 0)), int(entity.get(ENTITY_ATTRIBUTE_END, 0))
+            yield (
+                int(entity.get(ENTITY_ATTRIBUTE_START, 0)),
+                int(entity.get(ENTITY_ATTRIBUTE_END, 0)),
+            )
 
 
 def _condition_chars(message: Message) -> int:
