@@ -79,7 +79,7 @@ eval-safety: train encoder ## red flags: project sets + independent set (first r
 	@$(PY) -m bot eval-safety
 
 test: lint types validate train browser nginx encoder ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks
-	@$(PY) -m pytest tests
+	@$(PY) -m pytest tests --durations=25
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu
 	@$(MAKE) --no-print-directory eval-safety
