@@ -18,12 +18,9 @@ so full questions keep the classifiers' reading.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -39,10 +36,10 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.intent_override import override_intent
 from bot.nlp.condition_routing import is_diagnosis_request
+from bot.rule_component import RuleComponent
 
 ASK_TOPIC = "ask_topic"
 FAQ = "faq"
@@ -184,21 +181,8 @@ def _remembers_pain(tracker: Optional[DialogueStateTracker]) -> bool:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class FollowUpResolver(GraphComponent, IntentClassifier):
+class FollowUpResolver(RuleComponent, IntentClassifier):
     """Short follow-ups become ``ask_topic`` with the topic they continue."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "FollowUpResolver":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(
         self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import (
@@ -30,11 +27,11 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import intents
 from bot.bookings.contact_details import FILLER_WORDS
 from bot.intent_override import override_intent
+from bot.rule_component import RuleComponent
 
 SHARE_DETAILS_INTENT = intents.SHARE_DETAILS
 NAME, PHONE, EMAIL = "name", "phone", "email"
@@ -160,21 +157,8 @@ def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detai
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class PersonalDetailsClassifier(GraphComponent, IntentClassifier):
+class PersonalDetailsClassifier(RuleComponent, IntentClassifier):
     """Intent ``share_details`` for a name / phone / email typed while no form is asking."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PersonalDetailsClassifier":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(
         self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None

@@ -15,10 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
@@ -33,7 +30,6 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import intents
 from bot.intent_override import override_intent
@@ -43,6 +39,7 @@ from bot.nlp.condition_routing import CONDITION_TOPIC, route_to_condition, state
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
 from bot.nlp.other_treatments import get_other_treatment_check
+from bot.rule_component import RuleComponent
 
 logger = logging.getLogger(__name__)
 
@@ -53,22 +50,11 @@ CONDITION_LABELS = (CONDITION_LABEL, BODY_PART_LABEL)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class FuzzyConditionExtractor(GraphComponent, EntityExtractorMixin):
+class FuzzyConditionExtractor(RuleComponent, EntityExtractorMixin):
     """Adds condition/body-part entities for close misspellings of catalog names."""
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "FuzzyConditionExtractor":
+    def warm_up(self) -> None:
         get_fuzzy_names()  # build the name index now, not on a patient's first message
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -93,7 +79,7 @@ class FuzzyConditionExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class UnderstandingGate(GraphComponent, IntentClassifier):
+class UnderstandingGate(RuleComponent, IntentClassifier):
     """Final intent decisions for other languages, other treatments and named conditions."""
 
     @staticmethod
@@ -104,25 +90,10 @@ class UnderstandingGate(GraphComponent, IntentClassifier):
             "detect_language": True,
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.component_config = {**self.get_default_config(), **(config or {})}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "UnderstandingGate":
-        component = cls(config)
-        if component.component_config["detect_language"]:
+    def warm_up(self) -> None:
+        if self.component_config["detect_language"]:
             get_language_check().warm_up()  # load lingua's models at start-up
         get_other_treatment_check()
-        return component
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
