@@ -1,8 +1,9 @@
 """Issue 10's "done when", literally: `make run` with every channel's secrets set.
 
 The other channel tests start the servers through bot.stack directly. This one starts the
-assistant the way a clinic does, with `make run` (the Makefile's own target: its checks,
-then `python -m bot run`, which prints the start-up text), once for the whole module. All
+assistant the way a clinic does, with `make run` (the Makefile's own target: the spaCy and
+model checks, then `python -m bot run`, which prints the start-up text; only its package
+install step is skipped, see SKIP_INSTALL), once for the whole module. All
 four channels are on: their secrets are in the environment and every ``*_API_BASE`` points
 at a fake provider API on loopback. Only what `make run` reads from the environment is set:
 free ports (``PIT_RASA_PORT``, ``PIT_ACTIONS_PORT``, ``PIT_WEB_PORT``), a throw-away run
@@ -64,6 +65,11 @@ QUIET_S = 3.0  # how long "nothing reached the provider" is waited for
 RUNNING = "assistant is running"  # bot/runner.py, once every server answers
 # A recursive `make` under `make test` must not try to join the outer make's job server.
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+# `make run` without its `install` step (`-o install`: that prerequisite is taken as done).
+# `make test` has installed before pytest runs, so there it would do nothing; but a .venv
+# shared by git worktrees with other requirements would be re-installed (minutes, and
+# changed under the other worktrees). Everything after it is `make run` as it is.
+SKIP_INSTALL = ("-o", "install")
 
 MakeUser = Callable[[str, FakeProviderApi], ChannelUser]
 USERS: Dict[str, MakeUser] = {
@@ -178,7 +184,7 @@ def start_make_run(tmp: Path, fake: FakeProviderApi) -> MakeRun:
         }
     )
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
+        ["make", "--no-print-directory", *SKIP_INSTALL, "run"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
