@@ -108,7 +108,8 @@ def describe(env: Mapping[str, str], base_url: str) -> List[str]:
     lines = [f"{c.label + ':':<26}{base}{c.webhook_path()}" for c in enabled_channels(env)]
     for name, missing in half_configured(env).items():
         lines.append(f"{spec(name).label} is off: {', '.join(missing)} not set")
-    return lines or ['No messaging channel is on (set their secrets; see README "Channels").']
+    none = 'No messaging channel is on (set their secrets; see README "Messaging channels").'
+    return lines or [none]
 
 
 def env_value(env: Mapping[str, str], name: str, default: Optional[str] = None) -> str:

@@ -135,3 +135,35 @@ class FakeProviderApi:
             time.sleep(0.05)
         found = self.matching(predicate)
         raise AssertionError(f"expected {count} call(s), got {len(found)} within {timeout}s")
+
+
+def main() -> None:
+    """`python -m tests.support.fake_providers`: the fake on a fixed port, printing each call.
+
+    For trying a channel by hand with `make run` (README, "Messaging channels"): point the
+    channel's ``*_API_BASE`` here and every reply the assistant sends is printed.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8099)
+    port = parser.parse_args().port
+    fake = FakeProviderApi(port=port).start()
+    print(f"Fake provider API on {fake.url} (Ctrl-C stops it)", flush=True)
+    shown = 0
+    try:
+        while True:
+            time.sleep(0.2)
+            for call in fake.matching(lambda call: True)[shown:]:
+                shown += 1
+                print(
+                    f"{call.method} {call.path}\n  {call.body.decode(errors='replace')}", flush=True
+                )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

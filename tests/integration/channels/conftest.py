@@ -48,7 +48,11 @@ def channel_stack(fake_api: FakeProviderApi, channel_db: str) -> Iterator[Stack]
 
 def tracker_events(stack: Stack, sender_id: str) -> List[str]:
     """Event types Rasa stored for a conversation (empty when it never started)."""
-    database = Path(stack.workdir) / "tracker.db"
+    return stored_event_types(Path(stack.workdir) / "tracker.db", sender_id)
+
+
+def stored_event_types(database: Path, sender_id: str) -> List[str]:
+    """Event types in a tracker database (``tracker.db`` of a stack's or a run's folder)."""
     if not database.exists():
         return []
     with sqlite3.connect(database) as connection:
