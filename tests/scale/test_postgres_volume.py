@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 import time
-from typing import Callable, List
+from typing import List
 
 import pytest
 from sqlalchemy import func, select, text
@@ -21,6 +20,7 @@ from bot.bookings.db import make_engine, session_factory, session_scope
 from bot.bookings.delivery import deliver_due
 from bot.bookings.models import Delivery
 from tests.support.booking_data import details, make_settings, webhook_booking
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.postgres
 
@@ -31,23 +31,6 @@ WORKERS = 4
 def _report(capsys, line: str) -> None:
     with capsys.disabled():
         print(f"\n  [scale] {line}")
-
-
-def _threads(count: int, target: Callable[[int], None]) -> List[BaseException]:
-    errors: List[BaseException] = []
-
-    def guarded(n: int) -> None:
-        try:
-            target(n)
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    return errors
 
 
 def _seed(factory, settings, count: int, now: dt.datetime) -> float:
@@ -94,7 +77,7 @@ def test_many_requests_delivered_exactly_once_by_concurrent_workers(
             pass
 
     started = time.perf_counter()
-    errors = _threads(WORKERS, work)
+    errors = run_in_threads(WORKERS, work, join_timeout=300)
     seconds = time.perf_counter() - started
     for engine in engines:
         engine.dispose()
@@ -130,7 +113,7 @@ def test_concurrent_claims_never_overlap(db_url, factory, webhook_secret, now):
                 return
             claimed[n] += [c.id for c in batch]
 
-    errors = _threads(len(engines), claim)
+    errors = run_in_threads(len(engines), claim, join_timeout=300)
     for engine in engines:
         engine.dispose()
     assert errors == []

@@ -31,6 +31,7 @@ from bot.settings import ClinicSettings
 from tests.support.booking_data import BASE_SETTINGS, SECRET_ENV, details, make_settings
 from tests.support.clock import SimulatedClock
 from tests.support.receivers import SmtpSink, WebhookReceiver
+from tests.support.threads import run_in_threads
 
 HOUR = 3600.0
 PATIENTS = 3
@@ -148,24 +149,15 @@ def _two_workers_until_delivered(
     """Two workers (their own engines), rounds in step, until nothing is pending."""
     engines = [make_engine(db_url) for _ in range(2)]
     factories = [session_factory(engine=engine) for engine in engines]
-    errors: List[BaseException] = []
     try:
         for _ in range(int(2 * HOUR / retry.interval_seconds)):
-            start = threading.Barrier(2)
+            start = threading.Barrier(len(factories))
 
-            def run(worker: sessionmaker, seed: int, start: threading.Barrier = start) -> None:
-                try:
-                    start.wait(10)
-                    deliver_due(worker, clock(), settings=settings, rng=random.Random(seed))
-                except BaseException as error:  # noqa: BLE001 - reported below
-                    errors.append(error)
+            def run(n: int, start: threading.Barrier = start) -> None:
+                start.wait(10)
+                deliver_due(factories[n], clock(), settings=settings, rng=random.Random(n))
 
-            threads = [threading.Thread(target=run, args=(f, n)) for n, f in enumerate(factories)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-            assert not errors
+            assert not run_in_threads(len(factories), run)
             with session_scope(factories[0]) as session:
                 if repository.pending_count(session) == 0:
                     return

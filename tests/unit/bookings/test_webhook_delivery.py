@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import threading
 
 import pytest
 
@@ -20,6 +19,7 @@ from bot.bookings.db import dispose_engines, make_engine, session_factory, sessi
 from bot.bookings.delivery import backoff_seconds, chunk_size, deliver_due
 from bot.bookings.service import submit_request
 from tests.support.booking_data import details, make_settings, webhook_booking
+from tests.support.threads import run_in_threads
 
 SECONDS = dt.timedelta(seconds=1)
 MANY_PER_DAY = {"booking_requests_per_day": 1000}  # tests that store many identical requests
@@ -209,26 +209,18 @@ def test_two_workers_never_send_the_same_row_twice(db_url, factory, receiver, we
     ids = [_submit(factory, settings, now, name=f"Patient {n}") for n in range(24)]
     receiver.start()
     engines = [make_engine(db_url) for _ in range(2)]
-    errors = []
 
-    def work(engine, seed):
-        try:
-            for _ in range(6):
-                deliver_due(
-                    session_factory(engine=engine),
-                    now,
-                    settings=settings,
-                    rng=random.Random(seed),
-                    limit=5,
-                )
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def work(n: int) -> None:
+        for _ in range(6):
+            deliver_due(
+                session_factory(engine=engines[n]),
+                now,
+                settings=settings,
+                rng=random.Random(n),
+                limit=5,
+            )
 
-    threads = [threading.Thread(target=work, args=(e, n)) for n, e in enumerate(engines)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = run_in_threads(len(engines), work)
     for engine in engines:
         engine.dispose()
     assert not errors
