@@ -56,7 +56,7 @@ def json_body(request: Request, expected_object: str) -> Dict[str, Any]:
     """The body as a JSON object whose ``object`` field is ``expected_object``."""
     try:
         parsed = json.loads(request.body or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting 64 KB deep passes the size check
         raise BadPayloadError("expected a JSON body") from None
     data = is_json_object(parsed)
     if data.get("object") != expected_object or not isinstance(data.get("entry"), list):

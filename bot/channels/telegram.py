@@ -56,7 +56,7 @@ class TelegramChannel(WebhookChannel):
     def parse(self, request: Request) -> List[Inbound]:
         try:
             parsed = json.loads(request.body or b"")
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting 64 KB deep passes the size check
             raise BadPayloadError("expected a JSON body") from None
         update = is_json_object(parsed)
         update_id = update.get("update_id")
