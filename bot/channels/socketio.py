@@ -16,7 +16,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.gate import MAX_SENDER_CHARS, MessageGate
+from bot.channels.gate import MessageGate, readable_text, sender_problem
 from bot.channels.rest import MAX_BODY_BYTES, client_address
 from bot.settings import get_settings
 
@@ -66,12 +66,13 @@ class GuardedSocketIOInput(SocketIOInput):
                 return
             text = data.get("message", "")
             sender = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(text, str) or not isinstance(sender, str) or not sender:
-                logger.info("socket.io message dropped: no text or session id")
+            if not isinstance(text, str) or sender_problem(sender) is not None:
+                logger.info("socket.io message dropped: no text, or no usable session id")
                 return
-            if len(sender) > MAX_SENDER_CHARS or "\x00" in sender + text:
-                logger.info("socket.io message dropped: bad session id or text")
+            if "\x00" in text:
+                logger.info("socket.io message dropped: NUL in the text")
                 return
+            text, sender = readable_text(text), str(sender)
             output = SocketIOOutput(sio, self.bot_message_evt)
             refusal = self.gate.check(sender, self._address(sid), text)
             if refusal is not None:
