@@ -53,4 +53,8 @@ def running_stack(
         try:
             yield stack
         finally:
+            for process in stack.processes:  # one that died on its own: say why, once
+                if process.exited() is not None and process.log_path:
+                    tail = process.log_path.read_text(errors="replace")[-4000:]
+                    print(f"--- {process.name} stopped on its own ---\n{tail}")
             stack.stop()
