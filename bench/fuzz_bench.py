@@ -48,6 +48,7 @@ from tests.support.rest import RestChat
 
 RESULTS = ROOT / "bench" / "results"
 SEED = 20261201
+STARTUP_TIMEOUT_S = 900.0  # a shared, busy 2-core machine can take minutes to load the model
 # Requests per entry point out of 10,000 (scaled for --requests). Over 1,000 are
 # well-formed messages whose fuzzed text goes through NLU (REST, socket.io, channels).
 SHARES: Dict[str, int] = {
@@ -199,7 +200,8 @@ def run(total: int, seed: int, model: Path) -> Dict[str, object]:
             log_to_files=True,
             limits=MACHINE_SPEED_LIMITS,  # fuzz the inputs, not the flood limit
         )
-        with stack:
+        stack.start(timeout=STARTUP_TIMEOUT_S)
+        try:
             RestChat(stack.rest_url).texts("hello")  # warm-up, not counted
             targets = Targets(stack, fake, signed_in_admin(database, stack.web_url or ""), rng)
             makers: Dict[str, Callable[[], Shot]] = targets.makers()
@@ -213,6 +215,8 @@ def run(total: int, seed: int, model: Path) -> Dict[str, object]:
             wall = time.perf_counter() - started
             after = after_checks(stack, fake)
             logged = tracebacks(Path(workdir))
+        finally:
+            stack.stop()
     fake.stop()
     per_entry = {name: tallies[name].summary() for name in SHARES if name in tallies}
     return {
