@@ -73,7 +73,7 @@ def test_rest_malformed_bodies_get_a_clean_4xx(stack: Stack, body: bytes, conten
     assert status >= 400 or body.lstrip().startswith(b"{"), (status, answer[:200])
 
 
-@fuzz_settings(60)
+@fuzz_settings(40)
 @given(
     sender=st.one_of(texts, json_values),
     message=st.one_of(texts, texts, json_values),

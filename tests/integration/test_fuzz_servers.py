@@ -88,7 +88,7 @@ action_calls = st.fixed_dictionaries(
 )
 
 
-@fuzz_settings(80)
+@fuzz_settings(60)
 @given(call=st.one_of(action_calls, json_values, malformed_bodies))
 def test_action_server_with_the_secret_never_fails_on_bad_input(stack: Stack, call: Any):
     """What Rasa would send, with every field wrong in turn: a 4xx, never a 5xx."""
@@ -150,7 +150,7 @@ def test_studio_anonymous_requests(
     assert_clean(status, answer, (body or b"") + url.encode() + cookie.encode(), "studio")
 
 
-@fuzz_settings(40)
+@fuzz_settings(12)  # each sign-in hashes with argon2 on purpose: slow
 @given(username=texts, password=texts, next_page=texts)
 def test_studio_sign_in_with_fuzzed_fields(stack: Stack, username: str, password: str, next_page):
     staff = Staff(stack.web_url or "")
@@ -159,7 +159,7 @@ def test_studio_sign_in_with_fuzzed_fields(stack: Stack, username: str, password
     assert_studio_clean(response, form_body(fields), "studio sign-in")
 
 
-@fuzz_settings(60)
+@fuzz_settings(40)
 @given(
     action=st.sampled_from(["users", "role", "unlock", "active", "password", "audit", "home"]),
     username=texts,

@@ -29,14 +29,12 @@ from tests.support.fuzz_channels import CHANNELS, deliver_signed, envelope, make
 from tests.support.fuzz_corpus import paths, replaced
 
 pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
+# A parameter, not a fixture: Hypothesis refuses function-scoped fixtures in @given tests.
+per_channel = pytest.mark.parametrize("channel", CHANNELS)
 
 
-@pytest.fixture(params=CHANNELS)
-def channel(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@fuzz_settings(25)
+@per_channel
+@fuzz_settings(15)
 @given(body=malformed_bodies, signature=st.one_of(st.none(), header_values))
 def test_unsigned_deliveries_are_refused_whatever_they_hold(
     channel: str, channel_stack: Stack, fake_api: FakeProviderApi, body: bytes, signature
@@ -47,7 +45,8 @@ def test_unsigned_deliveries_are_refused_whatever_they_hold(
     assert status in (400, 403), (status, answer[:200])
 
 
-@fuzz_settings(20)
+@per_channel
+@fuzz_settings(12)
 @given(body=malformed_bodies)
 def test_signed_malformed_bodies_get_a_clean_answer(
     channel: str, channel_stack: Stack, fake_api: FakeProviderApi, body: bytes
@@ -57,7 +56,8 @@ def test_signed_malformed_bodies_get_a_clean_answer(
     assert_clean(status, answer, sent, f"{channel} signed body")
 
 
-@fuzz_settings(20)
+@per_channel
+@fuzz_settings(15)
 @given(data=st.data(), text=texts)
 def test_signed_deliveries_with_one_part_wrong(
     channel: str, channel_stack: Stack, fake_api: FakeProviderApi, data: st.DataObject, text: str
@@ -71,6 +71,7 @@ def test_signed_deliveries_with_one_part_wrong(
     assert_clean(status, answer, sent, f"{channel} signed {where}")
 
 
+@per_channel
 def test_every_channel_still_answers_after_fuzzing(
     channel: str, channel_stack: Stack, fake_api: FakeProviderApi
 ):
