@@ -26,7 +26,8 @@ def meta_signature_ok(app_secret: str, body: bytes, header: str) -> bool:
     if not app_secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header[len("sha256=") :].strip().lower().encode(), expected.encode())
+    given = header[len("sha256=") :].strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, expected.encode())
 
 
 def verify_request(env: Mapping[str, str], request: Request) -> bool:

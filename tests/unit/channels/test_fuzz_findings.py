@@ -31,3 +31,25 @@ def test_json_nested_past_the_recursion_limit_is_a_bad_payload(channel, body: by
     request = SimpleNamespace(body=body, headers={})
     with pytest.raises(BadPayloadError):
         channel(env={}).parse(request)
+
+
+def test_a_signature_header_with_non_utf8_bytes_is_refused_not_a_crash():
+    """Found by the fuzz benchmark: Sanic decodes header byte 0x80 as "\udc80", which
+    strict UTF-8 could not encode (a 500 even on unsigned Twilio and Telegram deliveries)."""
+    from bot.channels.meta import meta_signature_ok
+    from bot.channels.twilio import TwilioChannel
+
+    odd = "\udc80"
+    telegram = TelegramChannel(env={"TELEGRAM_SECRET_TOKEN": "tg-secret"})
+    headers = {"X-Telegram-Bot-Api-Secret-Token": odd}
+    assert telegram.verify(SimpleNamespace(headers=headers)) is False
+    assert meta_signature_ok("secret", b"", "sha256=" + odd) is False
+    twilio = TwilioChannel(env={"TWILIO_AUTH_TOKEN": "t", "PUBLIC_BASE_URL": "https://x.test"})
+    request = SimpleNamespace(
+        headers={"X-Twilio-Signature": odd, "content-type": ""},
+        path="/webhooks/twilio/webhook",
+        query_string="",
+        url="http://127.0.0.1/webhooks/twilio/webhook",
+        body=b"",
+    )
+    assert twilio.verify(request) is False
