@@ -113,7 +113,7 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
                 return None  # rasa-sdk inflates it; a bad stream is caught below
             try:
                 body = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: fuzzing
                 return _error(400, "the body is not JSON")
             if not _is_action_call(body):
                 return _error(400, "not an action call")

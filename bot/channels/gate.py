@@ -33,6 +33,31 @@ TOO_LONG = (
 )
 
 
+def readable_text(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD.
+
+    JSON can carry them (``"\\ud800"``), but they are not characters: spaCy, the tracker
+    store and the log cannot encode them, so such a message failed inside Rasa (a 503 with
+    a stack trace in the log). The rest of the message is kept and answered.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def sender_problem(sender: object) -> Optional[str]:
+    """Why ``sender`` cannot name a conversation, or None when it can."""
+    if not isinstance(sender, str) or not sender.strip():
+        return "must be a non-empty string"
+    if len(sender) > MAX_SENDER_CHARS:
+        return f"must be at most {MAX_SENDER_CHARS} characters"
+    if "\x00" in sender or readable_text(sender) != sender:
+        return "must be valid Unicode text without NUL characters"
+    return None
+
+
 class SlidingWindow:
     """At most ``limit`` events per key in any ``window`` seconds (thread-safe)."""
 

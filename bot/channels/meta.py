@@ -26,7 +26,8 @@ def meta_signature_ok(app_secret: str, body: bytes, header: str) -> bool:
     if not app_secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header[len("sha256=") :].strip().lower().encode(), expected.encode())
+    given = header[len("sha256=") :].strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, expected.encode())
 
 
 def verify_request(env: Mapping[str, str], request: Request) -> bool:
@@ -56,7 +57,7 @@ def json_body(request: Request, expected_object: str) -> Dict[str, Any]:
     """The body as a JSON object whose ``object`` field is ``expected_object``."""
     try:
         parsed = json.loads(request.body or b"")
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting 64 KB deep passes the size check
         raise BadPayloadError("expected a JSON body") from None
     data = is_json_object(parsed)
     if data.get("object") != expected_object or not isinstance(data.get("entry"), list):

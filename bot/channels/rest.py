@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.gate import MAX_SENDER_CHARS, SERVER_TROUBLE, MessageGate
+from bot.channels.gate import SERVER_TROUBLE, MessageGate, readable_text, sender_problem
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -58,17 +58,16 @@ def parse_body(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> Union[RestMessag
             400, 'the body must be a JSON object: {"sender": "...", "message": "..."}'
         )
     sender, text, metadata = data.get("sender"), data.get("message"), data.get("metadata")
-    if not isinstance(sender, str) or not sender.strip():
-        return BadRequest(400, '"sender" must be a non-empty string')
-    if len(sender) > MAX_SENDER_CHARS:
-        return BadRequest(400, f'"sender" must be at most {MAX_SENDER_CHARS} characters')
-    if "\x00" in sender or "\x00" in (text if isinstance(text, str) else ""):
+    problem = sender_problem(sender)
+    if problem is not None:
+        return BadRequest(400, f'"sender" {problem}')
+    if "\x00" in (text if isinstance(text, str) else ""):
         return BadRequest(400, "NUL characters are not allowed")
     if not isinstance(text, str):
         return BadRequest(400, '"message" must be a string')
     if metadata is not None and not isinstance(metadata, dict):
         return BadRequest(400, '"metadata" must be a JSON object')
-    return RestMessage(sender=sender, text=text, metadata=metadata)
+    return RestMessage(sender=str(sender), text=readable_text(text), metadata=metadata)
 
 
 def client_address(request: Request) -> Optional[str]:

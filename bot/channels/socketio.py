@@ -16,7 +16,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.gate import MAX_SENDER_CHARS, MessageGate
+from bot.channels.gate import MessageGate, readable_text, sender_problem
 from bot.channels.rest import MAX_BODY_BYTES, client_address
 from bot.settings import get_settings
 
@@ -66,12 +66,13 @@ class GuardedSocketIOInput(SocketIOInput):
                 return
             text = data.get("message", "")
             sender = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(text, str) or not isinstance(sender, str) or not sender:
-                logger.info("socket.io message dropped: no text or session id")
+            if not isinstance(text, str) or sender_problem(sender) is not None:
+                logger.info("socket.io message dropped: no text, or no usable session id")
                 return
-            if len(sender) > MAX_SENDER_CHARS or "\x00" in sender + text:
-                logger.info("socket.io message dropped: bad session id or text")
+            if "\x00" in text:
+                logger.info("socket.io message dropped: NUL in the text")
                 return
+            text, sender = readable_text(text), str(sender)
             output = SocketIOOutput(sio, self.bot_message_evt)
             refusal = self.gate.check(sender, self._address(sid), text)
             if refusal is not None:
@@ -89,4 +90,42 @@ class GuardedSocketIOInput(SocketIOInput):
             )
 
         sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
+        self._guard_rasa_handlers(sio)
         return socketio_webhook
+
+    def _guard_rasa_handlers(self, sio: Any) -> None:
+        """Rasa's other handlers trust the client too (found by fuzzing): a client that
+        emits an event named "connect" or "disconnect", or a ``session_request`` whose data
+        is not an object with a text ``session_id``, raised TypeError in the server and
+        left a stack trace in its log. Such events are now dropped with a log line."""
+        handlers = sio.handlers.get(self.namespace or "/", {})
+        connect, disconnect = handlers.get("connect"), handlers.get("disconnect")
+        session_request = handlers.get("session_request")
+
+        async def guarded_connect(sid: Text, environ: Any = None, auth: Any = None) -> bool:
+            if not isinstance(environ, dict):  # an event named "connect", not a connection
+                logger.info("socket.io event dropped: a client-sent 'connect'")
+                return False
+            return bool(await connect(sid, environ, auth)) if connect else True
+
+        async def guarded_disconnect(sid: Text, *ignored: Any) -> None:
+            if disconnect:
+                await disconnect(sid)
+
+        async def guarded_session_request(sid: Text, data: Any = None) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if data is not None and not isinstance(data, dict):
+                logger.info("socket.io session_request dropped: not an object")
+                return
+            if session_id is not None and sender_problem(session_id) is not None:
+                logger.info("socket.io session_request dropped: unusable session id")
+                return
+            if session_request:
+                await session_request(sid, dict(data) if data else None)
+
+        for event, handler in (
+            ("connect", guarded_connect),
+            ("disconnect", guarded_disconnect),
+            ("session_request", guarded_session_request),
+        ):
+            sio.on(event, namespace=self.namespace)(handler)

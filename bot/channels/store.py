@@ -26,8 +26,12 @@ TOKEN_BYTES = 4  # 8 hex characters: short enough for Telegram's 64-byte callbac
 
 
 def key(*parts: str) -> str:
-    """A stable hash of a provider id (same id, same key; the id itself is not stored)."""
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    """A stable hash of a provider id (same id, same key; the id itself is not stored).
+
+    ``surrogatepass``: a JSON delivery may carry a lone surrogate (``"\\ud800"``) in an id,
+    which strict UTF-8 cannot encode; it once turned a signed delivery into a 500.
+    """
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

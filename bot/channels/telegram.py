@@ -51,12 +51,13 @@ class TelegramChannel(WebhookChannel):
     def verify(self, request: Request) -> bool:
         expected = env_value(self.env, "TELEGRAM_SECRET_TOKEN")
         given = request.headers.get(SECRET_HEADER) or ""
-        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+        given_bytes = given.encode("utf-8", "surrogateescape")  # non-UTF-8 header bytes (fuzzing)
+        return bool(expected) and hmac.compare_digest(given_bytes, expected.encode())
 
     def parse(self, request: Request) -> List[Inbound]:
         try:
             parsed = json.loads(request.body or b"")
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting 64 KB deep passes the size check
             raise BadPayloadError("expected a JSON body") from None
         update = is_json_object(parsed)
         update_id = update.get("update_id")

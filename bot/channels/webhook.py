@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.bookings.models import utcnow
 from bot.channels import texts
+from bot.channels.gate import readable_text, sender_problem
 from bot.channels.inbound import as_typed_text, numbered_choice
 from bot.channels.keywords import HELP, START, STOP, keyword
 from bot.channels.registry import spec
@@ -209,6 +210,10 @@ class WebhookChannel(InputChannel):
                 str(error) if isinstance(error, BadPayloadError) else "unexpected payload shape"
             )
             return response.text(f"bad request: {reason}", status=400)
+        if any(sender_problem(self.sender_id(m.user_id)) for m in messages):
+            # A lone surrogate, NUL or 250+ characters: no provider sends such an id, and the
+            # tracker store could not keep a conversation under it.
+            return response.text("bad request: unusable sender id", status=400)
         for message in messages:
             first = await in_thread(
                 self.store.first_delivery, self.channel_name, message.delivery_id
@@ -283,7 +288,8 @@ class WebhookChannel(InputChannel):
             )
             return offer.payload(inbound.index) if offer else None
         latest = await in_thread(self.store.latest_offer, self.channel_name, inbound.user_id)
-        return numbered_choice(inbound.text, latest) or as_typed_text(inbound.text)
+        text = readable_text(inbound.text)
+        return numbered_choice(text, latest) or as_typed_text(text)
 
     # --- helpers for sending --------------------------------------------------------------
     async def remember_buttons(

@@ -262,12 +262,20 @@ def reset_password(username: str) -> ResponseReturnValue:
 
 # --- audit log (admins) -------------------------------------------------------------------
 AUDIT_PAGE_SIZE = 100
+# Far beyond any real log (100 million entries), and the offset stays well inside the
+# databases' 64-bit integers: ?page=10**20 once made SQLite raise OverflowError (a 500).
+MAX_AUDIT_PAGE = 1_000_000
+
+
+def page_number(requested: Optional[int]) -> int:
+    """The page asked for, within 1..MAX_AUDIT_PAGE (past the end is an empty page)."""
+    return min(MAX_AUDIT_PAGE, max(1, requested or 1))
 
 
 @studio.route("/audit")
 @requires("admin")
 def audit_log() -> ResponseReturnValue:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page", 1, type=int))
     with db() as work:
         entries = audit.recent(work, AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)
         work.expunge_all()

@@ -26,8 +26,10 @@ def running_stack(
     with_web: bool = False,
     model: Optional[Path] = None,
     limits: Optional[Dict[str, Any]] = FAST_TEST_LIMITS,
+    extra_env: Optional[Dict[str, str]] = None,
 ) -> Iterator[Stack]:
-    """Yield a started :class:`Stack`; logs are kept in its workdir for failures."""
+    """Yield a started :class:`Stack`; logs are kept in its workdir for failures.
+    ``extra_env`` goes to the stack's processes only, never to the tests' own environment."""
     # PIT_TEST_MODEL pins a model file (while data is being edited); default: train if needed.
     pinned = os.environ.get("PIT_TEST_MODEL")
     model = model or (Path(pinned) if pinned else ensure_model())
@@ -40,6 +42,7 @@ def running_stack(
             web_port=free_port() if with_web else None,
             log_to_files=True,
             limits=limits,
+            extra_env=dict(extra_env or {}),
         )
         try:
             stack.start()
@@ -50,4 +53,8 @@ def running_stack(
         try:
             yield stack
         finally:
+            for process in stack.processes:  # one that died on its own: say why, once
+                if process.exited() is not None and process.log_path:
+                    tail = process.log_path.read_text(errors="replace")[-4000:]
+                    print(f"--- {process.name} stopped on its own ---\n{tail}")
             stack.stop()

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.channels.gate import MessageGate, SlidingWindow
+from bot.channels.gate import MessageGate, SlidingWindow, readable_text
 from bot.channels.rest import BadRequest, RestMessage, parse_body
 from bot.settings import Limits, SettingsError, get_settings, parse_settings
 from tests.unit.test_settings import BASE
@@ -110,6 +110,7 @@ def test_gate_refuses_oversized_messages_politely():
         (b'{"sender": "a", "message": {"text": "hi"}}', 400),
         (b'{"sender": "a", "message": "hi", "metadata": "x"}', 400),
         (b'{"sender": "a\\u0000", "message": "hi"}', 400),
+        (b'{"sender": "a\\ud800", "message": "hi"}', 400),  # a lone surrogate (fuzzing)
         (json.dumps({"sender": "a" * 256, "message": "hi"}).encode(), 400),
         (b"[" * 100_000 + b"]" * 100_000, 413),
         (json.dumps({"sender": "a", "message": "x" * 200_000}).encode(), 413),
@@ -128,3 +129,13 @@ def test_deep_nesting_within_the_size_limit_is_a_400_not_a_crash():
 def test_a_proper_message_passes():
     body = json.dumps({"sender": "ü-1", "message": "does it hurt? 🙂", "metadata": {"a": 1}})
     assert parse_body(body.encode()) == RestMessage("ü-1", "does it hurt? 🙂", {"a": 1})
+
+
+def test_lone_surrogates_in_the_text_are_replaced_and_the_rest_is_kept():
+    """Found by fuzzing: "\\ud800" in the text made spaCy fail inside Rasa (a 503)."""
+    body = b'{"sender": "a", "message": "does it hurt? \\udfff\\ud800"}'
+    parsed = parse_body(body)
+    assert isinstance(parsed, RestMessage)
+    assert parsed.text.startswith("does it hurt? ") and "\ufffd" in parsed.text
+    parsed.text.encode("utf-8")  # now encodable everywhere
+    assert readable_text("plain ü 🙂") == "plain ü 🙂"

@@ -83,3 +83,18 @@ def _token(client) -> str:
 def test_a_good_next_page_is_followed(factory, tmp_path):
     client = _app(factory, tmp_path).test_client()
     assert _sign_in(client, next_page="/staff/?x=1").headers["Location"] == "/staff/?x=1"
+
+
+def test_an_absurd_audit_page_number_is_an_empty_page_not_a_server_error(factory, tmp_path):
+    """Found by the fuzz tests: ?page=10**20 overflowed SQLite's integer offset (HTTP 500)."""
+    with session_scope(factory) as work:
+        accounts.create_user(work, "ada", "admin", "the admin passphrase", "test")
+    client = _app(factory, tmp_path).test_client()
+    page = client.get("/staff/sign-in").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"username": "ada", "password": "the admin passphrase", "csrf_token": token}
+    assert client.post("/staff/sign-in", data=form).status_code == 302
+    for number in ("9" * 30, str(2**62), "-5", "x"):
+        response = client.get(f"/staff/audit?page={number}")
+        assert response.status_code == 200, number
+        assert "Traceback" not in response.text

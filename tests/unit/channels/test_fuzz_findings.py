@@ -1,0 +1,55 @@
+"""Regressions for what the fuzz tests found in the messaging channels (issue 16, item 5):
+each of these signed deliveries used to be answered with HTTP 500."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bot.channels.messenger import MessengerChannel
+from bot.channels.store import ChannelStore, key
+from bot.channels.telegram import TelegramChannel
+from bot.channels.webhook import BadPayloadError
+from bot.channels.whatsapp import WhatsAppChannel
+from tests.support.fuzz_corpus import nested, nested_object
+
+
+def test_an_id_with_a_lone_surrogate_is_deduplicated_like_any_other(store: ChannelStore):
+    # JSON can carry "\ud800"; strict UTF-8 could not hash it (UnicodeEncodeError -> 500).
+    assert store.first_delivery("whatsapp", "wamid.\ud800") is True
+    assert store.first_delivery("whatsapp", "wamid.\ud800") is False
+    store.record_inbound("telegram", "\udfff")
+    assert key("SM1") == key("SM1") and key("\ud800") != key("\udfff")
+
+
+@pytest.mark.parametrize("channel", [TelegramChannel, WhatsAppChannel, MessengerChannel])
+@pytest.mark.parametrize("body", [nested(30_000), nested_object(10_000)], ids=["lists", "objects"])
+def test_json_nested_past_the_recursion_limit_is_a_bad_payload(channel, body: bytes):
+    # Under the 64 KB limit, yet deep enough for RecursionError inside json.loads.
+    assert len(body) < 64 * 1024
+    request = SimpleNamespace(body=body, headers={})
+    with pytest.raises(BadPayloadError):
+        channel(env={}).parse(request)
+
+
+def test_a_signature_header_with_non_utf8_bytes_is_refused_not_a_crash():
+    """Found by the fuzz benchmark: Sanic decodes header byte 0x80 as "\udc80", which
+    strict UTF-8 could not encode (a 500 even on unsigned Twilio and Telegram deliveries)."""
+    from bot.channels.meta import meta_signature_ok
+    from bot.channels.twilio import TwilioChannel
+
+    odd = "\udc80"
+    telegram = TelegramChannel(env={"TELEGRAM_SECRET_TOKEN": "tg-secret"})
+    headers = {"X-Telegram-Bot-Api-Secret-Token": odd}
+    assert telegram.verify(SimpleNamespace(headers=headers)) is False
+    assert meta_signature_ok("secret", b"", "sha256=" + odd) is False
+    twilio = TwilioChannel(env={"TWILIO_AUTH_TOKEN": "t", "PUBLIC_BASE_URL": "https://x.test"})
+    request = SimpleNamespace(
+        headers={"X-Twilio-Signature": odd, "content-type": ""},
+        path="/webhooks/twilio/webhook",
+        query_string="",
+        url="http://127.0.0.1/webhooks/twilio/webhook",
+        body=b"",
+    )
+    assert twilio.verify(request) is False
