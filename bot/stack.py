@@ -152,15 +152,22 @@ class Stack:
     def _log(self, name: str) -> Optional[Path]:
         return self.workdir / f"{name}.log" if self.log_to_files else None
 
+    def _server_env(self) -> Dict[str, str]:
+        """The servers' environment: ours (bot.environment) with ``extra_env`` on top."""
+        env = rasa_env()
+        env.update(self.extra_env)
+        return env
+
     def _build(self) -> List[Process]:
         endpoints = write_endpoints(
             self.workdir / "endpoints.yml",
             f"{self.actions_url}/webhook",
             self.workdir / "tracker.db",
         )
-        # Only the messaging channels whose secrets are set get a webhook.
+        # Only the messaging channels whose secrets are set (in the environment the
+        # servers get, ``extra_env`` included) get a webhook.
         credentials = write_credentials(
-            PROJECT_ROOT / "credentials.yml", self.workdir / "credentials.yml", rasa_env()
+            PROJECT_ROOT / "credentials.yml", self.workdir / "credentials.yml", self._server_env()
         )
         # fmt: off
         rasa_server = rasa_command(
@@ -205,8 +212,7 @@ class Stack:
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> "Stack":
         self.workdir.mkdir(parents=True, exist_ok=True)
-        env = rasa_env()
-        env.update(self.extra_env)
+        env = self._server_env()
         if self.limits:
             env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))
         # A fresh shared secret per run unless the environment sets one.

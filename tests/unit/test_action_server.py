@@ -19,6 +19,7 @@ from bot.action_server import (
     required_token,
 )
 from bot.stack import Stack, write_endpoints
+from tests.support.channel_clients import TELEGRAM
 
 TOKEN = "s3cret-" + "x" * 30
 
@@ -100,3 +101,18 @@ def test_binding_elsewhere_needs_an_explicit_setting(monkeypatch, tmp_path):
     action_server.register(parser.add_subparsers())
     assert parser.parse_args(["actions"]).host == "10.1.2.3"
     assert Stack(model=tmp_path / "m", workdir=tmp_path).actions_url == "http://10.1.2.3:5055"
+
+
+def test_channel_secrets_given_only_to_the_servers_still_turn_their_channel_on(
+    monkeypatch, tmp_path
+):
+    """A stack's ``extra_env`` reaches its servers only, and their credentials.yml agrees."""
+    for name in TELEGRAM:
+        monkeypatch.delenv(name, raising=False)
+    off = Stack(model=tmp_path / "m", workdir=tmp_path / "off")
+    on = Stack(model=tmp_path / "m", workdir=tmp_path / "on", extra_env=dict(TELEGRAM))
+    for stack in (off, on):
+        stack.workdir.mkdir()
+        stack._build()
+    off_text, on_text = ((s.workdir / "credentials.yml").read_text().lower() for s in (off, on))
+    assert "telegram" not in off_text and "telegram" in on_text

@@ -53,3 +53,23 @@ def test_a_signature_header_with_non_utf8_bytes_is_refused_not_a_crash():
         body=b"",
     )
     assert twilio.verify(request) is False
+
+
+def test_a_socketio_packet_with_a_huge_number_is_dropped_not_a_stack_trace(caplog):
+    """Found by the fuzz tests: python-socketio refuses a JSON number of thousands of digits
+    with ValueError, which its server logged as a stack trace; now one log line."""
+    import asyncio
+
+    from bot.channels.socketio import GuardedSocketIOInput
+
+    channel = GuardedSocketIOInput.from_credentials({"session_persistence": True})
+
+    async def on_new_message(message) -> None:  # never reached: the packet is dropped
+        raise AssertionError(message)
+
+    channel.blueprint(on_new_message)
+    handle = channel.sio.eio.handlers["message"]
+    packet = '2["user_uttered", {"message": ' + "9" * 5000 + "}]"
+    with caplog.at_level("INFO", logger="bot.channels.socketio"):
+        assert asyncio.run(handle("eio-sid", packet)) is None
+    assert "socket.io packet dropped: ValueError" in caplog.text
