@@ -91,7 +91,25 @@ class GuardedSocketIOInput(SocketIOInput):
 
         sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
         self._guard_rasa_handlers(sio)
+        self._guard_packets(sio)
         return socketio_webhook
+
+    @staticmethod
+    def _guard_packets(sio: Any) -> None:
+        """A packet whose JSON python-socketio cannot decode (a number with thousands of
+        digits, found by fuzzing) raised ValueError in the library and left a stack trace
+        in the server's log. Such a packet is now dropped with one log line. Events are
+        handled in background tasks, so only decoding (and connecting) runs in here."""
+        decode_and_dispatch = sio.eio.handlers["message"]
+
+        async def guarded_message(eio_sid: Text, data: Any) -> Any:
+            try:
+                return await decode_and_dispatch(eio_sid, data)
+            except ValueError as error:  # json.JSONDecodeError is a ValueError too
+                logger.info("socket.io packet dropped: %s", type(error).__name__)
+                return None
+
+        sio.eio.on("message", guarded_message)
 
     def _guard_rasa_handlers(self, sio: Any) -> None:
         """Rasa's other handlers trust the client too (found by fuzzing): a client that
