@@ -214,7 +214,9 @@ class TwilioUser(ChannelUser):
     def deliver_raw(self, body: bytes, signature: Optional[str] = "valid") -> Tuple[int, bytes]:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if signature == "valid":
-            params = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+            # A body that is not UTF-8 is signed as the provider would read it, bytes replaced.
+            text = body.decode("utf-8", errors="replace")
+            params = urllib.parse.parse_qs(text, keep_blank_values=True)
             signature = twilio_signature(
                 TWILIO["TWILIO_AUTH_TOKEN"], PUBLIC_BASE + self.path, params
             )
