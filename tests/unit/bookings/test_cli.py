@@ -1,4 +1,8 @@
-"""The staff command line, run as a real subprocess like staff would run it."""
+"""The staff command line, `python -m bot bookings ...` and `python -m bot db ...`.
+
+It runs in this process (tests/support/cli.py): the same entry point, environment,
+input, output and exit code as a real process, without its two seconds of imports.
+test_python_m_bot_has_the_booking_commands runs it as a real subprocess, as staff do."""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -18,10 +21,10 @@ from bot.bookings import cli as bookings_cli
 from bot.bookings import repository, spool
 from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
 from bot.bookings.service import submit_request
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.settings import load_settings
 from tests.support.booking_data import details, write_settings_file
+from tests.support.cli import run_bot
 
-MODULE = "bot"
 NOW = dt.datetime.now(dt.timezone.utc)
 
 
@@ -34,17 +37,9 @@ class Cli:
         )
 
     def __call__(
-        self, *args: str, stdin: str = "", module: str = MODULE
+        self, *args: str, stdin: str = "", real_process: bool = False
     ) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", module, *args],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_bot(args, self.env, stdin, real_process=real_process)
 
     def seed(self, now: Optional[dt.datetime] = None, **changes) -> str:
         """Store a request the way the assistant does (same database and settings).
@@ -272,9 +267,9 @@ def test_no_subcommand_prints_help_and_fails(run):
 
 def test_python_m_bot_has_the_booking_commands(run):
     assert bookings_cli.register in main_cli.REGISTRARS
-    result = run("bookings", "list", "--json", module="bot")
+    result = run("bookings", "list", "--json", real_process=True)
     assert result.returncode == 0 and json.loads(result.stdout) == []
-    assert run("db", "upgrade", module="bot").returncode == 0
+    assert run("db", "upgrade", real_process=True).returncode == 0
 
 
 def test_repository_sees_what_the_cli_erased(run):

@@ -1,4 +1,7 @@
-"""`python -m bot privacy ...` run as a real subprocess, the way staff run it (SQLite)."""
+"""`python -m bot privacy ...` the way staff run it (SQLite).
+
+It runs in this process (tests/support/cli.py) except in the first test, which starts
+the real process."""
 
 from __future__ import annotations
 
@@ -6,15 +9,14 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.bookings.db import dispose_engines, session_factory, upgrade_database
 from bot.bookings.service import submit_request
-from bot.settings import PROJECT_ROOT
 from tests.support.booking_data import details, make_settings, write_settings_file
+from tests.support.cli import run_bot
 from tests.support.privacy_data import chat, save_conversation
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -50,16 +52,10 @@ class Clinic:
         save_conversation(self.tracker_url, sender, chat(at, f"my number is {phone}"))
         return reference
 
-    def __call__(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", "privacy", *args],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def __call__(
+        self, *args: str, stdin: str = "", real_process: bool = False
+    ) -> subprocess.CompletedProcess:
+        return run_bot(("privacy", *args), self.env, stdin, real_process=real_process)
 
 
 @pytest.fixture
@@ -70,7 +66,7 @@ def clinic(tmp_path: Path) -> Clinic:
 def test_export_prints_the_patients_json_with_a_header(clinic):
     ours = clinic.seed("202 555 0187", "web-zoe", NOW)
     clinic.seed("202 555 0142", "web-max", NOW)
-    done = clinic("export", "--contact", "(202) 555-0187")
+    done = clinic("export", "--contact", "(202) 555-0187", real_process=True)
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert [r["reference"] for r in document["booking_requests"]] == [ours]
