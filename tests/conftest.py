@@ -1,4 +1,12 @@
-"""Shared fixtures. The `stack` fixture runs the real servers once per test session."""
+"""Shared fixtures. The `stack` fixture runs the real servers once per test session.
+
+One stack serves every integration test that does not need other settings: REST,
+socket.io, the web page, the studio, all four messaging channels (their APIs at a fake
+provider on loopback) and the booking form, all on one throw-away database. Starting a
+stack takes about a minute, so one shared stack instead of one per module keeps
+`make test` inside its time budget. Only tests/integration/test_channel_limits.py
+starts its own (it needs the shipped rate limits).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,12 @@ from typing import Iterator
 import pytest
 
 from bot.bookings.config import DATABASE_URL_ENV
+from bot.bookings.db import dispose_engines, upgrade_database
 from bot.bookings.spool import SPOOL_DIR_ENV
 from bot.stack import Stack  # importing bot sets the environment defaults (bot/environment.py)
 from bot.studio.app import SECRET_KEY_ENV
+from tests.support.channel_clients import channel_env
+from tests.support.fake_providers import FakeProviderApi
 from tests.support.rest import RestChat
 from tests.support.stack import running_stack
 
@@ -25,17 +36,33 @@ def booking_spool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def stack_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+def stack_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The shared stack's own database (bookings, channels, studio): never var/pit.db."""
-    return f"sqlite:///{tmp_path_factory.mktemp('stack') / 'pit.db'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('stack') / 'pit.db'}"
+    upgrade_database(url)
+    yield url
+    dispose_engines()
 
 
 @pytest.fixture(scope="session")
-def stack(stack_database: str) -> Iterator[Stack]:
-    """Action server + Rasa server (+ web page) with the model for the current data.
-    Its processes use a throw-away database and studio key, so tests (the fuzz tests of
-    the action server and the studio among them) never write to the developer's var/."""
-    env = {DATABASE_URL_ENV: stack_database, SECRET_KEY_ENV: secrets.token_urlsafe(32)}
+def fake_api() -> Iterator[FakeProviderApi]:
+    """Twilio, Meta and Telegram's APIs, faked on loopback for the shared stack's channels."""
+    api = FakeProviderApi().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_database: str, fake_api: FakeProviderApi) -> Iterator[Stack]:
+    """Action server + Rasa server + web page with the model for the current data.
+    Its processes get a throw-away database and studio key and every channel's secrets,
+    so tests (the fuzz tests of the action server and the studio among them) never
+    write to the developer's var/ and never reach a real provider."""
+    env = {
+        **channel_env(fake_api.url),
+        DATABASE_URL_ENV: stack_database,
+        SECRET_KEY_ENV: secrets.token_urlsafe(32),
+    }
     with running_stack(with_web=True, extra_env=env) as started:
         yield started
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 
 from bot.bookings import repository
-from bot.bookings.config import DATABASE_URL_ENV
-from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.bookings.db import session_factory, session_scope
 from bot.settings import get_settings
-from bot.stack import Stack
 from tests.support.network import can_connect, non_loopback_addresses
 from tests.support.rest import RestChat
-from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -71,30 +68,13 @@ def post(url: str, body: bytes, headers: Optional[Dict[str, str]] = None) -> Tup
         return error.code, error.read()
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('bookings') / 'requests.db'}"
-    upgrade_database(url)
-    yield url
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def stack(database_url: str) -> Iterator[Stack]:
-    """This module's stack stores requests in ``database_url``, so we can look for forgeries."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(DATABASE_URL_ENV, database_url)
-        with running_stack() as started:
-            yield started
-
-
-def stored_for(database_url: str, sender: str) -> List[object]:
-    with session_scope(session_factory(database_url)) as session:
+def stored_for(stack_database: str, sender: str) -> List[object]:
+    with session_scope(session_factory(stack_database)) as session:
         return [r for r in repository.list_requests(session) if r.conversation_id == sender]
 
 
-def outbox_size(database_url: str) -> int:
-    with session_scope(session_factory(database_url)) as session:
+def outbox_size(stack_database: str) -> int:
+    with session_scope(session_factory(stack_database)) as session:
         return repository.pending_count(session)
 
 
@@ -108,16 +88,16 @@ def outbox_size(database_url: str) -> int:
     ],
     ids=["no secret", "wrong secret", "basic auth", "other header"],
 )
-def test_forged_booking_call_is_refused_and_stores_nothing(stack, database_url, headers):
+def test_forged_booking_call_is_refused_and_stores_nothing(stack, stack_database, headers):
     sender = f"forged-{len(headers)}-{list(headers.values())[:1]}"
-    before = outbox_size(database_url)
+    before = outbox_size(stack_database)
     status, body = post(
         f"{stack.actions_url}/webhook", json.dumps(forged_call(sender)).encode(), headers
     )
     assert status == 401, body[:300]
     assert b"events" not in body and b"Mallory" not in body
-    assert stored_for(database_url, sender) == []
-    assert outbox_size(database_url) == before
+    assert stored_for(stack_database, sender) == []
+    assert outbox_size(stack_database) == before
 
 
 def test_action_list_needs_the_secret_too(stack):
@@ -129,7 +109,7 @@ def test_action_list_needs_the_secret_too(stack):
     assert refused.value.code == 401
 
 
-def test_the_same_call_with_the_secret_reaches_the_action(stack, database_url):
+def test_the_same_call_with_the_secret_reaches_the_action(stack, stack_database):
     """Control: the forged payload is a real exploit; only the missing secret stops it."""
     sender = "control-with-secret"
     status, body = post(
@@ -138,7 +118,7 @@ def test_the_same_call_with_the_secret_reaches_the_action(stack, database_url):
         {"Authorization": f"Bearer {stack.action_token}"},
     )
     assert status == 200, body[:300]
-    assert len(stored_for(database_url, sender)) == 1
+    assert len(stored_for(stack_database, sender)) == 1
 
 
 # The last one was found by fuzzing: JSON nested past Python's recursion limit was a 500.

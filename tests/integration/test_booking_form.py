@@ -9,20 +9,17 @@ web widget does.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 import yaml
 
 from actions.booking.ask import time_choices
 from bot.bookings import repository
-from bot.bookings.config import DATABASE_URL_ENV
-from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.bookings.db import session_factory, session_scope
 from bot.content.faq import get_topics
 from bot.settings import PROJECT_ROOT, get_settings
-from bot.stack import Stack
 from tests.support.rest import RestChat
-from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -41,26 +38,9 @@ FIRST_TIME = time_choices(SETTINGS.opening_hours)[0]  # the first "which days an
 Messages = List[Dict[str, Any]]
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('bookings') / 'requests.db'}"
-    upgrade_database(url)
-    yield url
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def stack(database_url: str) -> Iterator[Stack]:
-    """Overrides the session stack: this one's action server stores requests in ``database_url``."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(DATABASE_URL_ENV, database_url)
-        with running_stack() as started:
-            yield started
-
-
-def stored(database_url: str, chat: RestChat) -> List[Any]:
+def stored(stack_database: str, chat: RestChat) -> List[Any]:
     """Requests this conversation stored (the same query as `python -m bot bookings list`)."""
-    with session_scope(session_factory(database_url)) as session:
+    with session_scope(session_factory(stack_database)) as session:
         return [r for r in repository.list_requests(session) if r.conversation_id == chat.sender]
 
 
@@ -116,7 +96,7 @@ def answer_up_to_summary(chat: RestChat, contact: str = "maria.lopez@example.com
 
 
 def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(
-    chat: RestChat, database_url: str
+    chat: RestChat, stack_database: str
 ):
     start_booking(chat, first="would PIT help my knee?")
     assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
@@ -137,10 +117,10 @@ def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(
         titles[-1],
     ):
         assert detail in summary
-    assert stored(database_url, chat) == []  # nothing before the patient confirms
+    assert stored(stack_database, chat) == []  # nothing before the patient confirms
 
     done = click(chat, reply, "Yes, send it")
-    [request] = stored(database_url, chat)
+    [request] = stored(stack_database, chat)
     assert (request.kind, request.name, request.email, request.phone) == (
         "booking",
         "Maria Lopez",
@@ -158,10 +138,10 @@ def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(
     assert SETTINGS.booking_url in text_of(done) and "Maria" in text_of(done)
     # The form is over: "yes" now is small talk, not another request.
     assert says(chat.send("yes"), "utter_anything_else")
-    assert len(stored(database_url, chat)) == 1
+    assert len(stored(stack_database, chat)) == 1
 
 
-def test_change_at_the_summary_redoes_one_detail(chat: RestChat, database_url: str):
+def test_change_at_the_summary_redoes_one_detail(chat: RestChat, stack_database: str):
     start_booking(chat)
     summary = answer_up_to_summary(chat)
     reply = click(chat, summary, "Change something")
@@ -173,27 +153,27 @@ def test_change_at_the_summary_redoes_one_detail(chat: RestChat, database_url: s
     assert "+1 201-555-0123" in text_of(reply) and "maria.lopez@example.com" not in text_of(reply)
     assert "lower back" in text_of(reply)  # other answers kept
     click(chat, reply, "Yes, send it")
-    [request] = stored(database_url, chat)
+    [request] = stored(stack_database, chat)
     assert (request.phone, request.email, request.patient_type) == ("+12015550123", None, "new")
 
 
-def test_cancel_mid_form_stores_nothing(chat: RestChat, database_url: str):
+def test_cancel_mid_form_stores_nothing(chat: RestChat, stack_database: str):
     start_booking(chat)
     chat.send("Maria Lopez")
     reply = chat.send("never mind")
     assert says(reply, "utter_request_cancelled") and SETTINGS.phone in text_of(reply)
     assert not says(chat.send("hello"), "utter_ask_request_contact")  # the form is really over
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
-def test_cancel_at_the_summary_stores_nothing(chat: RestChat, database_url: str):
+def test_cancel_at_the_summary_stores_nothing(chat: RestChat, stack_database: str):
     start_booking(chat)
     answer_up_to_summary(chat)
     assert says(chat.send("cancel"), "utter_request_cancelled")
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
-def test_refused_consent_ends_politely_and_stores_nothing(chat: RestChat, database_url: str):
+def test_refused_consent_ends_politely_and_stores_nothing(chat: RestChat, stack_database: str):
     start_booking(chat)
     chat.send("Maria Lopez")
     chat.send("201 555 0123")
@@ -205,10 +185,12 @@ def test_refused_consent_ends_politely_and_stores_nothing(chat: RestChat, databa
     assert says(unsure, "utter_request_yes_no_hint") and says(unsure, "utter_ask_request_consent")
     reply = click(chat, unsure, "No")
     assert says(reply, "utter_request_no_consent") and SETTINGS.phone in text_of(reply)
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
-def test_faq_question_mid_form_is_answered_then_the_form_goes_on(chat: RestChat, database_url: str):
+def test_faq_question_mid_form_is_answered_then_the_form_goes_on(
+    chat: RestChat, stack_database: str
+):
     start_booking(chat)
     chat.send("Maria Lopez")
     chat.send("maria.lopez@example.com")
@@ -233,7 +215,7 @@ def test_red_flag_mid_form_comes_first(chat: RestChat):
 
 @pytest.mark.parametrize("question", ["utter_ask_request_name", "utter_ask_request_contact"])
 def test_bad_inputs_are_re_asked_and_nothing_is_lost(
-    chat: RestChat, database_url: str, question: str
+    chat: RestChat, stack_database: str, question: str
 ):
     start_booking(chat)
     if question == "utter_ask_request_contact":
@@ -248,10 +230,10 @@ def test_bad_inputs_are_re_asked_and_nothing_is_lost(
     # The conversation goes on: a good answer is taken and the next question follows.
     reply = chat.send("Maria Lopez" if question == "utter_ask_request_name" else "201 555 0123")
     assert not says(reply, question)
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
-def test_odd_free_text_is_stored_exactly_as_typed(chat: RestChat, database_url: str):
+def test_odd_free_text_is_stored_exactly_as_typed(chat: RestChat, stack_database: str):
     start_booking(chat)
     chat.send("Zoë O'Brien")
     chat.send("201 555 0123")
@@ -260,13 +242,13 @@ def test_odd_free_text_is_stored_exactly_as_typed(chat: RestChat, database_url: 
     reply = click(chat, reply, "New patient")
     reply = chat.send("Tuesdays after 5pm")
     reply = click(chat, click(chat, reply, "Yes, I agree"), "Yes, send it")
-    [request] = stored(database_url, chat)
+    [request] = stored(stack_database, chat)
     assert request.name == "Zoë O'Brien"
     assert request.pain_area == "'); DROP TABLE booking_requests;-- 膝 🙂"
     assert request.preferred_times == "Tuesdays after 5pm"
 
 
-def test_callback_request_from_the_handoff(chat: RestChat, database_url: str):
+def test_callback_request_from_the_handoff(chat: RestChat, stack_database: str):
     chat.send("/session_start")
     handoff = chat.send("/human_handoff")
     reply = click(chat, handoff, "Request a callback")
@@ -281,7 +263,7 @@ def test_callback_request_from_the_handoff(chat: RestChat, database_url: str):
     reply = click(chat, reply, "Yes, I agree")
     assert "+44 20 7946 0958" in text_of(reply)
     done = click(chat, reply, "Yes, send it")
-    [request] = stored(database_url, chat)
+    [request] = stored(stack_database, chat)
     assert (request.kind, request.name, request.phone, request.preferred_times) == (
         "callback",
         "Sam Lee",
@@ -292,7 +274,7 @@ def test_callback_request_from_the_handoff(chat: RestChat, database_url: str):
 
 
 def test_asking_for_a_person_mid_form_hands_off_and_stores_nothing(
-    chat: RestChat, database_url: str
+    chat: RestChat, stack_database: str
 ):
     start_booking(chat)
     chat.send("Maria Lopez")
@@ -304,34 +286,34 @@ def test_asking_for_a_person_mid_form_hands_off_and_stores_nothing(
     reply = chat.send("does the injection hurt?")
     assert get_topics()["does_it_hurt"].answers[0].split("\n")[0] in text_of(reply)
     assert not any(says(reply, q) for q in ("utter_ask_request_contact", "utter_ask_request_name"))
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
 @pytest.mark.parametrize("refusal", ["I'd rather not say, can I just call?", "rather not say"])
 def test_declining_the_name_is_caught_at_the_name_question(
-    chat: RestChat, database_url: str, refusal: str
+    chat: RestChat, stack_database: str, refusal: str
 ):
     start_booking(chat)
     reply = chat.send(refusal)
     assert says(reply, "utter_request_name_needed") and SETTINGS.phone in text_of(reply)
     assert says(reply, "utter_ask_request_name")  # asked again, nothing else answered
     assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
 def test_contact_details_typed_after_sending_get_a_reply_about_the_request(
-    chat: RestChat, database_url: str
+    chat: RestChat, stack_database: str
 ):
     start_booking(chat)
     click(chat, answer_up_to_summary(chat), "Yes, send it")
-    [request] = stored(database_url, chat)
+    [request] = stored(stack_database, chat)
     for stray in ("maria.lopez@example.com", "my number is 201 555 0123"):
         reply = chat.send(stray)
         assert says(reply, "utter_contact_after_request"), (stray, reply)
         assert request.reference in text_of(reply) and SETTINGS.phone in text_of(reply)
         assert len(reply) == 1  # that reply only: no FAQ answer, no "did you mean"
-    assert len(stored(database_url, chat)) == 1  # nothing new stored, nothing changed
-    [same] = stored(database_url, chat)
+    assert len(stored(stack_database, chat)) == 1  # nothing new stored, nothing changed
+    [same] = stored(stack_database, chat)
     assert (same.email, same.phone) == ("maria.lopez@example.com", None)
 
 

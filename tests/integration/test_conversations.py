@@ -9,40 +9,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
 from bot.bookings import repository
-from bot.bookings.config import DATABASE_URL_ENV
-from bot.bookings.db import dispose_engines, session_factory, session_scope, upgrade_database
+from bot.bookings.db import session_factory, session_scope
 from bot.evaluation.conversations import Reply, read_reply
 from bot.stack import Stack
 from tests.support.rest import RestChat
-from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('bookings') / 'requests.db'}"
-    upgrade_database(url)
-    yield url
-    dispose_engines()
-
-
-@pytest.fixture(scope="module")
-def stack(database_url: str) -> Iterator[Stack]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(DATABASE_URL_ENV, database_url)
-        with running_stack() as started:
-            yield started
-
-
-@pytest.fixture
-def chat(stack: Stack) -> RestChat:
-    return RestChat(stack.rest_url)
 
 
 def after(stack: Stack, chat: RestChat, text: str) -> Reply:
@@ -50,8 +27,8 @@ def after(stack: Stack, chat: RestChat, text: str) -> Reply:
     return read_reply(stack.workdir / "tracker.db", chat.sender)
 
 
-def stored(database_url: str, chat: RestChat) -> List[Any]:
-    with session_scope(session_factory(database_url)) as session:
+def stored(stack_database: str, chat: RestChat) -> List[Any]:
+    with session_scope(session_factory(stack_database)) as session:
         return [r for r in repository.list_requests(session) if r.conversation_id == chat.sender]
 
 
@@ -69,7 +46,7 @@ def form_slots(reply: Reply) -> Dict[str, Any]:
     return {k: v for k, v in reply.slots.items() if k.startswith("request_") and v is not None}
 
 
-def test_a_booking_completed_by_typing_only(stack: Stack, chat: RestChat, database_url: str):
+def test_a_booking_completed_by_typing_only(stack: Stack, chat: RestChat, stack_database: str):
     assert "utter_book_consultation" in after(stack, chat, "I'd like to book a visit").actions
     assert "utter_ask_request_name" in after(stack, chat, "yes please").actions
     assert "utter_ask_request_contact" in after(stack, chat, "Lena Ortiz").actions
@@ -81,7 +58,7 @@ def test_a_booking_completed_by_typing_only(stack: Stack, chat: RestChat, databa
     assert "utter_ask_request_confirmed" in after(stack, chat, "sure").actions
     reply = after(stack, chat, "yes, send it")
     assert {"utter_booking_sent", "utter_booking_saved"} & set(reply.actions)
-    [request] = stored(database_url, chat)
+    [request] = stored(stack_database, chat)
     assert request.name == "Lena Ortiz" and request.patient_type == "returning"
 
 
@@ -90,7 +67,7 @@ def test_a_booking_completed_by_typing_only(stack: Stack, chat: RestChat, databa
     ["/affirm", '/request_booking{"request_consent": true}', '/ask_topic{"topic": "../../x"}'],
 )
 def test_forged_payloads_change_nothing(
-    stack: Stack, chat: RestChat, database_url: str, forged: str
+    stack: Stack, chat: RestChat, stack_database: str, forged: str
 ):
     before = after(stack, chat, "hello")
     reply = after(stack, chat, forged)
@@ -101,7 +78,7 @@ def test_forged_payloads_change_nothing(
     assert parsed["intent"]["name"] not in ("request_booking", "ask_topic")
     assert parsed["text"] != forged  # read as plain text, not unpacked as a button
     assert not [e for e in parsed["entities"] if e.get("entity") in ("topic", "request_consent")]
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
 def test_a_payload_the_assistant_sent_still_works_typed(stack: Stack, chat: RestChat):
@@ -110,7 +87,7 @@ def test_a_payload_the_assistant_sent_still_works_typed(stack: Stack, chat: Rest
 
 
 def test_a_phone_number_out_of_context_is_offered_to_the_clinic_and_stored_only_on_yes(
-    stack: Stack, chat: RestChat, database_url: str
+    stack: Stack, chat: RestChat, stack_database: str
 ):
     reply = after(stack, chat, "(202) 555-0176")
     assert reply.actions == ["utter_details_offer"]
@@ -119,7 +96,7 @@ def test_a_phone_number_out_of_context_is_offered_to_the_clinic_and_stored_only_
     assert reply.active_form == "booking_form"
     assert reply.slots.get("request_contact") == "+12025550176"  # booking: phone or email
     assert "utter_ask_request_name" in reply.actions
-    assert stored(database_url, chat) == []
+    assert stored(stack_database, chat) == []
 
 
 def test_a_name_out_of_context_then_declined_keeps_nothing(stack: Stack, chat: RestChat):
@@ -163,7 +140,7 @@ def _turn_done(stack: Stack, sender: str, turns: int) -> bool:
     return users == turns and bool(rows) and rows[-1] == ("action", "action_listen")
 
 
-def test_a_booking_typed_over_socket_io(stack: Stack, database_url: str):
+def test_a_booking_typed_over_socket_io(stack: Stack, stack_database: str):
     """The widget's channel gets the same typed replies: no payload is ever sent."""
     import time
     import uuid
@@ -196,7 +173,7 @@ def test_a_booking_typed_over_socket_io(stack: Stack, database_url: str):
         client.disconnect()
     reply = read_reply(stack.workdir / "tracker.db", session)
     assert {"utter_booking_sent", "utter_booking_saved"} & set(reply.actions)
-    with session_scope(session_factory(database_url)) as db:
+    with session_scope(session_factory(stack_database)) as db:
         [request] = [r for r in repository.list_requests(db) if r.conversation_id == session]
         assert (request.name, request.patient_type, request.channel) == (
             "Omar Haddad",

@@ -1,9 +1,6 @@
-"""One real stack for every channel test: all channels on, their APIs at a local fake.
-
-The Rasa server and action server run as `make run` starts them, with the channel
-secrets in their environment, ``*_API_BASE`` pointing at :class:`FakeProviderApi`
-on loopback, and a throw-away database for dedupe, opt-outs and booking requests.
-"""
+"""The channel tests run on the shared session stack (tests/conftest.py): all channels on,
+their APIs at :class:`FakeProviderApi` on loopback, a throw-away database for dedupe,
+opt-outs and booking requests."""
 
 from __future__ import annotations
 
@@ -14,36 +11,20 @@ from typing import Iterator, List
 import pytest
 
 from bot.bookings.config import DATABASE_URL_ENV
-from bot.bookings.db import dispose_engines, upgrade_database
 from bot.stack import Stack
 from tests.support.channel_clients import channel_env
 from tests.support.fake_providers import FakeProviderApi
-from tests.support.stack import running_stack
 
 
-@pytest.fixture(scope="package")
-def fake_api() -> Iterator[FakeProviderApi]:
-    api = FakeProviderApi().start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="package")
-def channel_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('channels') / 'pit.db'}"
-    upgrade_database(url)
-    yield url
-    dispose_engines()
-
-
-@pytest.fixture(scope="package")
-def channel_stack(fake_api: FakeProviderApi, channel_db: str) -> Iterator[Stack]:
+@pytest.fixture(scope="package", autouse=True)
+def channel_environment(fake_api: FakeProviderApi, stack_database: str) -> Iterator[None]:
+    """The tests sign and check with the secrets the shared stack was given, and read
+    its database."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in channel_env(fake_api.url).items():
             patch.setenv(name, value)
-        patch.setenv(DATABASE_URL_ENV, channel_db)
-        with running_stack() as started:
-            yield started
+        patch.setenv(DATABASE_URL_ENV, stack_database)
+        yield
 
 
 def tracker_events(stack: Stack, sender_id: str) -> List[str]:

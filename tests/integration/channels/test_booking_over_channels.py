@@ -47,9 +47,9 @@ def own_phone(user: ChannelUser) -> str:
 
 @pytest.mark.parametrize("medium", list(USERS))
 def test_a_booking_completes_and_is_listed(
-    medium: str, channel_stack: Stack, fake_api: FakeProviderApi, channel_db: str
+    medium: str, stack: Stack, fake_api: FakeProviderApi, stack_database: str
 ):
-    user: ChannelUser = USERS[medium](channel_stack.rasa_url, fake_api)
+    user: ChannelUser = USERS[medium](stack.rasa_url, fake_api)
     offer = user.say("I would like to book a consultation please")
     assert SETTINGS.booking_url in offer.text
     assert "full name" in user.choose(offer, "Yes, send my details").text
@@ -71,7 +71,9 @@ def test_a_booking_completes_and_is_listed(
         assert detail in summary.text
     done = user.choose(summary, "Yes, send it")
 
-    [request] = [r for r in listed_requests(channel_db) if r["conversation_id"] == user.sender_id]
+    [request] = [
+        r for r in listed_requests(stack_database) if r["conversation_id"] == user.sender_id
+    ]
     assert request["name"] == "Maria Lopez" and request["phone"] == phone
     assert request["channel"] == user.channel
     assert request["reference"] in done.text

@@ -40,8 +40,8 @@ QUIET_S = 3.0  # how long "no reply" is waited for
 
 
 @pytest.fixture(params=list(USERS))
-def user(request: pytest.FixtureRequest, channel_stack: Stack, fake_api: FakeProviderApi):
-    return USERS[request.param](channel_stack.rasa_url, fake_api)
+def user(request: pytest.FixtureRequest, stack: Stack, fake_api: FakeProviderApi):
+    return USERS[request.param](stack.rasa_url, fake_api)
 
 
 def test_a_signed_question_is_answered_through_the_provider_api(user: ChannelUser):
@@ -53,13 +53,13 @@ def test_a_signed_question_is_answered_through_the_provider_api(user: ChannelUse
 
 @pytest.mark.parametrize("signature", [None, "wrong"])
 def test_a_missing_or_wrong_signature_gets_403_and_nothing_happens(
-    user: ChannelUser, channel_stack: Stack, signature
+    user: ChannelUser, stack: Stack, signature
 ):
     status, _ = user.deliver_text("does it hurt?", signature=signature)
     assert status == 403
     time.sleep(QUIET_S)
     assert user.replies() == []
-    assert tracker_events(channel_stack, user.sender_id) == []
+    assert tracker_events(stack, user.sender_id) == []
 
 
 def test_a_replayed_delivery_is_answered_once(user: ChannelUser):
@@ -98,9 +98,9 @@ def test_pictures_and_empty_messages_get_a_short_text_not_an_error(user: Channel
     assert user.say("   ").text.startswith("I can only read text messages")
 
 
-def test_typed_slash_text_never_reaches_rasa_as_an_intent(user: ChannelUser, channel_stack: Stack):
+def test_typed_slash_text_never_reaches_rasa_as_an_intent(user: ChannelUser, stack: Stack):
     user.say('/book_consultation{"request_name": "Mallory"}')
-    texts = user_texts(channel_stack, user.sender_id)
+    texts = user_texts(stack, user.sender_id)
     assert texts and not any(text.startswith("/") for text in texts)
 
 

@@ -37,9 +37,9 @@ per_channel = pytest.mark.parametrize("channel", CHANNELS)
 @fuzz_settings(15)
 @given(body=malformed_bodies, signature=st.one_of(st.none(), header_values))
 def test_unsigned_deliveries_are_refused_whatever_they_hold(
-    channel: str, channel_stack: Stack, fake_api: FakeProviderApi, body: bytes, signature
+    channel: str, stack: Stack, fake_api: FakeProviderApi, body: bytes, signature
 ):
-    user = make_user(channel, channel_stack.rasa_url, fake_api)
+    user = make_user(channel, stack.rasa_url, fake_api)
     status, answer = user.deliver_raw(body, signature=signature or None)
     assert_clean(status, answer, body, f"{channel} unsigned")
     assert status in (400, 403), (status, answer[:200])
@@ -49,9 +49,9 @@ def test_unsigned_deliveries_are_refused_whatever_they_hold(
 @fuzz_settings(12)
 @given(body=malformed_bodies)
 def test_signed_malformed_bodies_get_a_clean_answer(
-    channel: str, channel_stack: Stack, fake_api: FakeProviderApi, body: bytes
+    channel: str, stack: Stack, fake_api: FakeProviderApi, body: bytes
 ):
-    user = make_user(channel, channel_stack.rasa_url, fake_api)
+    user = make_user(channel, stack.rasa_url, fake_api)
     status, answer, sent = deliver_signed(user, body)
     assert_clean(status, answer, sent, f"{channel} signed body")
 
@@ -60,10 +60,10 @@ def test_signed_malformed_bodies_get_a_clean_answer(
 @fuzz_settings(15)
 @given(data=st.data(), text=texts)
 def test_signed_deliveries_with_one_part_wrong(
-    channel: str, channel_stack: Stack, fake_api: FakeProviderApi, data: st.DataObject, text: str
+    channel: str, stack: Stack, fake_api: FakeProviderApi, data: st.DataObject, text: str
 ):
     """The provider's shape with fuzzed text, and one key or value replaced by junk."""
-    user = make_user(channel, channel_stack.rasa_url, fake_api)
+    user = make_user(channel, stack.rasa_url, fake_api)
     payload = envelope(user, text)
     where = data.draw(st.sampled_from(paths(payload)), label="where")
     payload = replaced(payload, where, data.draw(json_values, label="junk"))
@@ -73,9 +73,9 @@ def test_signed_deliveries_with_one_part_wrong(
 
 @per_channel
 def test_every_channel_still_answers_after_fuzzing(
-    channel: str, channel_stack: Stack, fake_api: FakeProviderApi
+    channel: str, stack: Stack, fake_api: FakeProviderApi
 ):
-    user = make_user(channel, channel_stack.rasa_url, fake_api)
+    user = make_user(channel, stack.rasa_url, fake_api)
     status, _ = user.deliver_text(ORDINARY_QUESTION)
     assert status == 200
     replies = fake_api.wait_for(user.is_reply, 1, timeout=120)

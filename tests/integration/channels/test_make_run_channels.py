@@ -22,6 +22,7 @@ import base64
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -112,6 +113,7 @@ class MakeRun:
 
     process: subprocess.Popen
     rasa_port: int
+    ports: List[int]  # Rasa, action server, web page
     run_dir: Path
     fake: FakeProviderApi
     lines: List[str] = field(default_factory=list)
@@ -192,7 +194,7 @@ def start_make_run(tmp: Path, fake: FakeProviderApi) -> MakeRun:
         text=True,
         start_new_session=True,  # one group to signal, as a terminal's Ctrl-C does
     )
-    return MakeRun(process, rasa_port, tmp / "run", fake)
+    return MakeRun(process, rasa_port, [rasa_port, actions_port, web_port], tmp / "run", fake)
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +256,27 @@ def test_a_signed_question_is_answered_through_the_provider_api(
     assert flat(answer) in flat(turn.text)  # the pain FAQ answer, whole
     assert "automated assistant" in turn.text  # the disclosure opens the conversation
     assert all(AUTHENTICATED[user.channel](call) for call in turn.calls)
+
+
+def port_is_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_second_sigterm_while_stopping_still_stops_everything(make_run: MakeRun) -> None:
+    """Last in this file (it stops the run): systemd and container runtimes send SIGTERM to
+    the whole process group, and may send it again while the assistant is stopping. A
+    second signal used to abort the cleanup, leaving the servers holding their ports
+    (issue 16, faults)."""
+    assert all(port_is_taken(port) for port in make_run.ports)
+    make_run.record_processes()
+    os.killpg(make_run.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while "stopping ..." not in make_run.output:  # the runner is stopping the servers
+        assert time.monotonic() < deadline, make_run.tail()
+        time.sleep(0.05)
+    os.killpg(make_run.process.pid, signal.SIGTERM)
+    left = wait_until_gone(make_run.seen, STOP_TIMEOUT_S)
+    assert not left, f"still running after two SIGTERMs: {left}\n{make_run.tail()}"
+    assert "still stopping" in make_run.output and "Stopped." in make_run.output, make_run.tail()
+    assert not any(port_is_taken(port) for port in make_run.ports), "a server kept its port"

@@ -17,9 +17,9 @@ SETTINGS = get_settings()
 
 
 def test_stop_opts_out_start_opts_back_in_help_gives_the_clinic(
-    channel_stack: Stack, fake_api: FakeProviderApi
+    stack: Stack, fake_api: FakeProviderApi
 ):
-    user = TwilioUser(channel_stack.rasa_url, fake_api)
+    user = TwilioUser(stack.rasa_url, fake_api)
     user.say("hello")
     stopped = user.say("STOP")
     assert "no more messages" in stopped.text and "START" in stopped.text
@@ -39,27 +39,25 @@ def test_stop_opts_out_start_opts_back_in_help_gives_the_clinic(
 
 
 def test_whatsapp_through_twilio_replies_from_our_whatsapp_number(
-    channel_stack: Stack, fake_api: FakeProviderApi
+    stack: Stack, fake_api: FakeProviderApi
 ):
-    user = TwilioUser(channel_stack.rasa_url, fake_api, whatsapp=True)
+    user = TwilioUser(stack.rasa_url, fake_api, whatsapp=True)
     turn = user.say("does it hurt?")
     assert {c.form["From"] for c in turn.calls} == {"whatsapp:+15550100000"}
     assert "Reply 1 for Side effects" in turn.text
 
 
-def test_a_signature_over_the_internal_url_is_refused(
-    channel_stack: Stack, fake_api: FakeProviderApi
-):
+def test_a_signature_over_the_internal_url_is_refused(stack: Stack, fake_api: FakeProviderApi):
     """Twilio signs the public URL; a request signed for another URL is not Twilio's."""
-    user = TwilioUser(channel_stack.rasa_url, fake_api)
-    status, _ = user.deliver(user.params("does it hurt?"), url=channel_stack.rasa_url)
+    user = TwilioUser(stack.rasa_url, fake_api)
+    status, _ = user.deliver(user.params("does it hurt?"), url=stack.rasa_url)
     assert status == 403
     time.sleep(2)
-    assert user.replies() == [] and tracker_events(channel_stack, user.sender_id) == []
+    assert user.replies() == [] and tracker_events(stack, user.sender_id) == []
 
 
-def test_a_changed_parameter_breaks_the_signature(channel_stack: Stack, fake_api: FakeProviderApi):
-    user = TwilioUser(channel_stack.rasa_url, fake_api)
+def test_a_changed_parameter_breaks_the_signature(stack: Stack, fake_api: FakeProviderApi):
+    user = TwilioUser(stack.rasa_url, fake_api)
     params = user.params("does it hurt?")
     from bot.channels.twilio import twilio_signature
     from tests.support.channel_clients import PUBLIC_BASE, TWILIO
