@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder audit bench-fuzz
+        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,6 +93,9 @@ bench-fuzz: train ## 10,000 fuzzed requests to every entry point of the real sta
 
 compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
 	@$(PY) bench/compare_configs.py $(COMPARE)
+
+bench-red-flags: encoder ## red-flag checker alone: recall, false alarms, ms per message and for long messages (writes bench/results/)
+	@$(PY) bench/red_flag_checker.py
 
 bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
 	@$(PY) bench/encoder_bench.py

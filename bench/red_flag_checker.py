@@ -3,8 +3,12 @@
 Runs the checker as the Rasa component does (catalog patterns + ConText, then the semantic
 net when the patterns found nothing), in this process, on the development sets
 (tests/safety/dev/) and, when present, the independent set (aggregates only: its messages
-are never printed). Writes bench/results/red-flag-checker-<date>.md.
+are never printed). Then the time for long messages (an emergency at the very end of 1,000
+to 100,000 characters of ordinary text: the channels refuse more than
+``limits.message_max_chars``, 1,000 as shipped, but a clinic may raise it to 100,000).
+Writes bench/results/red-flag-checker-<date>.md.
 
+    make bench-red-flags
     .venv/bin/python bench/red_flag_checker.py [--dev-only]
 """
 
@@ -76,6 +80,26 @@ def score(emergencies: List[Case], near: List[Case], times: List[float]) -> List
     return lines
 
 
+LONG_LENGTHS = (1_000, 10_000, 100_000)
+LONG_RUNS = 5
+
+
+def long_messages() -> List[str]:
+    """Median time for an emergency at the end of a long message (it must still be found)."""
+    filler = "I have a question about how many sessions I need and what it costs. "
+    lines = ["| characters | median | found |", "|---|---|---|"]
+    for length in LONG_LENGTHS:
+        text = (filler * (length // len(filler) + 1))[: length - 22] + " Also I can't breathe."
+        times, found = [], True
+        for _ in range(LONG_RUNS):
+            started = time.perf_counter()
+            hits, _ = detector_for().assess(text)
+            times.append(time.perf_counter() - started)
+            found = found and [h.key for h in hits] == ["breathing"]
+        lines.append(f"| {len(text):,} | {statistics.median(times) * 1000:.0f} ms | {found} |")
+    return lines
+
+
 def main() -> int:
     detector_for().warm_up()
     semantic_net()
@@ -101,6 +125,10 @@ def main() -> int:
         f"- messages: {len(times_ms)}",
         f"- median: {statistics.median(times_ms):.1f} ms",
         f"- p95: {p95:.1f} ms",
+        "",
+        f"## Long messages (median of {LONG_RUNS})",
+        "",
+        *long_messages(),
     ]
     text = "\n".join(out) + "\n"
     print(text)

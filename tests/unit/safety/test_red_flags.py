@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import List
 
 import pytest
@@ -232,16 +231,15 @@ def test_unicode_variants_still_match(detector):
     assert found and text[found[0].start : found[0].end] == found[0].text
 
 
-def test_huge_message_is_fast_and_still_read_to_the_end(detector):
+def test_huge_message_is_still_read_to_the_end(detector):
+    # How long it takes is measured by `make bench-red-flags` (bench/red_flag_checker.py),
+    # not here: speed is a benchmark figure, never a timed test on a shared machine.
     filler = "I have a question about how many sessions I need and what it costs. " * 150
     text = filler + "Also I can't breathe." + filler
     assert len(text) > 2 * CHUNK_CHARS
-    started = time.perf_counter()
     hits = detector.detect(text)
-    elapsed = time.perf_counter() - started
     assert [h.key for h in hits] == ["breathing"]
     assert text[hits[0].start : hits[0].end] == hits[0].text
-    assert elapsed < 2.0, elapsed
 
 
 def test_missing_space_after_a_full_stop(detector):
