@@ -98,14 +98,16 @@ def test_action_server_with_the_secret_never_fails_on_bad_input(stack: Stack, ca
     assert_clean(status, answer, body, "action server")
 
 
+def paths_among(known: List[str], max_size: int) -> st.SearchStrategy[List[str]]:
+    """URL path segments: this server's own mixed with fuzzed ones."""
+    return st.lists(st.one_of(st.sampled_from(known), path_segments), max_size=max_size)
+
+
 # --- the public web page ------------------------------------------------------------------
 @fuzz_settings(80)
 @given(
     method=METHODS,
-    segments=st.lists(
-        st.one_of(st.sampled_from(["js", "css", "vendor", "config.json", "static"]), path_segments),
-        max_size=4,
-    ),
+    segments=paths_among(["js", "css", "vendor", "config.json", "static"], max_size=4),
     query=query_strings,
     body=st.one_of(st.none(), malformed_bodies),
     header=header_values,
@@ -133,10 +135,7 @@ def assert_studio_clean(response: requests.Response, sent: bytes, what: str) -> 
 @fuzz_settings(60)
 @given(
     method=METHODS,
-    segments=st.lists(
-        st.one_of(st.sampled_from(["sign-in", "users", "audit", "static", "role"]), path_segments),
-        max_size=3,
-    ),
+    segments=paths_among(["sign-in", "users", "audit", "static", "role"], max_size=3),
     query=query_strings,
     cookie=header_values,
     body=st.one_of(st.none(), malformed_bodies),
