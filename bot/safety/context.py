@@ -207,7 +207,9 @@ class Analysis:
         """A history cue in the same sentence, with no "but"/"now" between it and the match
         (ConText's termination: "I used to get chest pain but now it's crushing")."""
         sentence = self.sentence(start)
-        if any(s >= start for s, _ in self._spans("change_now", sentence)):
+        settled = self._spans("settled_now", sentence)
+        changes = [c for c in self._spans("change_now", sentence) if not self._overlaps(c, settled)]
+        if any(s >= start for s, _ in changes):
             return False  # "... years ago, but today it's back": something is new now
         for s, e in self._spans("history", sentence):
             lo, hi = (e, start) if e <= start else (start, s)

@@ -52,29 +52,41 @@ def _token_patterns(literal: str) -> List[List[Dict[str, Any]]]:
     return variants
 
 
+def _directions(by_direction: Mapping[str, Sequence[str]], category: str) -> Dict[str, str]:
+    """Each literal's ConText direction. A literal listed both forward and backward becomes
+    one BIDIRECTIONAL rule: two rules on the same words overlap, and medspaCy keeps only one
+    of them, so "had an asthma attack as a child" lost its backward reading."""
+    found: Dict[str, Set[str]] = {}
+    for direction, literals in by_direction.items():
+        if direction not in DIRECTIONS:
+            raise ValueError(f"context.{category}: unknown direction '{direction}'")
+        for literal in literals:
+            found.setdefault(str(literal).strip(), set()).add(direction)
+    merged = {}
+    for literal, directions in found.items():
+        if len(directions) == 1:
+            merged[literal] = DIRECTIONS[directions.pop()]
+        elif "terminate" in directions:
+            raise ValueError(f"context.{category}: '{literal}' both terminates and modifies")
+        else:
+            merged[literal] = DIRECTIONS["both"]
+    return merged
+
+
 def build_rules(context: Mapping[str, Mapping[str, Sequence[str]]]) -> List[Any]:
     """medspaCy ConTextRules from the catalog's ``context`` section."""
     from medspacy.context import ConTextRule
 
     rules = []
     for category, by_direction in context.items():
-        for direction, literals in by_direction.items():
-            if direction not in DIRECTIONS:
-                raise ValueError(f"context.{category}: unknown direction '{direction}'")
-            for literal in literals:
-                literal = str(literal).strip()
-                if literal.startswith("{"):
-                    for pattern in _token_patterns(literal):
-                        rules.append(
-                            ConTextRule(
-                                literal,
-                                category,
-                                pattern=pattern,
-                                direction=DIRECTIONS[direction],
-                            )
-                        )
-                else:
-                    rules.append(ConTextRule(literal, category, direction=DIRECTIONS[direction]))
+        for literal, direction in _directions(by_direction, category).items():
+            if literal.startswith("{"):
+                for pattern in _token_patterns(literal):
+                    rules.append(
+                        ConTextRule(literal, category, pattern=pattern, direction=direction)
+                    )
+            else:
+                rules.append(ConTextRule(literal, category, direction=direction))
     return rules
 
 

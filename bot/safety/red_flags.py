@@ -182,13 +182,21 @@ class RedFlagDetector:
         return _merge(kept), dismissed or context_dismissed
 
     def _new_now(self, text: str, end: int) -> bool:
-        """After the match, the sentence says something is new now ("but today it's worse")."""
+        """After the match, the sentence says something is new now ("but today it's worse"),
+        not that all is well now ("she's fine now", "none since")."""
         rest = normalise_keeping_offsets(text[end:]).text
         for stop in ".!?\n":
             rest = rest.split(stop)[0]
-        words = set(rest.replace(",", " ").split())
-        phrases = [w.replace("_", " ").lstrip("=") for w in self.catalog.cues.get("change_now", ())]
-        return any(p in words if " " not in p else p in rest for p in phrases)
+        rest = " " + " ".join(rest.replace(",", " ").split()) + " "
+        for settled in self._phrases("settled_now"):
+            rest = rest.replace(f" {settled} ", " ")
+        words = set(rest.split())
+        return any(
+            p in words if " " not in p else f" {p} " in rest for p in self._phrases("change_now")
+        )
+
+    def _phrases(self, cue: str) -> List[str]:
+        return [w.replace("_", " ").lstrip("=") for w in self.catalog.cues.get(cue, ())]
 
     def _context_filter(self, text: str, hits: List[RedFlagHit]) -> Tuple[List[RedFlagHit], bool]:
         """Drop hits that ConText reads as past or hypothetical, where their category allows."""
