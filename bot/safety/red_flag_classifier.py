@@ -109,8 +109,8 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             elif dismissed:
                 self._overrule_classifier(message)
             else:
-                self._second_net(message, text)
-                if self._classifier_alone_unsure(message):
+                over = self._second_net(message, text)
+                if over or self._classifier_alone_unsure(message):
                     self._overrule_classifier(message)
         return messages
 
@@ -120,25 +120,31 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
         ) < float(self.component_config["classifier_alone_min_confidence"])
 
-    def _second_net(self, message: Message, text: str) -> None:
-        """No catalog word matched: does the message *mean* an emergency?"""
+    def _second_net(self, message: Message, text: str) -> bool:
+        """No catalog word matched: does the message *mean* an emergency?
+
+        Returns whether it is about a symptom that is over ("the bleeding stopped"). Then the
+        intent classifier's own red_flag is overruled too: it reads the symptom's words, not
+        that they are past. Only for symptoms that can be over (RESOLVABLE), so never for
+        a crisis ("I can't do this anymore")."""
         net = semantic_net() if self.component_config["semantic"] else None
         if net is None:
-            return
+            return False
         try:
             verdict = net.judge(text)
         except Exception:  # never let the second net drop the message
             logger.exception("Semantic red-flag check failed.")
-            return
+            return False
         if verdict is None:
-            return
+            return False
         if verdict.category in RESOLVABLE and says_it_is_over(text):
-            return  # "the bleeding stopped"; never applied to "I can't do this anymore"
+            return True
         entry = self._entry_for(verdict.category)
         if (verdict.verdict == URGENT or verdict.category in ALWAYS_URGENT) and entry:
             self._mark(message, [RedFlagHit(entry.key, entry.severity, entry.label, 0, 0, "")])
         else:
             self._mark(message, [], possible=verdict.category)
+        return False
 
     def _entry_for(self, clinical: str) -> Optional[Category]:
         """The first English catalog entry of a clinical category (its severity: the reply)."""

@@ -154,3 +154,19 @@ def test_a_crisis_said_with_anymore_is_never_taken_as_over(component):
     # "anymore" reads as "over" for a symptom, but never for self-harm (ALWAYS urgent).
     [message] = component.process([diet_says("can't do this anymore. goodbye, thanks for trying")])
     assert message.get("intent")["name"] == "red_flag"
+
+
+@pytest.mark.parametrize(
+    "text, stays",
+    [
+        ("my wrist was a little puffy after the shot, it went down the next day", False),
+        ("the needle spot keeps bleeding and it won't stop", True),
+    ],
+)
+def test_the_models_own_red_flag_on_a_symptom_that_is_over_is_overruled(
+    component, text: str, stays: bool
+):
+    """DIET reads the symptom's words, not that they are past: when the second net reads a
+    symptom that can be over, and the message says it is, DIET's red_flag is overruled."""
+    [message] = component.process([diet_says(text, intent="red_flag", confidence=0.9)])
+    assert (message.get("intent")["name"] == "red_flag") is stays
