@@ -17,6 +17,7 @@ parser and the sending; opt-outs and the 24-hour window are switched on per chan
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -111,6 +112,15 @@ def is_json_object(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise BadPayloadError("expected a JSON object")
     return value
+
+
+def json_object(body: Optional[bytes]) -> Mapping[str, Any]:
+    """A delivery's body as a JSON object, or BadPayloadError (a 400, never a 500)."""
+    try:
+        parsed = json.loads(body or b"")
+    except (ValueError, RecursionError):  # nesting 64 KB deep passes the size check
+        raise BadPayloadError("expected a JSON body") from None
+    return is_json_object(parsed)
 
 
 class WebhookChannel(InputChannel):
