@@ -17,6 +17,7 @@ from typing import Dict, Iterator
 
 from bot.settings import PROJECT_ROOT
 from bot.stack import free_port
+from tests.support.cli import run_bot
 
 PASSWORDS = {"ada": "first admin passphrase 1", "pat": "publisher passphrase 22"}
 PASSWORDS["eddie"] = "an editor passphrase 333"
@@ -34,15 +35,7 @@ class StudioSite:
 
     def staff(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         """Run `python -m bot staff ...` against this site's database."""
-        return subprocess.run(
-            [sys.executable, "-m", "bot", "staff", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            timeout=120,
-        )
+        return run_bot(("staff", *args), self.env, stdin, real_process=True)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:

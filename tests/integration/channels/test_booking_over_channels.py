@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from actions.booking.ask import time_choices
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.bookings.validation import display_phone
-from bot.settings import PROJECT_ROOT, get_settings
+from bot.settings import get_settings
 from bot.stack import Stack
 from tests.support.channel_clients import ChannelUser, TwilioUser, WhatsAppUser
+from tests.support.cli import run_bot
 from tests.support.fake_providers import FakeProviderApi
 
 pytestmark = pytest.mark.integration
@@ -28,14 +27,8 @@ USERS = {
 
 def listed_requests(database_url: str) -> list:
     """`python -m bot bookings list --json`, as staff would run it."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "bookings", "list", "--json"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, DATABASE_URL_ENV: database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {**os.environ, DATABASE_URL_ENV: database_url}
+    result = run_bot(["bookings", "list", "--json"], env, real_process=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
