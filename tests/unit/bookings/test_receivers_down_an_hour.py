@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import random
 import threading
+import time
 from collections import Counter
 from typing import Dict, List, Tuple
 
@@ -171,6 +172,20 @@ def _two_workers_until_delivered(
             engine.dispose()
 
 
+def _settle(factory: sessionmaker, clock: SimulatedClock, timeout: float = 30.0) -> None:
+    """Wait until the workers have tried everything due at the clock's time, so the
+    simulated clock never runs ahead of them: on a busy machine a fixed pause let them
+    miss attempts (fewer than five in the hour), or lose leases (too many)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at = clock()
+        outbox = _outbox(factory).values()
+        if not any(status == "pending" and due <= at for _, status, _, due in outbox):
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError(f"the workers did not try what was due within {timeout:.0f} s")
+
+
 def _start_workers(
     db_url: str, settings: ClinicSettings, clock: SimulatedClock
 ) -> List[Tuple[BackgroundWorker, Engine]]:
@@ -200,7 +215,7 @@ def test_the_background_workers_on_a_simulated_clock_deliver_each_once_after_an_
     try:
         while clock() < now + dt.timedelta(seconds=HOUR):
             clock.advance(60)
-            threading.Event().wait(0.02)  # a round or two of each worker
+            _settle(factory, clock)
     finally:
         _stop_workers(workers)
     waited = _outbox(factory)
