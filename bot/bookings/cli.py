@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
 from bot.bookings.constants import KINDS, REQUEST_STATUSES
-from bot.settings import ClinicSettings, SettingsError, load_settings, settings_path
+from bot.settings import ClinicSettings
+from bot.staff_command import Command, ErrorStatuses, settings_command
 
 if TYPE_CHECKING:  # the database modules load only when a command runs
     from sqlalchemy.orm import sessionmaker
@@ -342,34 +343,15 @@ def _db_upgrade(args: argparse.Namespace, settings: ClinicSettings) -> int:
     return 0
 
 
-def _run(
-    command: Callable[[argparse.Namespace, ClinicSettings], int],
-) -> Callable[[argparse.Namespace], int]:
-    """Load settings, run ``command``, turn known errors into one clear line + exit 1."""
+def _known_errors() -> ErrorStatuses:
+    from bot.bookings.db import DatabaseError
+    from bot.bookings.validation import InvalidInput  # its message is the hint for staff
 
-    def handler(args: argparse.Namespace) -> int:
-        from sqlalchemy.exc import SQLAlchemyError
+    return [((InvalidInput, CommandError, DatabaseError), 1)]
 
-        from bot.bookings.db import DatabaseError
-        from bot.bookings.validation import InvalidInput
 
-        try:
-            settings = load_settings()
-            return command(args, settings)
-        except SettingsError as error:
-            print(f"Error in {settings_path()}: {error}", file=sys.stderr)
-        except InvalidInput as error:
-            print(f"Error: {error.hint}", file=sys.stderr)
-        except (CommandError, DatabaseError) as error:
-            print(f"Error: {error}", file=sys.stderr)
-        except SQLAlchemyError as error:  # never print the statement: it may hold personal details
-            print(
-                f"Error: database problem ({type(error).__name__}); is the database running?",
-                file=sys.stderr,
-            )
-        return 1
-
-    return handler
+def _run(command: Command) -> Callable[[argparse.Namespace], int]:
+    return settings_command(command, _known_errors)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,7 +12,8 @@ import getpass
 import sys
 from typing import TYPE_CHECKING, Callable
 
-from bot.settings import ClinicSettings, SettingsError, load_settings, settings_path
+from bot.settings import ClinicSettings
+from bot.staff_command import Command, ErrorStatuses, settings_command
 
 if TYPE_CHECKING:  # the database modules load only when a command runs
     from bot.privacy.contact import Contact
@@ -98,34 +99,15 @@ def _purge(args: argparse.Namespace, settings: ClinicSettings) -> int:
     return 0
 
 
-def _run(
-    command: Callable[[argparse.Namespace, ClinicSettings], int],
-) -> Callable[[argparse.Namespace], int]:
-    """Load settings, run ``command``, turn known errors into one clear line."""
+def _known_errors() -> ErrorStatuses:
+    from bot.bookings.db import DatabaseError
+    from bot.privacy.tracker_events import TrackerStoreError
 
-    def handler(args: argparse.Namespace) -> int:
-        from sqlalchemy.exc import SQLAlchemyError
+    return [((_BadContact,), EXIT_INVALID_CONTACT), ((DatabaseError, TrackerStoreError), 1)]
 
-        from bot.bookings.db import DatabaseError
-        from bot.privacy.tracker_events import TrackerStoreError
 
-        try:
-            return command(args, load_settings())
-        except SettingsError as error:
-            print(f"Error in {settings_path()}: {error}", file=sys.stderr)
-        except _BadContact as error:
-            print(f"Error: {error}", file=sys.stderr)
-            return EXIT_INVALID_CONTACT
-        except (DatabaseError, TrackerStoreError) as error:
-            print(f"Error: {error}", file=sys.stderr)
-        except SQLAlchemyError as error:  # never print the statement: it holds personal details
-            print(
-                f"Error: database problem ({type(error).__name__}); is the database running?",
-                file=sys.stderr,
-            )
-        return 1
-
-    return handler
+def _run(command: Command) -> Callable[[argparse.Namespace], int]:
+    return settings_command(command, _known_errors)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
