@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.registry import DEFAULT_GRAPH_API_BASE, META_GRAPH_API_BASE_ENV, env_value
-from bot.channels.webhook import BadPayloadError, json_object
+from bot.channels.webhook import BadPayloadError, json_object, secret_matches
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
@@ -25,8 +25,7 @@ def meta_signature_ok(app_secret: str, body: bytes, header: str) -> bool:
     if not app_secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    given = header[len("sha256=") :].strip().lower().encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(given, expected.encode())
+    return secret_matches(header[len("sha256=") :].strip().lower(), expected)
 
 
 def verify_request(env: Mapping[str, str], request: Request) -> bool:
@@ -43,11 +42,7 @@ def handshake(env: Mapping[str, str], request: Request) -> HTTPResponse:
     token = request.args.get("hub.verify_token") or ""
     challenge = request.args.get("hub.challenge") or ""
     expected = env_value(env, "META_VERIFY_TOKEN")
-    if (
-        mode != "subscribe"
-        or not expected
-        or not hmac.compare_digest(token.encode(), expected.encode())
-    ):
+    if mode != "subscribe" or not expected or not secret_matches(token, expected):
         return response.text("forbidden", status=403)
     return response.text(challenge)
 

@@ -24,7 +24,14 @@ from sanic.response import HTTPResponse
 from bot.channels import texts
 from bot.channels.registry import PUBLIC_BASE_URL_ENV, env_value
 from bot.channels.render import Reply, joined, last_buttons, numbered_options, split_text
-from bot.channels.webhook import TEXT, UNSUPPORTED, BadPayloadError, Inbound, WebhookChannel
+from bot.channels.webhook import (
+    TEXT,
+    UNSUPPORTED,
+    BadPayloadError,
+    Inbound,
+    WebhookChannel,
+    secret_matches,
+)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 DEFAULT_API_BASE = "https://api.twilio.com"
@@ -87,8 +94,7 @@ class TwilioChannel(WebhookChannel):
         expected = twilio_signature(
             self.auth_token, self.signed_url(request), self._params(request)
         )
-        # Sanic decodes header bytes with surrogateescape: "\x80" arrives as "\udc80" (fuzzing).
-        return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
+        return secret_matches(given, expected)
 
     def parse(self, request: Request) -> List[Inbound]:
         params = self._params(request)
