@@ -113,3 +113,40 @@ def test_context_judge_reads_past_and_hypothetical():
     assert HYPOTHETICAL in judge.modifiers(text, [(start, len(text))])[0]
     text = "I had chest pain years ago but now it is back"
     assert judge.modifiers(text, [(text.index("back"), len(text))])[0] == set()
+
+
+# Found on new blind training examples (2026-12-01): "fitting" was matched by its lemma, so
+# every "fit" was a seizure; idioms and "getting" (as in "getting my ears pierced as a kid")
+# read as emergencies now. Each idiom below sits next to a real emergency with the same word.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep fit by swimming, can I swim after?",
+        "is PIT a good fit for me?",
+        "My physio will have a fit if I skip my exercises. Can I still do them?",
+        "my dad had a heart attack back in 2012 and he's been fit as a fiddle since",
+        "my jaw hit the floor when my GP said sugar water injections. what is PIT??",
+        "I nearly keeled over when I saw what the last clinic charged. What are your fees?",
+        "I keeled over getting my ears pierced as a kid, never since. Will it feel like that?",
+        "I had anaphylaxis to penicillin when I was about seven. Nothing like it since.",
+        "grandad had a couple of seizures as a young man but none in forty years. is PIT ok?",
+    ],
+)
+def test_idioms_and_long_past_events_are_not_emergencies(detector, text):
+    assert detector.detect(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she had a fit and is shaking on the floor",
+        "my son is having a fit",
+        "he's fitting and won't stop",
+        "I almost passed out after the injection and now my heart is racing",
+        "she nearly fainted when she stood up after the shots and looks grey",
+        "when I was about seven I had a seizure, now I'm having one again",
+        "my husband collapsed after his session and is not responding",
+    ],
+)
+def test_the_same_words_in_an_emergency_still_are_one(detector, text):
+    assert clinical_hits(detector, text) & {"fainting_head_injury", "chest_cardiac"}, text
