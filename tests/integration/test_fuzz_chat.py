@@ -111,11 +111,38 @@ def test_any_path_on_the_rasa_server(
 
 
 # --- socket.io ----------------------------------------------------------------------------
+class OnePostPerEvent(socketio.Client):
+    """The test's socket.io client, sending each event in a POST of its own, as the widget can.
+
+    python-engineio's client sends everything queued since its last POST in one POST,
+    whatever its size; the server closes a connection whose POST is over its limit (64 KiB,
+    ``maxPayload``, bot/channels/socketio.py). The widget's socket.io-client splits a batch
+    at ``maxPayload``. So while the server was slow (load), this client packed several
+    ~20 KB fuzzed events into one POST of more than 64 KiB: the server closed the connection,
+    the client's writer stopped silently, ``connected`` stayed True for up to a ping
+    interval, and the question of test_socketio_still_answers_after_fuzzing never reached Rasa.
+    ``emit`` now returns once its event is sent, and fails if the server closed the connection.
+    """
+
+    SEND_TIMEOUT_S = 60.0
+
+    def emit(self, event: str, data: Any = None, namespace: Any = None, callback: Any = None):
+        super().emit(event, data, namespace=namespace, callback=callback)
+        engine = self.eio
+        deadline = time.monotonic() + self.SEND_TIMEOUT_S
+        while engine.queue.unfinished_tasks and engine.write_loop_task is not None:
+            assert time.monotonic() < deadline, f"{event!r} not sent in {self.SEND_TIMEOUT_S} s"
+            time.sleep(0.01)
+        assert engine.write_loop_task is not None, f"connection closed sending {event!r}"
+
+
 @pytest.fixture(scope="module")
 def widget(stack: Stack) -> Iterator[Dict[str, Any]]:
     """One socket.io connection, as the widget opens it, and what the server emitted."""
     received: List[Any] = []
-    client = socketio.Client(reconnection=False)
+    # request_timeout: the widget's requests have none; engine.io's 5 s default would end
+    # the connection whenever the busy server takes longer to answer a POST.
+    client = OnePostPerEvent(reconnection=False, request_timeout=60)
     client.on("bot_uttered", received.append)
     client.on("session_confirm", received.append)
     client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
