@@ -12,10 +12,7 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -31,11 +28,11 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.tokens import Doc
 
 from bot import intents
 from bot.intent_override import override_intent
+from bot.rule_component import RuleComponent
 from bot.safety.catalog import Category
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
 from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
@@ -46,7 +43,7 @@ SPACY_DOC_KEY = "text_spacy_doc"  # where Rasa's SpacyNLP leaves the parsed mess
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagClassifier(GraphComponent, IntentClassifier):
+class RedFlagClassifier(RuleComponent, IntentClassifier):
     """Sets intent ``red_flag`` (confidence 1.0) and one ``red_flag`` entity per hit."""
 
     @classmethod
@@ -66,33 +63,24 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             "classifier_alone_min_confidence": 0.5,
         }
 
-    def __init__(self, config: Dict[Text, Any], detector: Optional[RedFlagDetector] = None) -> None:
-        self.component_config = {**self.get_default_config(), **(config or {})}
+    def __init__(
+        self, config: Optional[Dict[Text, Any]] = None, detector: Optional[RedFlagDetector] = None
+    ) -> None:
+        super().__init__(config)
         self._detector = detector
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RedFlagClassifier":
-        component = cls(config)
-        component.detector.warm_up()  # compile patterns now, not on a patient's first message
-        if component.component_config["semantic"]:
-            semantic_net()  # load the encoder now too
-        return component
+    def warm_up(self) -> None:
+        """Compile the catalog's patterns and load the encoder now, not on a patient's first
+        message."""
+        self.detector.warm_up()
+        if self.component_config["semantic"]:
+            semantic_net()
 
     @property
     def detector(self) -> RedFlagDetector:
         if self._detector is None:
             self._detector = detector_for()
         return self._detector
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to learn: the catalog is the model."""
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
