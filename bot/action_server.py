@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -22,6 +21,8 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.untrusted_json import NotJSON, untrusted_json
 
 TOKEN_ENV = "PIT_ACTION_SERVER_TOKEN"
 HOST_ENV = "PIT_ACTIONS_HOST"
@@ -112,8 +113,8 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
             if request.headers.get("Content-Encoding") == "deflate":
                 return None  # rasa-sdk inflates it; a bad stream is caught below
             try:
-                body = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: fuzzing
+                body = untrusted_json(request.body or b"null")
+            except NotJSON:
                 return _error(400, "the body is not JSON")
             if not _is_action_call(body):
                 return _error(400, "not an action call")

@@ -9,7 +9,6 @@ rate limits from clinic.yml, and only then hands the message to Rasa. Same URL:
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
@@ -22,6 +21,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.gate import SERVER_TROUBLE, MessageGate, readable_text, sender_problem
 from bot.settings import get_settings
+from bot.untrusted_json import NotJSON, untrusted_json
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def parse_body(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> Union[RestMessag
     if not body.strip():
         return BadRequest(400, 'send a JSON object: {"sender": "...", "message": "..."}')
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        data = untrusted_json(body)
+    except NotJSON:
         return BadRequest(400, "the body is not valid JSON")
     if not isinstance(data, dict):
         return BadRequest(

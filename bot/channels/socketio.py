@@ -8,7 +8,6 @@ socket, and only checked messages reach Rasa. Everything else is Rasa's channel.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -19,6 +18,7 @@ from sanic import Blueprint
 from bot.channels.gate import MessageGate, readable_text, sender_problem
 from bot.channels.rest import MAX_BODY_BYTES, client_address
 from bot.settings import get_settings
+from bot.untrusted_json import NotJSON, untrusted_json
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 def _metadata(value: Any) -> Optional[Dict[str, Any]]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
+            value = untrusted_json(value)
+        except NotJSON:
             return None
     return value if isinstance(value, dict) else None
 
