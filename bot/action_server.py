@@ -85,12 +85,45 @@ def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
+def _optional(value: Any, kind: type) -> bool:
+    return value is None or isinstance(value, kind)
+
+
+def _is_parse(value: Any) -> bool:
+    """A parsed message as Rasa records it: ``intent`` a mapping, ``entities`` a list."""
+    return _optional(value, dict) and (
+        value is None
+        or (_optional(value.get("intent"), dict) and _optional(value.get("entities"), list))
+    )
+
+
+def _is_tracker(tracker: Any) -> bool:
+    """The tracker fields our actions and rasa-sdk read, with the types Rasa sends them in
+    (``DialogueStateTracker.current_state``). Fuzzing sent a list for ``slots`` or a number
+    for ``events`` with the right secret; rasa-sdk then failed inside the action (HTTP 500)."""
+    if not isinstance(tracker, dict) or not isinstance(tracker.get("sender_id"), str):
+        return False
+    events = tracker.get("events")
+    return (
+        _optional(tracker.get("slots"), dict)
+        and _optional(tracker.get("active_loop"), dict)
+        and _is_parse(tracker.get("latest_message"))
+        and _optional(events, list)
+        and all(
+            isinstance(e, dict)
+            and isinstance(e.get("event"), str)
+            and _is_parse(e.get("parse_data"))
+            for e in events or []
+        )
+    )
+
+
 def _is_action_call(body: Any) -> bool:
     """The shape Rasa sends: without it rasa-sdk fails deep inside with a stack trace."""
     return (
         isinstance(body, dict)
         and isinstance(body.get("next_action"), str)
-        and isinstance(body.get("tracker"), dict)
+        and _is_tracker(body.get("tracker"))
         and isinstance(body.get("domain", {}), dict)
     )
 

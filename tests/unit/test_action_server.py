@@ -116,3 +116,67 @@ def test_channel_secrets_given_only_to_the_servers_still_turn_their_channel_on(
         stack._build()
     off_text, on_text = ((s.workdir / "credentials.yml").read_text().lower() for s in (off, on))
     assert "telegram" not in off_text and "telegram" in on_text
+
+
+def _real_action_call() -> dict:
+    """An action call as Rasa 3.6 builds it, from a real tracker mid-conversation."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    tracker = DialogueStateTracker.from_events(
+        "web-3f2a",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered(
+                "book a consultation",
+                intent={"name": "request_booking", "confidence": 0.98},
+                entities=[{"entity": "condition", "value": "sciatica", "start": 0, "end": 8}],
+            ),
+            ActiveLoop("booking_form"),
+            SlotSet("request_name", "Sam Lee"),
+        ],
+    )
+    return {
+        "next_action": "action_submit_booking",
+        "sender_id": tracker.sender_id,
+        "tracker": tracker.current_state(EventVerbosity.ALL),
+        "domain": {"intents": ["request_booking"]},
+        "version": "3.6.21",
+    }
+
+
+def test_a_real_action_call_has_the_shape_we_accept():
+    assert action_server._is_action_call(_real_action_call())
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("tracker", "sender_id"), [1.5, None]),
+        (("tracker", "slots"), [False, []]),
+        (("tracker", "events"), 7),
+        (("tracker", "events"), [{"event": "user", "parse_data": ["not", "a", "parse"]}]),
+        (("tracker", "events"), ["session_started"]),
+        (("tracker", "latest_message"), "hello"),
+        (("tracker", "latest_message", "intent"), "request_booking"),
+        (("tracker", "active_loop"), ["booking_form"]),
+        (("domain",), []),
+    ],
+)
+def test_fuzzed_tracker_fields_are_not_an_action_call(path, value):
+    """Found by the fuzz benchmark: with the right secret, these failed inside the action
+    (HTTP 500 from rasa-sdk); now they are refused as malformed (400) before any action runs."""
+    call = _real_action_call()
+    where = call
+    for key in path[:-1]:
+        where = where[key]
+    where[path[-1]] = value
+    assert not action_server._is_action_call(call)
