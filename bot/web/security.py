@@ -40,8 +40,11 @@ def resolve_static(root: Path, url_path: str) -> Optional[Path]:
     if not segments:
         segments = ["index.html"]
     root = root.resolve()
-    candidate = root.joinpath(*segments).resolve()
-    if root not in candidate.parents or not candidate.is_file():
+    try:
+        candidate = root.joinpath(*segments).resolve()
+        if root not in candidate.parents or not candidate.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system (found by fuzzing)
         return None
     if candidate.suffix.lower() not in CONTENT_TYPES:
         return None
