@@ -60,7 +60,9 @@ class GuardedSocketIOInput(SocketIOInput):
         sio = self.sio
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES  # bigger packets close the connection
 
-        async def handle_message(sid: Text, data: Any) -> None:
+        # ``data=None, *ignored``: a client can emit an event with no argument or several;
+        # python-socketio then raised TypeError and logged a stack trace (fuzz benchmark).
+        async def handle_message(sid: Text, data: Any = None, *ignored: Any) -> None:
             if not isinstance(data, dict):
                 logger.info("socket.io message dropped: not an object")
                 return
@@ -120,7 +122,9 @@ class GuardedSocketIOInput(SocketIOInput):
         connect, disconnect = handlers.get("connect"), handlers.get("disconnect")
         session_request = handlers.get("session_request")
 
-        async def guarded_connect(sid: Text, environ: Any = None, auth: Any = None) -> bool:
+        async def guarded_connect(
+            sid: Text, environ: Any = None, auth: Any = None, *ignored: Any
+        ) -> bool:
             if not isinstance(environ, dict):  # an event named "connect", not a connection
                 logger.info("socket.io event dropped: a client-sent 'connect'")
                 return False
@@ -130,7 +134,7 @@ class GuardedSocketIOInput(SocketIOInput):
             if disconnect:
                 await disconnect(sid)
 
-        async def guarded_session_request(sid: Text, data: Any = None) -> None:
+        async def guarded_session_request(sid: Text, data: Any = None, *ignored: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
             if data is not None and not isinstance(data, dict):
                 logger.info("socket.io session_request dropped: not an object")

@@ -82,3 +82,34 @@ def test_secret_matches_refuses_any_other_value_without_raising(given: str):
     assert secret_matches(given, "tg-secret") is False
     assert secret_matches("tg-secret", "tg-secret") is True
     assert secret_matches("clé-ü", "clé-ü") is True  # a non-ASCII secret still works
+
+
+@pytest.mark.parametrize(
+    "event, args",
+    [
+        ("user_uttered", ()),
+        ("user_uttered", ("not an object", "extra", 3)),
+        ("session_request", ("not an object", "extra", 3)),  # none at all is a valid request
+        ("connect", ()),
+        ("connect", ("not an object", "extra", 3)),
+    ],
+)
+def test_a_socketio_event_with_no_or_extra_arguments_is_dropped(event, args, caplog):
+    """Found by the 10,000-request fuzz benchmark: ``user_uttered`` emitted with no argument
+    raised TypeError (missing 'data') in the server, which logged a stack trace."""
+    import asyncio
+
+    from bot.channels.socketio import GuardedSocketIOInput
+
+    channel = GuardedSocketIOInput.from_credentials({"session_persistence": True})
+    reached = []
+
+    async def on_new_message(message) -> None:
+        reached.append(message.text)
+
+    channel.blueprint(on_new_message)
+    handler = channel.sio.handlers["/"][event]
+    with caplog.at_level("INFO", logger="bot.channels.socketio"):
+        result = asyncio.run(handler("sid-1", *args))
+    assert result in (None, False)  # dropped; "connect" refuses the fake connection
+    assert reached == [] and "dropped" in caplog.text
