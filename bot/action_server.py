@@ -11,7 +11,6 @@ endpoints.yml). A missing or wrong secret gets 401 before any action code runs.
 from __future__ import annotations
 
 import argparse
-import hmac
 import logging
 import os
 import secrets
@@ -22,6 +21,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.secret_compare import secret_matches
 from bot.untrusted_json import NotJSON, untrusted_json
 
 TOKEN_ENV = "PIT_ACTION_SERVER_TOKEN"
@@ -74,10 +74,8 @@ def endpoint_config(url: str) -> Dict[str, Any]:
 def is_authorized(header: Optional[str], token: str) -> bool:
     """Constant-time check of an ``Authorization: Bearer <secret>`` header."""
     scheme, _, presented = (header or "").partition(" ")
-    expected = token.encode("utf-8")
-    candidate = presented.strip().encode("utf-8", "replace")
-    # compare_digest runs on every call (also for a wrong scheme) so timing tells nothing.
-    matches = hmac.compare_digest(candidate, expected)
+    # The comparison runs on every call (also for a wrong scheme) so timing tells nothing.
+    matches = secret_matches(presented.strip(), token)
     return matches and scheme.lower() == "bearer"
 
 

@@ -16,7 +16,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.registry import DEFAULT_GRAPH_API_BASE, META_GRAPH_API_BASE_ENV, env_value
-from bot.channels.webhook import BadPayloadError, json_object, secret_matches
+from bot.channels.webhook import BadPayloadError, json_object
+from bot.secret_compare import secret_matches
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 

@@ -24,8 +24,8 @@ from bot.channels.webhook import (
     button_id,
     button_press,
     json_object,
-    secret_matches,
 )
+from bot.secret_compare import secret_matches
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_API_BASE = "https://api.telegram.org"

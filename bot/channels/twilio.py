@@ -24,14 +24,8 @@ from sanic.response import HTTPResponse
 from bot.channels import texts
 from bot.channels.registry import PUBLIC_BASE_URL_ENV, env_value
 from bot.channels.render import Reply, joined, last_buttons, numbered_options, split_text
-from bot.channels.webhook import (
-    TEXT,
-    UNSUPPORTED,
-    BadPayloadError,
-    Inbound,
-    WebhookChannel,
-    secret_matches,
-)
+from bot.channels.webhook import TEXT, UNSUPPORTED, BadPayloadError, Inbound, WebhookChannel
+from bot.secret_compare import secret_matches
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 DEFAULT_API_BASE = "https://api.twilio.com"

@@ -17,7 +17,6 @@ parser and the sending; opt-outs and the 24-hour window are switched on per chan
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import os
 from dataclasses import dataclass, field
@@ -113,15 +112,6 @@ def is_json_object(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise BadPayloadError("expected a JSON object")
     return value
-
-
-def secret_matches(given: str, expected: str) -> bool:
-    """Constant-time check of a header or query value against the secret it must be.
-
-    Sanic decodes header bytes with surrogateescape, so a non-UTF-8 byte arrives as a lone
-    surrogate ("\\x80" as "\\udc80", found by fuzzing). "surrogatepass" encodes any lone
-    surrogate without raising, and such a value never matches a UTF-8 secret."""
-    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
 
 
 def json_object(body: Optional[bytes]) -> Mapping[str, Any]:

@@ -20,6 +20,7 @@ import requests
 
 from bot.bookings.adapters.base import Payload, PermanentError, RetryableError
 from bot.bookings.config import WebhookConfig
+from bot.secret_compare import secret_matches
 
 SIGNATURE_HEADER = "X-PIT-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -40,7 +41,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def verify_signature(secret: str, body: bytes, header: Optional[str]) -> bool:
     """For receivers (and tests): constant-time check of a signature header."""
-    return bool(header) and hmac.compare_digest(signature(secret, body), str(header))
+    return bool(header) and secret_matches(str(header), signature(secret, body))
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:

@@ -282,3 +282,10 @@ def test_rows_are_claimed_in_chunks_that_fit_the_lease(factory, receiver, webhoo
         _submit(factory, settings, now, name=f"Later {n}")
     assert deliver_due(factory, now, settings=settings, limit=2).delivered == 2  # the limit holds
     assert deliver_due(factory, now, settings=settings, limit=2).delivered == 1
+
+
+def test_a_signature_header_with_non_ascii_text_is_refused_not_an_error():
+    """compare_digest on two str raised TypeError for non-ASCII; it now compares bytes."""
+    body = canonical_body({"reference": "K7M2QX9P"})
+    assert verify_signature("k", body, "sha256=é" + "0" * 63) is False
+    assert verify_signature("k", body, "\udc80") is False

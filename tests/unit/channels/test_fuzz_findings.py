@@ -77,7 +77,7 @@ def test_a_socketio_packet_with_a_huge_number_is_dropped_not_a_stack_trace(caplo
 
 @pytest.mark.parametrize("given", ["\udc80", "\ud800", "tg-secret\udcff", "", "tg-secret "])
 def test_secret_matches_refuses_any_other_value_without_raising(given: str):
-    from bot.channels.webhook import secret_matches
+    from bot.secret_compare import secret_matches
 
     assert secret_matches(given, "tg-secret") is False
     assert secret_matches("tg-secret", "tg-secret") is True
