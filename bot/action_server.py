@@ -88,10 +88,13 @@ def _optional(value: Any, kind: type) -> bool:
 
 
 def _is_parse(value: Any) -> bool:
-    """A parsed message as Rasa records it: ``intent`` a mapping, ``entities`` a list."""
-    return _optional(value, dict) and (
-        value is None
-        or (_optional(value.get("intent"), dict) and _optional(value.get("entities"), list))
+    """A parsed message as Rasa records it (or none): ``intent`` a mapping, ``entities`` a list."""
+    if value is None:
+        return True
+    return (
+        isinstance(value, dict)
+        and _optional(value.get("intent"), dict)
+        and _optional(value.get("entities"), list)
     )
 
 
