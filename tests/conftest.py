@@ -11,6 +11,8 @@ starts its own (it needs the shipped rate limits).
 from __future__ import annotations
 
 import secrets
+import shutil
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -18,6 +20,8 @@ import pytest
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.bookings.db import dispose_engines, upgrade_database
 from bot.bookings.spool import SPOOL_DIR_ENV
+from bot.content.responses import CONTENT_ROOT_ENV
+from bot.settings import PROJECT_ROOT
 from bot.stack import Stack  # importing bot sets the environment defaults (bot/environment.py)
 from bot.studio.app import SECRET_KEY_ENV
 from tests.support.channel_clients import channel_env
@@ -53,7 +57,17 @@ def fake_api() -> Iterator[FakeProviderApi]:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_database: str, fake_api: FakeProviderApi) -> Iterator[Stack]:
+def stack_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of domain.yml and data/ for the stack's studio: what tests publish is
+    written there, never into the checkout (the model is trained on the real files)."""
+    root = tmp_path_factory.mktemp("content")
+    shutil.copy(PROJECT_ROOT / "domain.yml", root / "domain.yml")
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
+    return root
+
+
+@pytest.fixture(scope="session")
+def stack(stack_database: str, fake_api: FakeProviderApi, stack_content: Path) -> Iterator[Stack]:
     """Action server + Rasa server + web page with the model for the current data.
     Its processes get a throw-away database and studio key and every channel's secrets,
     so tests (the fuzz tests of the action server and the studio among them) never
@@ -62,6 +76,7 @@ def stack(stack_database: str, fake_api: FakeProviderApi) -> Iterator[Stack]:
         **channel_env(fake_api.url),
         DATABASE_URL_ENV: stack_database,
         SECRET_KEY_ENV: secrets.token_urlsafe(32),
+        CONTENT_ROOT_ENV: str(stack_content),
     }
     with running_stack(with_web=True, extra_env=env) as started:
         yield started

@@ -1,4 +1,4 @@
-"""Studio tables: staff accounts, their sign-in sessions and the audit log.
+"""Studio tables: staff accounts, their sign-in sessions, the audit log and answer versions.
 
 Passwords are stored only as argon2 hashes; sessions only as a SHA-256 of the
 cookie's token, so a copy of the database cannot be replayed as a sign-in.
@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -74,3 +75,59 @@ class AuditEntry(StudioBase):
     before = Column(JSON, nullable=True)
     after = Column(JSON, nullable=True)
     detail = Column(Text, nullable=True)
+
+
+ANSWER_STATES = ("draft", "published")
+
+
+class AnswerVersion(StudioBase):
+    """One saved text of one response (``utter_...``); never changed once written.
+
+    An editor's save is a ``draft``; a version becomes ``published`` when a publisher
+    publishes it. Which version patients get is :class:`LiveAnswer`'s job, so restoring
+    an earlier version is only a new pointer (and an audit entry), never a copy.
+    """
+
+    __tablename__ = "answer_versions"
+    __table_args__ = (
+        UniqueConstraint("response", "number"),
+        CheckConstraint("state IN ('draft', 'published')", name="state"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    response = Column(String(200), nullable=False, index=True)
+    number = Column(Integer, nullable=False)
+    text = Column(Text, nullable=False)
+    buttons = Column(JSON, nullable=False, default=list)
+    sources = Column(JSON, nullable=False, default=list)
+    last_reviewed = Column(String(10), nullable=False, default="")
+    state = Column(String(16), nullable=False, default="draft")
+    author = Column(String(64), nullable=False)
+    note = Column(String(300), nullable=False, default="")
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    def content(self) -> dict:
+        """What the audit log records about a version."""
+        return {
+            "version": self.number,
+            "text": self.text,
+            "buttons": list(self.buttons or []),
+            "sources": list(self.sources or []),
+            "last_reviewed": self.last_reviewed,
+        }
+
+
+class LiveAnswer(StudioBase):
+    """The version patients get for a response; no row means the domain's text."""
+
+    __tablename__ = "live_answers"
+
+    response = Column(String(200), primary_key=True)
+    version_id = Column(
+        Integer, ForeignKey("answer_versions.id", ondelete="CASCADE"), nullable=False
+    )
+    published_by = Column(String(64), nullable=False)
+    published_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    # SHA-256 of the data file as the studio last wrote or read it: a different hash on
+    # disk means someone changed the file outside the studio (git pull, an editor).
+    file_sha256 = Column(String(64), nullable=False, default="")
