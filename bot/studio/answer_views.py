@@ -149,7 +149,10 @@ def _edit_page(
         live_content = answers.live_content(work, base)
         changed = answers.file_changed(work, base, root)
         work.expunge_all()
-    shown = content or live_content
+    newest = versions[0] if versions else None
+    draft = newest if newest is not None and newest.state == "draft" else None
+    # After "Save draft" the box holds the draft, so editing and publishing carry on from it.
+    shown = content or (draft.content() if draft is not None else live_content)
     documents = clinic_documents()
     page = render_template(
         "answer.html",
@@ -170,6 +173,7 @@ def _edit_page(
         ],
         protected=is_protected(base.name),
         base_note=base.note,
+        editing_draft=draft.number if draft is not None and content is None else None,
     )
     return page, status
 

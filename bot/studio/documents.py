@@ -1,6 +1,6 @@
 """The clinic's documents, as the studio's checks need them: names and stated numbers.
 
-Where they are: ``documents_dir`` in ``clinic.yml`` (relative to that file), or
+Where they are: ``documents_dir`` in ``clinic.yml`` (relative to the project folder), or
 ``$PIT_DOCUMENTS_DIR``. Read again only when a file there (or clinic.yml) changes.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import FrozenSet, Optional, Tuple
 
 from bot.content.answer_checks import KnownNumbers, load_known_numbers
-from bot.settings import settings_path
+from bot.settings import PROJECT_ROOT, get_settings, settings_path
 
 DOCUMENTS_DIR_ENV = "PIT_DOCUMENTS_DIR"
 DEFAULT_DOCUMENTS_DIR = "../shared/sources"
@@ -30,11 +30,8 @@ def documents_dir() -> Path:
     from_env = os.environ.get(DOCUMENTS_DIR_ENV, "").strip()
     if from_env:
         return Path(from_env)
-    settings_file = settings_path()
-    from bot.settings import get_settings
-
     configured = str(get_settings().extra.get("documents_dir") or DEFAULT_DOCUMENTS_DIR)
-    return (settings_file.resolve().parent / configured).resolve()
+    return (PROJECT_ROOT / configured).resolve()
 
 
 def _stamp(folder: Path, settings_file: Path) -> Tuple[Tuple[str, float], ...]:

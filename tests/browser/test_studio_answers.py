@@ -18,7 +18,7 @@ from bot.bookings.db import session_factory, session_scope
 from bot.settings import PROJECT_ROOT
 from bot.stack import Stack
 from bot.studio import accounts
-from bot.studio.models import AuditEntry, LiveAnswer
+from bot.studio.models import AnswerVersion, AuditEntry, LiveAnswer
 from tests.support.rest import RestChat
 
 pytestmark = [pytest.mark.browser]
@@ -50,6 +50,7 @@ def studio(studio_users: str, stack_database: str, stack_content) -> Iterator[st
     # Back to the files' answers for every other test on the shared stack.
     with session_scope(session_factory(stack_database)) as work:
         work.execute(delete(LiveAnswer))
+        work.execute(delete(AnswerVersion))
     (stack_content / HURT_FILE).write_bytes((PROJECT_ROOT / HURT_FILE).read_bytes())
 
 
@@ -85,7 +86,7 @@ def test_an_admin_publishes_and_patients_get_it_within_a_second_then_restore(
     assert ORIGINAL_START in RestChat(stack.rest_url).texts(QUESTION)
     page = sign_in(context.new_page(), studio, "answers_admin")
     open_hurt(page)
-    box = page.get_by_label("Answer")
+    box = page.get_by_label("Answer", exact=True)
     expect(box).to_have_value(re.compile("^" + re.escape(ORIGINAL_START)))
     box.fill("It feels like a few quick pin-pricks. Most people say it is easy.")
     expect(page.locator("#preview")).to_contain_text("quick pin-pricks")
@@ -103,7 +104,9 @@ def test_an_editors_draft_is_not_live_until_a_publisher_publishes_it(context, st
     editor = sign_in(context.new_page(), studio, "answers_ed")
     open_hurt(editor)
     expect(editor.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
-    editor.get_by_label("Answer").fill("Only tiny pin-pricks. Most people cope well with them.")
+    editor.get_by_label("Answer", exact=True).fill(
+        "Only tiny pin-pricks. Most people cope well with them."
+    )
     editor.get_by_role("button", name="Save draft").click()
     expect(editor.get_by_role("status")).to_contain_text("Draft saved as version 2")
     time.sleep(0.6)  # more than two refreshes of the assistant's answers
@@ -114,7 +117,7 @@ def test_an_editors_draft_is_not_live_until_a_publisher_publishes_it(context, st
     open_hurt(publisher)
     row = publisher.locator("tr[data-version='2']")
     expect(row).to_contain_text("Draft")
-    row.get_by_role("button", name="Publish").click()
+    row.get_by_role("button", name="Publish draft").click()
     expect(publisher.get_by_role("status")).to_contain_text("Version 2 published")
     assert seconds_until_patients_get(stack, "tiny pin-pricks") < 1.0
     publisher_context.close()
@@ -137,13 +140,13 @@ def test_a_hard_answer_or_an_invented_price_is_refused_with_a_clear_message(
 ):
     page = sign_in(context.new_page(), studio, "answers_pub")
     open_hurt(page)
-    page.get_by_label("Answer").fill(text)
+    page.get_by_label("Answer", exact=True).fill(text)
     expect(page.locator("#live-problems")).to_contain_text(says)  # while typing
     page.get_by_role("button", name="Publish", exact=True).click()
     alert = page.locator("#save-problems")
     expect(alert).to_contain_text("Not saved.")
     expect(alert).to_contain_text(says)
-    expect(page.get_by_label("Answer")).to_have_value(text)  # nothing typed is lost
+    expect(page.get_by_label("Answer", exact=True)).to_have_value(text)  # nothing typed is lost
     assert ORIGINAL_START in RestChat(stack.rest_url).texts(QUESTION)
 
 
@@ -168,7 +171,7 @@ def test_an_editor_posting_publish_and_a_post_without_csrf_both_fail(context, st
 def test_every_answer_change_is_in_the_audit_log(context, stack, studio, stack_database):
     page = sign_in(context.new_page(), studio, "answers_admin")
     open_hurt(page)
-    page.get_by_label("Answer").fill("A few quick pricks. The sting goes away fast.")
+    page.get_by_label("Answer", exact=True).fill("A few quick pricks. The sting goes away fast.")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("Draft saved")
     page.get_by_role("button", name="Publish", exact=True).click()
