@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags
+        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +90,9 @@ bench: train ## latency, throughput, memory and start-up benchmark (writes bench
 
 bench-fuzz: train ## 10,000 fuzzed requests to every entry point of the real stack: 5xx, crashes, traces (writes bench/results/)
 	@$(PY) bench/fuzz_bench.py
+
+bench-studio: train ## studio publish -> first REST reply with the new text, and patient turn latency while publishing (writes bench/results/)
+	@$(PY) bench/studio_publish_bench.py
 
 compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
 	@$(PY) bench/compare_configs.py $(COMPARE)
