@@ -23,13 +23,22 @@ import yaml
 
 from bot.action_server import DEFAULT_HOST as ACTIONS_DEFAULT_HOST
 from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
-from bot.action_server import endpoint_config, ensure_token
+from bot.action_server import endpoint_config, ensure_token, new_token
 from bot.channels.registry import write_credentials
 from bot.environment import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
 
 STARTUP_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 15.0
+
+
+def ensure_studio_parse_token(env: Dict[str, str]) -> str:
+    """The secret the studio sends to the Rasa server's parse channel (fresh per run)."""
+    from bot.channels.studio_parse import TOKEN_ENV
+
+    if not env.get(TOKEN_ENV):
+        env[TOKEN_ENV] = new_token()
+    return env[TOKEN_ENV]
 
 
 def free_port() -> int:
@@ -128,6 +137,7 @@ class Stack:
     log_to_files: bool = False
     processes: List[Process] = field(default_factory=list)
     action_token: str = field(default="", repr=False)
+    studio_parse_token: str = field(default="", repr=False)
     extra_env: Dict[str, str] = field(default_factory=dict)
     # Other `limits:` than clinic.yml's, for tests and benchmarks that send faster than people.
     limits: Optional[Dict[str, Any]] = None
@@ -217,6 +227,7 @@ class Stack:
             env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))
         # A fresh shared secret per run unless the environment sets one.
         self.action_token = ensure_token(env)
+        self.studio_parse_token = ensure_studio_parse_token(env)
         self.processes = self._build()
         for process in self.processes:
             process.start(env)

@@ -61,7 +61,7 @@ def _block(lines: List[str], response: str) -> Tuple[int, int, int]:
     return start, end, indent
 
 
-def _scalar(value: str) -> object:
+def yaml_scalar(value: str) -> object:
     """A multi-line text as a literal block (``|-``); a one-liner plain, or quoted when a
     YAML 1.1 reader would take it for something else ("No" is false there)."""
     if "\n" in value:
@@ -76,10 +76,10 @@ def _scalar(value: str) -> object:
 def _dump_block(
     response: str, text: str, buttons: Sequence[Dict[str, str]], indent: int, offset: bool
 ) -> List[str]:
-    variation: Dict[str, object] = {"text": _scalar(text)}
+    variation: Dict[str, object] = {"text": yaml_scalar(text)}
     if buttons:
         variation["buttons"] = [
-            {"title": _scalar(str(b["title"])), "payload": _scalar(str(b["payload"]))}
+            {"title": yaml_scalar(str(b["title"])), "payload": yaml_scalar(str(b["payload"]))}
             for b in buttons
         ]
     writer = YAML()
@@ -177,11 +177,18 @@ def write_response(
     new_text = render(
         path.read_text(encoding="utf-8"), response, text, buttons, sources, last_reviewed
     )
+    replace_file(path, new_text)
+
+
+def replace_file(path: Path, new_text: str) -> None:
+    """Write ``new_text`` to ``path`` atomically (same permissions, or 0644 for a new file)."""
+    path = Path(path)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(new_text)
-        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

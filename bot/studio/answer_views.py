@@ -21,13 +21,14 @@ from bot import intents
 from bot.content.answer_checks import Problem, check_answer, reading_grade
 from bot.content.responses import ResponseText, content_root, load_responses, slot_names
 from bot.settings import get_settings
-from bot.studio import answers
+from bot.studio import answers, topics
 from bot.studio.documents import clinic_documents
 from bot.studio.views import db, requires, studio
 
 # Emergency and crisis replies: read-only in the studio (see the module docstring).
 PROTECTED_PREFIX = "utter_red_flag"
 MAX_BUTTONS = 4
+NEW_TOPIC = ResponseText(name="", text="", buttons=(), path="", title="", topic="")
 # An answer whose facts are the clinic's own (cost, insurance...) names its settings file.
 SETTINGS_SOURCE = "clinic.yml"
 
@@ -128,10 +129,17 @@ def answer_list() -> ResponseReturnValue:
                 "drafts": len(drafts),
                 "changed": answers.file_changed(work, base, root),
             }
+        waiting = topics.waiting_topics(work)
+        work.expunge_all()
     faq = [r for r in responses.values() if r.is_faq]
     other = [r for r in responses.values() if not r.is_faq]
     return render_template(
-        "answers.html", faq=faq, other=other, state=state, protected=is_protected
+        "answers.html",
+        faq=faq,
+        other=other,
+        state=state,
+        protected=is_protected,
+        waiting=waiting,
     )
 
 
@@ -259,7 +267,9 @@ def check_answer_live() -> ResponseReturnValue:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         abort(400, description="Expected a JSON object.")
-    base = _response(str(payload.get("name") or ""))
+    name = str(payload.get("name") or "")
+    # No name: the new-topic page (an FAQ answer that has no file yet).
+    base = _response(name) if name else NEW_TOPIC
     text = str(payload.get("text") or "")[:20000]
     sources = [str(s) for s in payload.get("sources") or [] if isinstance(s, str)][:20]
     buttons = [

@@ -113,7 +113,7 @@ def init_studio(app: Flask, prefix: str, options: dict) -> None:
         app.secret_key = studio_options.secret_key
     CSRFProtect(app)
 
-    from bot.studio import answer_views  # noqa: F401  (registers the answer pages)
+    from bot.studio import answer_views, topic_views  # noqa: F401  (register their pages)
     from bot.studio.views import studio
 
     app.register_blueprint(studio, url_prefix=prefix)

@@ -131,3 +131,54 @@ class LiveAnswer(StudioBase):
     # SHA-256 of the data file as the studio last wrote or read it: a different hash on
     # disk means someone changed the file outside the studio (git pull, an editor).
     file_sha256 = Column(String(64), nullable=False, default="")
+
+
+class ExampleVersion(StudioBase):
+    """One saved list of a topic's example questions (drafts, and what was published).
+
+    Published examples are written into ``data/faq/<topic>.yml``; they change what the
+    assistant understands after the next retrain.
+    """
+
+    __tablename__ = "example_versions"
+    __table_args__ = (
+        UniqueConstraint("topic", "number"),
+        CheckConstraint("state IN ('draft', 'published')", name="state"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    topic = Column(String(100), nullable=False, index=True)
+    number = Column(Integer, nullable=False)
+    examples = Column(JSON, nullable=False, default=list)
+    state = Column(String(16), nullable=False, default="draft")
+    author = Column(String(64), nullable=False)
+    note = Column(String(300), nullable=False, default="")
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class NewTopic(StudioBase):
+    """A topic staff created in the studio: a draft until published as a new file."""
+
+    __tablename__ = "new_topics"
+    __table_args__ = (CheckConstraint("state IN ('draft', 'published')", name="state"),)
+
+    topic = Column(String(60), primary_key=True)
+    title = Column(String(120), nullable=False)
+    examples = Column(JSON, nullable=False, default=list)
+    text = Column(Text, nullable=False)
+    buttons = Column(JSON, nullable=False, default=list)
+    sources = Column(JSON, nullable=False, default=list)
+    state = Column(String(16), nullable=False, default="draft")
+    author = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    published_by = Column(String(64), nullable=True)
+    published_at = Column(UTCDateTime(), nullable=True)
+
+    def content(self) -> dict:
+        return {
+            "title": self.title,
+            "examples": list(self.examples or []),
+            "text": self.text,
+            "buttons": list(self.buttons or []),
+            "sources": list(self.sources or []),
+        }

@@ -18,7 +18,7 @@ from bot.bookings.db import session_factory, session_scope
 from bot.settings import PROJECT_ROOT
 from bot.stack import Stack
 from bot.studio import accounts
-from bot.studio.models import AnswerVersion, AuditEntry, LiveAnswer
+from bot.studio.models import AnswerVersion, AuditEntry, ExampleVersion, LiveAnswer, NewTopic
 from tests.support.rest import RestChat
 
 pytestmark = [pytest.mark.browser]
@@ -33,6 +33,7 @@ HURT = "utter_faq/does_it_hurt"
 HURT_FILE = "data/faq/does_it_hurt.yml"
 ORIGINAL_START = "Most people handle it well."
 QUESTION = "does it hurt?"
+NEW_TOPIC_FILE = "data/faq/interpreters.yml"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,10 @@ def studio(studio_users: str, stack_database: str, stack_content) -> Iterator[st
     with session_scope(session_factory(stack_database)) as work:
         work.execute(delete(LiveAnswer))
         work.execute(delete(AnswerVersion))
+        work.execute(delete(ExampleVersion))
+        work.execute(delete(NewTopic))
     (stack_content / HURT_FILE).write_bytes((PROJECT_ROOT / HURT_FILE).read_bytes())
+    (stack_content / NEW_TOPIC_FILE).unlink(missing_ok=True)
 
 
 def sign_in(page: Page, studio: str, name: str) -> Page:
@@ -184,3 +188,53 @@ def test_every_answer_change_is_in_the_audit_log(context, stack, studio, stack_d
         last = work.query(AuditEntry).order_by(AuditEntry.id.desc()).first()
         assert last.action == "answer_publish" and last.after["text"].startswith("A few quick")
         assert last.before["text"].startswith(ORIGINAL_START)
+
+
+def test_new_questions_are_written_to_the_file_and_ones_read_elsewhere_are_flagged(
+    context, stack, studio, stack_content
+):
+    page = sign_in(context.new_page(), studio, "answers_pub")
+    open_hurt(page)
+    page.get_by_role("link", name="Example questions for this topic").click()
+    box = page.get_by_label("Example questions (one per line)")
+    cost_question = "what will one session of this cost me in total"
+    box.fill(box.input_value() + "\nwill the little jabs sting a lot\n" + cost_question)
+    page.get_by_role("button", name="Publish questions").click()
+    expect(page.get_by_role("status").first).to_contain_text("next retrain")
+    flag = page.locator(".flash-warning")
+    expect(flag).to_have_count(1)
+    expect(flag).to_contain_text(cost_question)
+    expect(flag).to_contain_text("Cost")
+    written = (stack_content / HURT_FILE).read_text()
+    assert "    - will the little jabs sting a lot\n" in written and cost_question in written
+
+
+def test_a_publisher_creates_a_new_topic_in_the_browser(context, stack, studio, stack_content):
+    page = sign_in(context.new_page(), studio, "answers_pub")
+    page.get_by_role("navigation", name="Studio").get_by_role("link", name="Answers").click()
+    page.get_by_role("link", name="New topic").click()
+    page.get_by_label("Title").fill("Interpreters")
+    page.get_by_label("Example questions (one per line)").fill(
+        "\n".join(
+            [
+                "can i bring an interpreter to my visit",
+                "do you offer interpreters",
+                "i need an interpreter for my mum",
+                "is there a sign language interpreter",
+                "can my son translate for me at the appointment",
+                "interpreter service available?",
+                "can someone translate during the consult",
+                "will you book an interpreter for me",
+                "i don't speak english well, can i bring a translator",
+                "do you have translators",
+            ]
+        )
+    )
+    page.get_by_label("Answer", exact=True).fill(
+        "You are welcome to bring someone to translate. Call us before your visit if you need help."
+    )
+    expect(page.locator("#grade")).not_to_have_text("0.0")
+    page.get_by_label("clinic.yml").check()
+    page.get_by_role("button", name="Publish topic").click()
+    expect(page.get_by_role("status").first).to_contain_text("after the next retrain")
+    assert "- do you have translators" in (stack_content / NEW_TOPIC_FILE).read_text()

@@ -5,41 +5,18 @@ same flows against the real stack, with the assistant's answer checked over REST
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.bookings.db import session_scope
-from bot.content.responses import CONTENT_ROOT_ENV
-from bot.settings import PROJECT_ROOT
-from bot.studio import accounts, answers, audit
-from bot.web.app import create_app
+from bot.studio import answers, audit
 
 PASSWORD = "a long enough passphrase"
 HURT = "utter_faq/does_it_hurt"
 HURT_FILE = Path("data") / "faq" / "does_it_hurt.yml"
 NEW_TEXT = "Most people find it easy. The needles are tiny.\n\nYou may feel a short sting."
-
-
-@pytest.fixture
-def content(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "content"
-    root.mkdir()
-    shutil.copy(PROJECT_ROOT / "domain.yml", root / "domain.yml")
-    shutil.copytree(PROJECT_ROOT / "data", root / "data")
-    monkeypatch.setenv(CONTENT_ROOT_ENV, str(root))
-    return root
-
-
-@pytest.fixture
-def app(factory, content):
-    with session_scope(factory) as work:
-        for name, role in (("ed", "editor"), ("pub", "publisher"), ("ada", "admin")):
-            accounts.create_user(work, name, role, PASSWORD, "test")
-    url = str(factory.kw["bind"].url)
-    return create_app(studio={"database_url": url, "secret_key": "s" * 40})
 
 
 def _token(page: str) -> str:

@@ -1,0 +1,98 @@
+"""Write training examples into a topic file, or a whole new topic file.
+
+Like the answer writer, it changes only the ``examples`` block of an existing topic, so
+``git diff`` shows exactly the questions staff added or removed, and it replaces the
+file atomically. A new topic gets a file in the same shape as the hand-written ones.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Dict, Sequence
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, ContentError, load_topic
+from bot.content.response_writer import WriteError, _indent, replace_file, yaml_scalar
+
+
+def render_examples(original: str, examples: Sequence[str]) -> str:
+    """The topic file with its ``examples: |`` block holding exactly ``examples``."""
+    lines = original.splitlines(True)
+    head = next((i for i, line in enumerate(lines) if line.strip() == "examples: |"), None)
+    if head is None:
+        raise WriteError("the topic file has no 'examples: |' block")
+    indent = _indent(lines[head])
+    end = head + 1
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
+        end += 1
+    while end > head + 1 and not lines[end - 1].strip():
+        end -= 1
+    pad = " " * (indent + 2)
+    lines[head + 1 : end] = [f"{pad}- {example}\n" for example in examples]
+    return "".join(lines)
+
+
+def write_examples(path: Path, examples: Sequence[str]) -> None:
+    path = Path(path)
+    new_text = render_examples(path.read_text(encoding="utf-8"), examples)
+    replace_file(path, new_text)
+    topic = load_topic(path)
+    if list(topic.examples) != list(examples):
+        raise WriteError("the topic file does not read back with the new examples")
+
+
+def render_new_topic(
+    key: str,
+    title: str,
+    examples: Sequence[str],
+    text: str,
+    buttons: Sequence[Dict[str, str]],
+    sources: Sequence[str],
+    last_reviewed: str,
+) -> str:
+    """A new ``data/faq/<key>.yml`` in the shape of the hand-written topic files."""
+    metadata = CommentedMap()
+    metadata["title"] = yaml_scalar(title)
+    flow = CommentedSeq(list(sources))
+    flow.fa.set_flow_style()
+    metadata["sources"] = flow
+    metadata["last_reviewed"] = DoubleQuotedScalarString(last_reviewed)
+    block = CommentedMap()
+    block["intent"] = f"{RETRIEVAL_INTENT}/{key}"
+    block["metadata"] = metadata
+    block["examples"] = LiteralScalarString("".join(f"- {e}\n" for e in examples))
+    variation = CommentedMap()
+    variation["text"] = LiteralScalarString(text.replace("\r\n", "\n").strip("\n"))
+    if buttons:
+        variation["buttons"] = [
+            {"title": yaml_scalar(b["title"]), "payload": yaml_scalar(b["payload"])}
+            for b in buttons
+        ]
+    document = CommentedMap()
+    document["version"] = DoubleQuotedScalarString("3.1")
+    document["nlu"] = [block]
+    document["responses"] = {f"{RESPONSE_PREFIX}{key}": [variation]}
+    writer = YAML()
+    writer.width = 4096  # type: ignore[assignment]  # never fold long lines
+    writer.indent(mapping=2, sequence=2, offset=0)
+    out = io.StringIO()
+    writer.dump(document, out)
+    return out.getvalue()
+
+
+def write_new_topic(folder: Path, key: str, **parts: object) -> Path:
+    """Create ``folder/<key>.yml``; refuses to overwrite an existing topic."""
+    path = Path(folder) / f"{key}.yml"
+    if path.exists():
+        raise WriteError(f"a topic file {path.name} already exists")
+    replace_file(path, render_new_topic(key, **parts))  # type: ignore[arg-type]
+    try:
+        load_topic(path)
+    except ContentError as error:
+        path.unlink()
+        raise WriteError(str(error)) from error
+    return path
