@@ -47,8 +47,13 @@ def studio_users(stack: Stack, stack_database: str) -> str:
 
 @pytest.fixture
 def studio(studio_users: str, stack_database: str, stack_content) -> Iterator[str]:
+    _forget_studio_changes(stack_database, stack_content)  # other tests' drafts, too
     yield studio_users
     # Back to the files' answers for every other test on the shared stack.
+    _forget_studio_changes(stack_database, stack_content)
+
+
+def _forget_studio_changes(stack_database: str, stack_content) -> None:
     with session_scope(session_factory(stack_database)) as work:
         work.execute(delete(LiveAnswer))
         work.execute(delete(AnswerVersion))

@@ -7,6 +7,7 @@ the servers stay up, and afterwards "does it hurt?" gets its ordinary answer.
 
 from __future__ import annotations
 
+import json
 from typing import Any, List, Optional
 
 import pytest
@@ -135,7 +136,9 @@ def assert_studio_clean(response: requests.Response, sent: bytes, what: str) -> 
 @fuzz_settings(60)
 @given(
     method=METHODS,
-    segments=paths_among(["sign-in", "users", "audit", "static", "role"], max_size=3),
+    segments=paths_among(
+        ["sign-in", "users", "audit", "static", "role", "answers", "topics", "examples"], max_size=3
+    ),
     query=query_strings,
     cookie=header_values,
     body=st.one_of(st.none(), malformed_bodies),
@@ -184,6 +187,47 @@ def test_studio_signed_in_admin_with_fuzzed_forms(
         path = f"users/{quoted(username)}/{action}"
     response = admin.post(path, fields)
     assert_studio_clean(response, form_body(fields) + path.encode(), f"studio {action}")
+
+
+@fuzz_settings(30)
+@given(
+    page=st.sampled_from(["answer", "examples", "topic", "check"]),
+    name=st.one_of(
+        st.sampled_from(["utter_faq/does_it_hurt", "utter_greet", "utter_red_flag_emergency"]),
+        texts,
+    ),
+    text=texts,
+    other=texts,
+)
+def test_studio_answer_and_topic_forms_with_fuzzed_fields(
+    admin: Staff, page: str, name: str, text: str, other: str
+):
+    """The answer, examples and new-topic forms (drafts only: nothing reaches patients)
+    and the live check, with fuzzed fields and the real CSRF token."""
+    token = admin.token("answers")
+    if page == "check":
+        body = {"name": name, "text": text, "sources": [other], "buttons": [{"title": other}]}
+        response = admin.http.post(
+            admin.base + "answers/check",
+            data=json.dumps(body).encode(),  # ASCII JSON: lone surrogates travel as escapes
+            headers={"X-CSRFToken": token, "Content-Type": "application/json"},
+            timeout=60,
+        )
+        sent = (name + text + other).encode("utf-8", "surrogatepass")
+        assert_studio_clean(response, sent, "studio check")
+        return
+    fields = {"csrf_token": token, "action": "draft", "latest": other, "sources": other}
+    if page == "answer":
+        fields.update(text=text, button_title_0=other, button_payload_0=other)
+        path = f"answers/{quoted(name)}"
+    elif page == "examples":
+        fields.update(examples=text)
+        path = f"answers/{quoted(name)}/examples"
+    else:
+        fields.update(title=other, examples=text, text=text)
+        path = "topics/new"
+    response = admin.post(path, fields)
+    assert_studio_clean(response, form_body(fields) + path.encode(), f"studio {page}")
 
 
 def test_servers_still_answer_after_fuzzing(stack: Stack, admin: Staff):
