@@ -150,12 +150,13 @@ def _edit_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     root = content_root()
-    topics = _responses()
+    all_responses = _responses()
     with db() as work:
         versions = answers.history(work, base.name)
         live = answers.live_row(work, base.name)
         live_content = answers.live_content(work, base)
         changed = answers.file_changed(work, base, root)
+        created = topics.new_topic(work, base.topic) if base.topic else None
         work.expunge_all()
     newest = versions[0] if versions else None
     draft = newest if newest is not None and newest.state == "draft" else None
@@ -173,7 +174,7 @@ def _edit_page(
         problems=problems or [],
         grade=reading_grade(shown["text"]),
         preview=preview_html(shown["text"], shown["buttons"]),
-        targets=button_targets(topics),
+        targets=button_targets(all_responses),
         max_buttons=MAX_BUTTONS,
         documents=[
             *sorted({*documents.names, *shown.get("sources", [])} - {SETTINGS_SOURCE}),
@@ -181,6 +182,7 @@ def _edit_page(
         ],
         protected=is_protected(base.name),
         base_note=base.note,
+        created_here=created,
         editing_draft=draft.number if draft is not None and content is None else None,
     )
     return page, status

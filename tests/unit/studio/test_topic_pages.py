@@ -155,6 +155,8 @@ def test_a_publisher_creates_a_new_topic_file(app, content, factory):
     assert topic.title == "Interpreters" and list(topic.examples) == INTERPRETERS
     assert topic.sources == ("clinic.yml",) and topic.answers[0].startswith("You are welcome")
     assert "Interpreters" in client.get("/staff/answers").text
+    page = client.get("/staff/answers/utter_faq/interpreters").text
+    assert "created in the studio by pub" in page and "next retrain" in page
     with session_scope(factory) as work:
         assert "topic_publish" in [e.action for e in audit.recent(work)]
     again = client.post("/staff/topics/new", data=_topic_form(client))
