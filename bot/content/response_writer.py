@@ -9,13 +9,17 @@ The file is replaced atomically, so training or the assistant never read half a 
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
 import json
 import os
 import re
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import yaml as pyyaml
 from ruamel.yaml import YAML
@@ -174,10 +178,36 @@ def write_response(
 ) -> None:
     """Rewrite ``path`` with the new answer (atomic replace, same permissions)."""
     path = Path(path)
-    new_text = render(
-        path.read_text(encoding="utf-8"), response, text, buttons, sources, last_reviewed
-    )
-    replace_file(path, new_text)
+    with file_lock(path):
+        new_text = render(
+            path.read_text(encoding="utf-8"), response, text, buttons, sources, last_reviewed
+        )
+        replace_file(path, new_text)
+
+
+_thread_locks: Dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """One read-modify-write of ``path`` at a time, across threads and processes.
+
+    Many responses share domain.yml: without this, two publishers saving at the same
+    moment could each write the file with only their own change (a lost update).
+    """
+    with _thread_locks_guard:
+        lock = _thread_locks.setdefault(str(Path(path).resolve()), threading.Lock())
+    # The lock file lives outside data/, so it never touches training or the fingerprint.
+    name = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "pit-content-locks"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    with lock, open(folder / f"{name}.lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def replace_file(path: Path, new_text: str) -> None:

@@ -16,7 +16,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, ContentError, load_topic
-from bot.content.response_writer import WriteError, _indent, replace_file, yaml_scalar
+from bot.content.response_writer import (
+    WriteError,
+    _indent,
+    file_lock,
+    replace_file,
+    yaml_scalar,
+)
 
 
 def render_examples(original: str, examples: Sequence[str]) -> str:
@@ -38,8 +44,9 @@ def render_examples(original: str, examples: Sequence[str]) -> str:
 
 def write_examples(path: Path, examples: Sequence[str]) -> None:
     path = Path(path)
-    new_text = render_examples(path.read_text(encoding="utf-8"), examples)
-    replace_file(path, new_text)
+    with file_lock(path):
+        new_text = render_examples(path.read_text(encoding="utf-8"), examples)
+        replace_file(path, new_text)
     topic = load_topic(path)
     if list(topic.examples) != list(examples):
         raise WriteError("the topic file does not read back with the new examples")

@@ -86,3 +86,23 @@ def test_the_file_is_replaced_whole_with_its_permissions(tmp_path):
     assert yaml.safe_load(path.read_text())["responses"]["utter_a"] == [{"text": "hello there"}]
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in Path(tmp_path).iterdir()] == ["domain.yml"]  # no temporary left
+
+
+def test_two_publishers_at_once_both_keep_their_change(tmp_path):
+    """domain.yml holds many responses: concurrent writes must not lose one another."""
+    import threading
+
+    names = [f"utter_r{n}" for n in range(8)]
+    path = tmp_path / "domain.yml"
+    path.write_text(
+        "responses:\n" + "".join(f"  {n}:\n  - text: old\n" for n in names), encoding="utf-8"
+    )
+    threads = [
+        threading.Thread(target=write_response, args=(path, n, f"new {n}", [])) for n in names
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    written = yaml.safe_load(path.read_text())["responses"]
+    assert {n: written[n][0]["text"] for n in names} == {n: f"new {n}" for n in names}
