@@ -23,7 +23,7 @@ from bot.content.responses import ResponseText, content_root, load_responses, sl
 from bot.settings import get_settings
 from bot.studio import answers, topics
 from bot.studio.documents import clinic_documents
-from bot.studio.views import db, requires, studio
+from bot.studio.views import db, may, requires, studio
 
 # Emergency and crisis replies: read-only in the studio (see the module docstring).
 PROTECTED_PREFIX = "utter_red_flag"
@@ -61,11 +61,8 @@ def button_targets(topics: Dict[str, ResponseText]) -> List[Tuple[str, str]]:
     return targets
 
 
-def _form_content(base: ResponseText, targets: List[Tuple[str, str]]) -> dict:
-    """The submitted form as version content; buttons only from the offered targets."""
-    text = request.form.get("text", "").replace("\r\n", "\n").strip()
-    if not base.is_faq:
-        return {**base.content(), "text": text}
+def buttons_from_form(targets: List[Tuple[str, str]]) -> List[Dict[str, str]]:
+    """The form's buttons; a target the page did not offer is a 400 (crafted request)."""
     allowed = {payload for payload, _ in targets}
     buttons = []
     for index in range(MAX_BUTTONS):
@@ -75,9 +72,17 @@ def _form_content(base: ResponseText, targets: List[Tuple[str, str]]) -> dict:
             if payload not in allowed:
                 abort(400, description="That button target is not one the studio offers.")
             buttons.append({"title": title[:60], "payload": payload})
+    return buttons
+
+
+def _form_content(base: ResponseText, targets: List[Tuple[str, str]]) -> dict:
+    """The submitted form as version content; buttons only from the offered targets."""
+    text = request.form.get("text", "").replace("\r\n", "\n").strip()
+    if not base.is_faq:
+        return {**base.content(), "text": text}
     return {
         "text": text,
-        "buttons": buttons,
+        "buttons": buttons_from_form(targets),
         "sources": [s for s in request.form.getlist("sources") if s],
         "last_reviewed": date.today().isoformat(),
     }
@@ -201,7 +206,7 @@ def save_answer(name: str) -> ResponseReturnValue:
     if is_protected(name):
         abort(403, description="Emergency replies cannot be changed in the studio.")
     publish = request.form.get("action") == "publish"
-    if publish and not _may("publisher"):
+    if publish and not may("publisher"):
         abort(403, description="Publishing needs the publisher role or higher.")
     content = _form_content(base, button_targets(_responses()))
     found = problems_for(base, content)
@@ -222,12 +227,6 @@ def save_answer(name: str) -> ResponseReturnValue:
     else:
         flash(f"Draft saved as version {number}. A publisher can review and publish it.", "success")
     return redirect(url_for("studio.answer", name=name))
-
-
-def _may(role: str) -> bool:
-    from bot.studio.accounts import role_allows
-
-    return role_allows(g.staff_user.role, role)
 
 
 @studio.route("/answers/<path:name>/versions/<int:number>", methods=["POST"])

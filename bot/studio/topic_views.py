@@ -30,18 +30,13 @@ from bot.studio.answer_views import (
     MAX_BUTTONS,
     SETTINGS_SOURCE,
     button_targets,
+    buttons_from_form,
     preview_html,
     problems_for,
 )
 from bot.studio.documents import clinic_documents
 from bot.studio.live_model import live_labels
-from bot.studio.views import db, requires, studio
-
-
-def _may(role: str) -> bool:
-    from bot.studio.accounts import role_allows
-
-    return role_allows(g.staff_user.role, role)
+from bot.studio.views import db, may, requires, studio
 
 
 def _faq_response(name: str) -> ResponseText:
@@ -112,7 +107,7 @@ def save_examples(name: str) -> ResponseReturnValue:
     base = _faq_response(name)
     topic = base.topic or ""
     publish = request.form.get("action") == "publish"
-    if publish and not _may("publisher"):
+    if publish and not may("publisher"):
         abort(403, description="Publishing needs the publisher role or higher.")
     box = request.form.get("examples", "")
     wanted = unique(split_lines(box))
@@ -188,15 +183,7 @@ def publish_examples(name: str, number: int) -> ResponseReturnValue:
 
 # --- new topics ---------------------------------------------------------------------------
 def _topic_form() -> dict:
-    targets = {payload for payload, _ in button_targets(load_responses(content_root()))}
-    buttons = []
-    for index in range(MAX_BUTTONS):
-        title = request.form.get(f"button_title_{index}", "").strip()
-        payload = request.form.get(f"button_payload_{index}", "").strip()
-        if title and payload:
-            if payload not in targets:
-                abort(400, description="That button target is not one the studio offers.")
-            buttons.append({"title": title[:60], "payload": payload})
+    buttons = buttons_from_form(button_targets(load_responses(content_root())))
     return {
         "title": " ".join(request.form.get("title", "").split())[:120],
         "examples": unique(split_lines(request.form.get("examples", ""))),
@@ -267,7 +254,7 @@ def _topic_problems(key: str, content: dict) -> List[Problem]:
 @requires("editor")
 def save_new_topic() -> ResponseReturnValue:
     publish = request.form.get("action") == "publish"
-    if publish and not _may("publisher"):
+    if publish and not may("publisher"):
         abort(403, description="Publishing needs the publisher role or higher.")
     content = _topic_form()
     key = topics.topic_key(content["title"])

@@ -82,7 +82,7 @@ def template_globals() -> dict:
     user = g.get("staff_user")
     return {
         "staff_user": user,
-        "may": (lambda needed: user is not None and accounts.role_allows(user.role, needed)),
+        "may": may,
         "clinic_name": get_settings().name,
     }
 
@@ -106,6 +106,12 @@ def requires(role: str) -> Callable[[View], View]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def may(role: str) -> bool:
+    """Whether the signed-in staff member has ``role`` or a higher one."""
+    user = g.get("staff_user")
+    return user is not None and accounts.role_allows(user.role, role)
 
 
 def _safe_next(target: Optional[str]) -> str:
