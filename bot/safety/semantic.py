@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -106,21 +106,38 @@ def verdict_for(
 
 
 _LOCK = threading.Lock()
+# After a failed load, try again at most this often: a passing fault at start-up (a file
+# being rebuilt, memory short for a moment) must not switch the net off for the process's
+# whole life, as caching the failure once did.
+RETRY_SECONDS = 30.0
+_net: Optional["SemanticNet"] = None
+_failed_at: Optional[float] = None
 
 
-@lru_cache(maxsize=1)
 def _load_net() -> Optional[SemanticNet]:
+    global _net, _failed_at
+    if _net is not None:
+        return _net
+    if _failed_at is not None and time.monotonic() - _failed_at < RETRY_SECONDS:
+        return None
     try:
         from bot.encoder.model import load_encoder
 
-        return SemanticNet(load_encoder(), load_exemplars())
+        _net = SemanticNet(load_encoder(), load_exemplars())
+        _failed_at = None
     except Exception as exc:  # noqa: BLE001 - the rules still run; say loudly the net is off
-        logger.error("Semantic red-flag check is OFF (%s). Run `make encoder`.", exc)
-        return None
+        _failed_at = time.monotonic()
+        logger.error(
+            "Semantic red-flag check is OFF (%s: %s). Run `make encoder`. Retrying in %.0f s.",
+            type(exc).__name__,
+            exc,
+            RETRY_SECONDS,
+        )
+    return _net
 
 
 def semantic_net() -> Optional[SemanticNet]:
-    """The process-wide semantic net, or None when the encoder is not built."""
+    """The process-wide semantic net, or None when the encoder cannot be loaded (yet)."""
     with _LOCK:
         return _load_net()
 

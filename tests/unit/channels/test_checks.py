@@ -89,12 +89,14 @@ def test_a_channel_is_on_only_when_all_its_secrets_are_set(tmp_path: Path):
     web_channels = {
         "bot.channels.rest.GuardedRestInput",
         "bot.channels.socketio.GuardedSocketIOInput",
+        # Not for patients: the studio's parse, refused without its per-run secret.
+        "bot.channels.studio_parse.StudioParseInput",
     }
     assert "bot.channels.twilio.TwilioChannel" in config and web_channels <= set(config)
     none = yaml.safe_load(
         write_credentials(PROJECT_ROOT / "credentials.yml", tmp_path / "n.yml", {}).read_text()
     )
-    assert set(none) == web_channels  # REST and the widget's socket.io are always on
+    assert set(none) == web_channels  # always on, secrets or not
 
 
 def test_startup_lines_show_each_webhook_at_the_public_url():
