@@ -28,6 +28,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from bot.content.faq import RESPONSE_PREFIX
 
 
+_FAST_LOADER = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)  # libyaml when installed
+
+
 class WriteError(ValueError):
     """The file no longer has the response where the studio expects it."""
 
@@ -155,7 +158,7 @@ def render(
 def _check(result: str, response: str, text: str, buttons: Sequence[Dict[str, str]]) -> None:
     """Refuse to write a file that does not read back as exactly what was published."""
     try:
-        raw = pyyaml.safe_load(result) or {}
+        raw = pyyaml.load(result, Loader=_FAST_LOADER) or {}
     except pyyaml.YAMLError as error:
         raise WriteError(f"the new file would not be valid YAML: {error}") from error
     variation = ((raw.get("responses") or {}).get(response) or [{}])[0]
