@@ -27,7 +27,6 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from bot.content.faq import RESPONSE_PREFIX
 
-
 _FAST_LOADER = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)  # libyaml when installed
 
 
