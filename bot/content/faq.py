@@ -26,6 +26,7 @@ RESPONSE_PREFIX = f"utter_{RETRIEVAL_INTENT}/"
 _PAYLOAD_TOPIC_RE = re.compile(
     rf'^/{intents.ASK_TOPIC}\{{\{{"{intents.TOPIC_ENTITY}":\s*"([a-z0-9_]+)"\}}\}}$'
 )
+MIN_EXAMPLES = 10  # example questions every topic needs
 ALLOWED_PLAIN_PAYLOADS = (
     intents.payload(intents.BOOK_CONSULTATION),
     intents.payload(intents.HUMAN_HANDOFF),
@@ -124,8 +125,10 @@ def problems(topics: Dict[str, FaqTopic]) -> List[str]:
     found: List[str] = []
     for topic in topics.values():
         name = topic.path.name
-        if len(topic.examples) < 10:
-            found.append(f"{name}: only {len(topic.examples)} example questions (want 10+)")
+        if len(topic.examples) < MIN_EXAMPLES:
+            found.append(
+                f"{name}: only {len(topic.examples)} example questions (want {MIN_EXAMPLES}+)"
+            )
         if not topic.last_reviewed:
             found.append(f"{name}: metadata.last_reviewed is missing")
         for button in topic.buttons:

@@ -34,8 +34,31 @@ class WriteError(ValueError):
     """The file no longer has the response where the studio expects it."""
 
 
-def _indent(line: str) -> int:
+def indent_of(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
+
+
+def block_end(lines: List[str], head: int, items_at_head_indent: bool = False) -> int:
+    """Where the block under ``lines[head]`` ends: the first line indented no deeper (a
+    "- " item at the head's own indent still belongs when ``items_at_head_indent``).
+    Blank lines after the block belong to the file, not the block."""
+    indent = indent_of(lines[head])
+    end = head + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.strip():
+            deeper = indent_of(line) > indent
+            item = (
+                items_at_head_indent
+                and indent_of(line) == indent
+                and line.lstrip().startswith("- ")
+            )
+            if not (deeper or item):
+                break
+        end += 1
+    while end > head + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
 
 
 def _block(lines: List[str], response: str) -> Tuple[int, int, int]:
@@ -48,23 +71,11 @@ def _block(lines: List[str], response: str) -> Tuple[int, int, int]:
         match = key.match(lines[start].rstrip("\n"))
         if match:
             break
-        if lines[start].strip() and _indent(lines[start]) == 0:
+        if lines[start].strip() and indent_of(lines[start]) == 0:
             raise WriteError(f"the file has no response named {response}")
     else:
         raise WriteError(f"the file has no response named {response}")
-    indent = len(match.group(1))
-    end = start + 1
-    while end < len(lines):
-        line = lines[end]
-        if line.strip():
-            deeper = _indent(line) > indent
-            item = _indent(line) == indent and line.lstrip().startswith("- ")
-            if not (deeper or item):
-                break
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1  # blank lines after the block belong to the file, not the response
-    return start, end, indent
+    return start, block_end(lines, start, items_at_head_indent=True), len(match.group(1))
 
 
 def yaml_scalar(value: str) -> object:
@@ -107,7 +118,7 @@ def _set_metadata(lines: List[str], sources: Sequence[str], last_reviewed: str) 
     head = next((i for i, line in enumerate(lines) if line.strip() == "metadata:"), None)
     if head is None:
         raise WriteError("an FAQ topic file needs a metadata block")
-    pad = " " * (_indent(lines[head]) + 2)
+    pad = " " * (indent_of(lines[head]) + 2)
     values = {
         "sources": "[" + ", ".join(sources) + "]",
         "last_reviewed": json.dumps(last_reviewed),
@@ -120,7 +131,7 @@ def _set_metadata(lines: List[str], sources: Sequence[str], last_reviewed: str) 
                 i
                 for i in range(head + 1, len(lines))
                 if lines[i].startswith(pad + name + ":")
-                or (lines[i].strip() and _indent(lines[i]) < len(pad))
+                or (lines[i].strip() and indent_of(lines[i]) < len(pad))
             ),
             None,
         )

@@ -97,35 +97,14 @@ def _title(name: str) -> str:
     return words.replace("_", " ").replace("/", ": ").capitalize()
 
 
-_Stamp = Tuple[Tuple[str, int, int], ...]
-_cache: Dict[str, Tuple[_Stamp, Dict[str, ResponseText]]] = {}
-
-
-def _stamp(files: List[Path]) -> _Stamp:
-    stamps = []
-    for path in files:
-        stat = path.stat()
-        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(stamps)
-
-
 def load_responses(root: Optional[Path] = None) -> Dict[str, ResponseText]:
     """Every response by name: FAQ answers first (by title), then the rest by name.
 
-    Parsing every YAML file takes about a second on a busy machine, so the result is
-    kept until a file changes (its time or size), is added or is removed.
+    Cheap to call on every request: each file is parsed again only when it changes
+    (:func:`read_yaml`).
     """
     root = Path(root or content_root())
-    files = _files(root)
-    stamp = _stamp(files)
-    with _cache_lock:
-        cached = _cache.get(str(root))
-        if cached is not None and cached[0] == stamp:
-            return dict(cached[1])
-    found = _parse(root, files)
-    with _cache_lock:
-        _cache[str(root)] = (stamp, found)
-    return dict(found)
+    return _parse(root, _files(root))
 
 
 def _parse(root: Path, files: List[Path]) -> Dict[str, ResponseText]:

@@ -18,8 +18,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, ContentError, load_topic
 from bot.content.response_writer import (
     WriteError,
-    _indent,
+    block_end,
     file_lock,
+    indent_of,
     replace_file,
     yaml_scalar,
 )
@@ -31,14 +32,8 @@ def render_examples(original: str, examples: Sequence[str]) -> str:
     head = next((i for i, line in enumerate(lines) if line.strip() == "examples: |"), None)
     if head is None:
         raise WriteError("the topic file has no 'examples: |' block")
-    indent = _indent(lines[head])
-    end = head + 1
-    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
-        end += 1
-    while end > head + 1 and not lines[end - 1].strip():
-        end -= 1
-    pad = " " * (indent + 2)
-    lines[head + 1 : end] = [f"{pad}- {example}\n" for example in examples]
+    pad = " " * (indent_of(lines[head]) + 2)
+    lines[head + 1 : block_end(lines, head)] = [f"{pad}- {example}\n" for example in examples]
     return "".join(lines)
 
 

@@ -13,17 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Dict, Iterable, List, Sequence, Set
 
+from bot.content.faq import MIN_EXAMPLES
 from bot.content.responses import read_yaml
-from bot.settings import PROJECT_ROOT
+from bot.evaluation.nlu import TEST_FILE
+from bot.evaluation.styles import STYLES_FILE
 
-MIN_EXAMPLES = 10  # what the content checks ask of every topic (bot/content/faq.py)
 MAX_EXAMPLES = 400
 MAX_EXAMPLE_CHARS = 300
 # Held-out sets that must stay unseen by training (tests/nlu: README).
-HELD_OUT_FILES = (
-    PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml",
-    PROJECT_ROOT / "tests" / "nlu" / "independent" / "styles.yml",
-)
+HELD_OUT_FILES = (TEST_FILE, STYLES_FILE)
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _MARKUP = re.compile(r"[\[\]{}]")
 

@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from bot.bookings.db import session_scope
-from bot.content.faq import load_topic
-from bot.content.training_examples import MIN_EXAMPLES
+from bot.content.faq import MIN_EXAMPLES, load_topic
 from bot.studio import audit
 from tests.unit.studio.test_answer_pages import _client, _token
 
