@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -30,6 +30,9 @@ Responses = Dict[Text, List[Dict[Text, Any]]]
 Reader = Callable[[], Dict[str, Any]]
 
 
+_MIGRATED: Set[str] = set()
+
+
 def read_published() -> Dict[str, Any]:
     """The published answers in the project's database ({} before any is published)."""
     from sqlalchemy import inspect
@@ -39,8 +42,10 @@ def read_published() -> Dict[str, Any]:
     from bot.studio.models import LiveAnswer
 
     engine = get_engine()
-    if not inspect(engine).has_table(LiveAnswer.__tablename__):
-        return {}  # a database the studio never used: every answer is the domain's
+    if str(engine.url) not in _MIGRATED:
+        if not inspect(engine).has_table(LiveAnswer.__tablename__):
+            return {}  # a database the studio never used: every answer is the domain's
+        _MIGRATED.add(str(engine.url))  # a table once there stays: no need to ask again
     with session_scope(session_factory(engine=engine)) as work:
         return live_texts(work)
 
@@ -70,6 +75,7 @@ class PublishedAnswers:
         self._every = every
         self._stop = threading.Event()
         self._last_error_log = 0.0
+        self._published: Optional[Dict[str, Any]] = None
         self._thread = threading.Thread(target=self._run, name="published-answers", daemon=True)
 
     def start(self) -> "PublishedAnswers":
@@ -79,6 +85,10 @@ class PublishedAnswers:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def set_domain(self, domain: Responses) -> None:
+        self.domain = domain
+        self.responses = merged(domain, self._published or {})
 
     def refresh(self) -> None:
         try:
@@ -93,7 +103,9 @@ class PublishedAnswers:
                     type(error).__name__,
                 )
             return
-        self.responses = merged(self.domain, published)
+        if published != self._published:  # four reads a second, almost all unchanged
+            self._published = published
+            self.responses = merged(self.domain, published)
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
@@ -124,4 +136,4 @@ class PublishedAnswersGenerator(TemplatedNaturalLanguageGenerator):
     def responses(self, value: Responses) -> None:
         # Rasa's constructor assigns the domain's responses; the poller owns them after.
         if getattr(self, "published", None) is not None:
-            self.published.domain = value
+            self.published.set_domain(value)

@@ -123,17 +123,7 @@ def answer_list() -> ResponseReturnValue:
     responses = _responses()
     root = content_root()
     with db() as work:
-        state = {}
-        for name, base in responses.items():
-            versions = answers.history(work, name)
-            live = answers.live_row(work, name)
-            live_number = next((v.number for v in versions if live and v.id == live.version_id), 0)
-            drafts = [v for v in versions if v.state == "draft" and v.number > live_number]
-            state[name] = {
-                "version": live_number,
-                "drafts": len(drafts),
-                "changed": answers.file_changed(work, base, root),
-            }
+        state = answers.overview(work, responses.values(), root)
         waiting = topics.waiting_topics(work)
         work.expunge_all()
     faq = [r for r in responses.values() if r.is_faq]

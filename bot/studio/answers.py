@@ -9,9 +9,10 @@ If writing the file fails, nothing is published.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -107,13 +108,20 @@ def _go_live(
         path, base.name, version.text, version.buttons, version.sources, version.last_reviewed
     )
     version.state = "published"
+    _point_live(work, base, version, actor, file_sha256(path))
+
+
+def _point_live(
+    work: Session, base: ResponseText, version: AnswerVersion, actor: str, file_hash: str
+) -> None:
+    """Patients get ``version``; ``file_hash`` is the file as the studio left it."""
     live = live_row(work, base.name)
     if live is None:
         live = LiveAnswer(response=base.name)
         work.add(live)
     live.version_id = version.id
     live.published_by = actor
-    live.file_sha256 = file_sha256(path)
+    live.file_sha256 = file_hash
     work.flush()
 
 
@@ -185,16 +193,40 @@ def file_changed(work: Session, base: ResponseText, root: Path) -> bool:
     return bool(live and live.file_sha256 and live.file_sha256 != file_sha256(root / base.path))
 
 
+def overview(work: Session, responses: Iterable[ResponseText], root: Path) -> Dict[str, dict]:
+    """The Answers list in two queries: each response's live version number, its drafts
+    newer than that, and whether its file changed on disk (each file hashed once)."""
+    lives = {row.response: row for row in work.execute(select(LiveAnswer)).scalars()}
+    by_response = defaultdict(list)
+    for row in work.execute(
+        select(AnswerVersion.response, AnswerVersion.id, AnswerVersion.number, AnswerVersion.state)
+    ):
+        by_response[row.response].append(row)
+    hashes: Dict[str, str] = {}
+    state = {}
+    for base in responses:
+        live = lives.get(base.name)
+        mine = by_response.get(base.name, [])
+        number = next((r.number for r in mine if live and r.id == live.version_id), 0)
+        changed = False
+        if live and live.file_sha256:
+            if base.path not in hashes:
+                hashes[base.path] = file_sha256(root / base.path)
+            changed = live.file_sha256 != hashes[base.path]
+        state[base.name] = {
+            "version": number,
+            "drafts": sum(1 for r in mine if r.state == "draft" and r.number > number),
+            "changed": changed,
+        }
+    return state
+
+
 def reload_from_file(work: Session, base: ResponseText, actor: str, root: Path) -> AnswerVersion:
     """Take the file's text as a new live version (someone changed the file outside)."""
     before = live_content(work, base)
     version = _new_version(
         work, base.name, base.content(), actor, "published", f"reloaded from {base.path}"
     )
-    live = live_row(work, base.name) or LiveAnswer(response=base.name)
-    work.add(live)
-    live.version_id = version.id
-    live.published_by = actor
-    live.file_sha256 = file_sha256(root / base.path)
+    _point_live(work, base, version, actor, file_sha256(root / base.path))
     audit.record(work, actor, "answer_reload", base.name, before=before, after=version.content())
     return version
