@@ -16,7 +16,7 @@ from bot.content.answer_checks import KnownNumbers, load_known_numbers
 from bot.settings import PROJECT_ROOT, get_settings, settings_path
 
 DOCUMENTS_DIR_ENV = "PIT_DOCUMENTS_DIR"
-DEFAULT_DOCUMENTS_DIR = "../shared/sources"
+DEFAULT_DOCUMENTS_DIR = "docs/sources"
 
 
 @dataclass(frozen=True)

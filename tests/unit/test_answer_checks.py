@@ -27,11 +27,9 @@ from bot.content.answer_checks import (
     reading_grade,
 )
 from bot.settings import DEFAULT_SETTINGS_PATH, PROJECT_ROOT, load_settings
+from bot.studio.documents import DEFAULT_DOCUMENTS_DIR
 
-SOURCES_DIR = PROJECT_ROOT.parent / "shared" / "sources"
-needs_documents = pytest.mark.skipif(
-    not SOURCES_DIR.is_dir(), reason=f"the clinic's documents are not at {SOURCES_DIR}"
-)
+SOURCES_DIR = PROJECT_ROOT / DEFAULT_DOCUMENTS_DIR  # the clinic's documents, kept in the repo
 
 SIMPLE = "PIT uses a tiny needle. The shots go just under the skin. Most people feel fine."
 COMPLEX = (
@@ -450,7 +448,7 @@ def test_emoji_and_odd_unicode_do_not_crash(text: str) -> None:
 # --- the clinic's real documents and answers --------------------------------------------------
 
 
-# Sentences copied from the documents in shared/sources (002_… and 004_…).
+# Sentences copied from the clinic's documents in docs/sources (002_… and 004_…).
 REAL_SENTENCES = (
     "This therapy involves the injection of a medical-grade 5% Dextrose solution. "
     "Pain is generally reduced by 10-20% with each subsequent treatment as the tissue "
@@ -468,7 +466,6 @@ def test_percentages_quoted_from_the_documents_are_known() -> None:
     assert codes(check("The shots contain 15% dextrose.", known=known)) == ["unknown_number"]
 
 
-@needs_documents
 def test_real_documents_make_their_percentages_known() -> None:
     known = load_known_numbers(SOURCES_DIR, DEFAULT_SETTINGS_PATH)
     assert known.documents_found
@@ -510,7 +507,6 @@ def test_shipped_answers_were_found() -> None:
     assert len([a for a in SHIPPED if a[2] is not None]) > 25
 
 
-@needs_documents
 @pytest.mark.parametrize("where, text, sources", SHIPPED, ids=[a[0] for a in SHIPPED])
 def test_shipped_answers_pass_the_number_and_html_rules(
     where: str, text: str, sources: tuple[str, ...] | None

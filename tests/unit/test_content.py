@@ -11,9 +11,10 @@ from bot.content.faq import get_topics, problems
 from bot.evaluation.nlu import load_examples
 from bot.nlp.catalog import load_catalog
 from bot.settings import PROJECT_ROOT
+from bot.studio.documents import DEFAULT_DOCUMENTS_DIR
 
 MAX_GRADE = 8.0
-SOURCES_DIR = PROJECT_ROOT.parent / "shared" / "sources"
+SOURCES_DIR = PROJECT_ROOT / DEFAULT_DOCUMENTS_DIR  # the clinic's documents, kept in the repo
 SOURCE_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 REQUIRED_TOPICS = {
     "what_is_pit",
@@ -83,8 +84,7 @@ def test_every_topic_names_its_sources_and_review_date():
             if source == "clinic.yml":  # the clinic's own settings (a studio choice)
                 continue
             assert SOURCE_NAME.match(source), (topic.key, source)
-            if SOURCES_DIR.is_dir():
-                assert (SOURCES_DIR / source).is_file(), (topic.key, source)
+            assert (SOURCES_DIR / source).is_file(), (topic.key, source)
         if not topic.sources:
             assert topic.note, f"{topic.key}: no sources, so metadata.note must say why"
 
@@ -93,8 +93,7 @@ def test_condition_catalog_sources_exist():
     for condition in load_catalog().listed_conditions():
         for source in condition.sources:
             assert SOURCE_NAME.match(source), (condition.key, source)
-            if SOURCES_DIR.is_dir():
-                assert (SOURCES_DIR / source).is_file(), (condition.key, source)
+            assert (SOURCES_DIR / source).is_file(), (condition.key, source)
 
 
 def test_no_prices_or_doses_are_invented():
