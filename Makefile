@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio
+        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio profile
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -87,6 +87,9 @@ test: lint types validate train browser nginx encoder ## everything: lint, types
 
 bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
 	@$(PY) bench/run_bench.py
+
+profile: train ## one message end to end under py-spy: where the time goes (writes bench/results/profile-*.md)
+	@$(PY) bench/profile_message.py
 
 bench-fuzz: train ## 10,000 fuzzed requests to every entry point of the real stack: 5xx, crashes, traces (writes bench/results/)
 	@$(PY) bench/fuzz_bench.py
