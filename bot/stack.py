@@ -27,6 +27,7 @@ from bot.action_server import endpoint_config, ensure_token, new_token
 from bot.channels.registry import write_credentials
 from bot.environment import rasa_command, rasa_env
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
+from bot.studio.inbox.source import EVENTS_FILE, SQL_BROKERS, prepare_queue
 
 STARTUP_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 15.0
@@ -48,7 +49,8 @@ def free_port() -> int:
 
 
 def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
-    """endpoints.yml with this stack's action server and tracker database.
+    """endpoints.yml with this stack's action server, tracker database and event queue
+    (SQLite files in ``tracker_db``'s folder).
 
     The action server's secret is written as ``${PIT_ACTION_SERVER_TOKEN}``: Rasa reads it
     from the environment, so it never lands on disk.
@@ -59,6 +61,13 @@ def write_endpoints(target: Path, action_url: str, tracker_db: Path) -> Path:
     if str(tracker.get("dialect", "")).startswith("sqlite"):
         tracker["db"] = str(tracker_db)
         config["tracker_store"] = tracker
+    broker = config.get("event_broker") or {}
+    if str(broker.get("type", "")).lower() in SQL_BROKERS and str(
+        broker.get("dialect", "sqlite")
+    ).startswith("sqlite"):
+        broker["db"] = str(tracker_db.parent / EVENTS_FILE)
+        config["event_broker"] = broker
+        prepare_queue(tracker_db.parent / EVENTS_FILE)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
@@ -199,6 +208,8 @@ class Stack:
             "--host", self.host,
             "--port", str(self.web_port),
             "--rasa-url", self.rasa_url,
+            "--endpoints", str(endpoints),
+            "--run-dir", str(self.workdir),
         ]
         # fmt: on
         processes = [

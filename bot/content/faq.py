@@ -63,7 +63,8 @@ class ContentError(ValueError):
     """A topic file is not in the expected shape."""
 
 
-def _examples(block: str) -> Tuple[str, ...]:
+def parse_examples(block: str) -> Tuple[str, ...]:
+    """The lines of an ``examples: |`` block, without their leading "- "."""
     lines = [line.strip() for line in (block or "").splitlines()]
     return tuple(line[2:].strip() for line in lines if line.startswith("- "))
 
@@ -96,7 +97,7 @@ def load_topic(path: Path) -> FaqTopic:
         title=str(meta.get("title") or key.replace("_", " ").capitalize()),
         sources=tuple(str(s) for s in meta.get("sources") or []),
         last_reviewed=str(meta.get("last_reviewed") or ""),
-        examples=_examples(block.get("examples", "")),
+        examples=parse_examples(block.get("examples", "")),
         answers=tuple(str(v.get("text", "")) for v in variations),
         buttons=buttons,
         path=Path(path),

@@ -15,7 +15,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from bot.content.faq import RESPONSE_PREFIX, RETRIEVAL_INTENT, ContentError, load_topic
+from bot.content.faq import (
+    RESPONSE_PREFIX,
+    RETRIEVAL_INTENT,
+    ContentError,
+    load_topic,
+    parse_examples,
+)
 from bot.content.response_writer import (
     WriteError,
     block_end,
@@ -42,9 +48,15 @@ def write_examples(path: Path, examples: Sequence[str]) -> None:
     with file_lock(path):
         new_text = render_examples(path.read_text(encoding="utf-8"), examples)
         replace_file(path, new_text)
-    topic = load_topic(path)
-    if list(topic.examples) != list(examples):
+    if list(read_examples(path)) != list(examples):
         raise WriteError("the topic file does not read back with the new examples")
+
+
+def read_examples(path: Path) -> Sequence[str]:
+    """The examples of a training file's first ``nlu`` block (FAQ topic or any intent)."""
+    raw = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
+    blocks = raw.get("nlu") or [{}]
+    return parse_examples(str(blocks[0].get("examples") or ""))
 
 
 def render_new_topic(

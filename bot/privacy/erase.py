@@ -14,7 +14,7 @@ from typing import Dict, List, Set, Tuple
 
 from bot.bookings import repository
 from bot.bookings.db import session_scope
-from bot.privacy import channel_records, tracker_events
+from bot.privacy import channel_records, inbox_records, tracker_events
 from bot.privacy.contact import Contact
 from bot.privacy.stores import Stores
 from bot.studio import audit
@@ -27,6 +27,7 @@ PLACES: Tuple[Tuple[str, str], ...] = (
     ("conversation_events", "conversation events"),
     ("channel_offers", "messaging-channel button offers"),
     ("channel_contacts", "messaging-channel contacts"),
+    ("inbox_messages", "staff-inbox messages (masked)"),
 )
 
 
@@ -64,12 +65,14 @@ def survey(stores: Stores, contact: Contact) -> Dict[str, int]:
             events = tracker_events.count_events(connection, senders)
     with session_scope(stores.sessions) as session:
         channels = channel_records.count(session, channel_records.user_keys(contact, senders))
+        inbox = inbox_records.count(session, senders)
     return {
         "booking_requests": requests,
         "outbox_rows": outbox,
         "conversations": len(senders),
         "conversation_events": events,
         **channels,
+        **inbox,
     }
 
 
@@ -83,6 +86,7 @@ def erase_contact(stores: Stores, contact: Contact, actor: str) -> Dict[str, int
             events = tracker_events.delete_conversations(connection, senders)
     with session_scope(stores.sessions) as session:
         channels = channel_records.erase(session, channel_records.user_keys(contact, senders))
+        inbox = inbox_records.erase(session, senders)
         current = repository.requests_by_contact(
             session, contact.phone, contact.email, contact.region
         )
@@ -96,6 +100,7 @@ def erase_contact(stores: Stores, contact: Contact, actor: str) -> Dict[str, int
             "conversations": len(senders),
             "conversation_events": events,
             **channels,
+            **inbox,
         }
         if any(removed.values()):
             summary = ", ".join(f"{name}={removed[name]}" for name, _ in PLACES)

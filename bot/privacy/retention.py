@@ -21,7 +21,7 @@ from typing import Callable, Dict, Optional, Tuple
 from bot.bookings import repository
 from bot.bookings.db import database_url, session_scope
 from bot.bookings.models import iso_utc, utcnow
-from bot.privacy import channel_records, tracker_events
+from bot.privacy import channel_records, inbox_records, tracker_events
 from bot.privacy.stores import Stores
 from bot.settings import ClinicSettings
 from bot.studio import audit
@@ -37,6 +37,7 @@ PLACES: Tuple[Tuple[str, str], ...] = (
     ("channel_offers", "messaging-channel button offers"),
     ("channel_contacts", "messaging-channel contacts"),
     ("channel_deliveries", "messaging-channel delivery ids"),
+    ("inbox_messages", "staff-inbox messages (masked)"),
 )
 
 
@@ -96,9 +97,11 @@ def purge_expired(
         if dry_run:
             counts["booking_requests"] = repository.count_older_than(session, retention_days, now)
             counts.update(channel_records.expired(session, cutoff))
+            counts.update(inbox_records.expired(session, cutoff))
         else:
             counts["booking_requests"] = repository.purge_older_than(session, retention_days, now)
             counts.update(channel_records.purge_older_than(session, cutoff))
+            counts.update(inbox_records.purge_older_than(session, cutoff))
         report = PurgeReport(retention_days, cutoff, dry_run, counts)
         if report.total and not dry_run:
             audit.record(session, actor, "privacy.purge", detail=str(report))

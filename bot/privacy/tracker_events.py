@@ -108,10 +108,22 @@ def tracker_store_url(
             f"the tracker store in {endpoints.name} is of type '{kind}'; only Rasa's SQL "
             "tracker store can be searched and erased (see README, Privacy)"
         )
+    sqlite_file = (folder or run_dir()) / TRACKER_FILE
+    return sql_url(store, sqlite_file, environ)
+
+
+def sql_url(
+    store: Mapping[str, Any], sqlite_file: Path, environ: Mapping[str, str]
+) -> Optional[str]:
+    """The SQLAlchemy URL of a Rasa SQL store's settings (tracker store, event broker).
+
+    SQLite: ``sqlite_file`` (None if it does not exist yet). Other databases: built from
+    the keys Rasa reads (``dialect``, ``url``, ``port``, ``db``, ``username``, ``password``,
+    ``query``), ``${VAR}`` already expanded.
+    """
     dialect = str(store.get("dialect") or "sqlite")
     if dialect.startswith("sqlite"):
-        path = (folder or run_dir()) / TRACKER_FILE
-        return f"sqlite:///{path}" if path.is_file() else None
+        return f"sqlite:///{sqlite_file}" if sqlite_file.is_file() else None
     host = str(store.get("url") or "") or None
     if host and "://" in host:
         return host

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from sqlalchemy.orm import sessionmaker
 
@@ -108,9 +109,33 @@ def _set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inbox_import(args: argparse.Namespace) -> int:
+    from bot.privacy.tracker_events import TrackerStoreError, open_tracker, tracker_store_url
+    from bot.settings import get_settings
+    from bot.studio.inbox.consumer import import_tracker
+
+    try:
+        url = tracker_store_url(folder=args.run_dir)
+    except TrackerStoreError as error:
+        print(f"Nothing imported: {error}", file=sys.stderr)
+        return 1
+    if url is None:
+        print("Nothing to import: no conversations are stored on disk yet.")
+        return 0
+    tracker = open_tracker(url)
+    try:
+        read = import_tracker(tracker, _factory(), get_settings().phone_region)
+    finally:
+        tracker.dispose()
+    print(f"Read {read} conversation events into the studio's inbox (masked).")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``staff``: accounts for the staff studio."""
-    staff = subparsers.add_parser("staff", help="staff studio accounts (add-user, list, unlock)")
+    staff = subparsers.add_parser(
+        "staff", help="staff studio accounts (add-user, list, unlock) and inbox import"
+    )
     commands = staff.add_subparsers(dest="staff_command", required=True)
 
     p = commands.add_parser("add-user", help="create a studio account")
@@ -132,3 +157,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = commands.add_parser("unlock", help="unlock an account locked after failed sign-ins")
     p.add_argument("name")
     p.set_defaults(handler=_unlock)
+
+    p = commands.add_parser(
+        "inbox-import",
+        help="read conversations already in the tracker store into the studio's inbox (once)",
+    )
+    p.add_argument(
+        "--run-dir", type=Path, default=None, help="folder of tracker.db (default: var/run)"
+    )
+    p.set_defaults(handler=_inbox_import)

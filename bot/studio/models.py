@@ -182,3 +182,7 @@ class NewTopic(StudioBase):
             "buttons": list(self.buttons or []),
             "sources": list(self.sources or []),
         }
+
+
+# The inbox's tables share this metadata (migrations and their check see one schema).
+from bot.studio.inbox import models as _inbox_models  # noqa: E402,F401

@@ -46,7 +46,8 @@ def _faq_response(name: str) -> ResponseText:
     return found
 
 
-def _titles() -> Dict[str, str]:
+def faq_titles() -> Dict[str, str]:
+    """``faq/<topic>`` -> the topic's title, for messages staff read."""
     return {
         f"{RETRIEVAL_INTENT}/{r.topic}": r.title
         for r in load_responses(content_root()).values()
@@ -59,7 +60,7 @@ def _flags(topic: str, added: List[str]) -> Optional[List[str]]:
     labels = live_labels(added)
     if labels is None:
         return None
-    titles = _titles()
+    titles = faq_titles()
     wanted = f"{RETRIEVAL_INTENT}/{topic}"
     return [
         f"“{text}”: the live assistant now answers this with “{titles.get(label, label)}”."
@@ -118,7 +119,7 @@ def save_examples(name: str) -> ResponseReturnValue:
         f"{RETRIEVAL_INTENT}/{topic}",
         training_index(root),
         held_out_texts(),
-        _titles(),
+        faq_titles(),
         existing=set(current),
     )
     if found:
@@ -193,7 +194,7 @@ def _topic_form() -> dict:
     }
 
 
-def _topic_page(
+def topic_page(
     content: dict, problems: List[Problem], key: str = "", status: int = 200
 ) -> ResponseReturnValue:
     documents = clinic_documents()
@@ -225,8 +226,8 @@ def new_topic() -> ResponseReturnValue:
             content = draft.content() if draft is not None else None
         if content is None:
             abort(404, description=f"There is no draft topic named '{key}'.")
-        return _topic_page(content, [], key)
-    return _topic_page(dict(EMPTY_TOPIC), [])
+        return topic_page(content, [], key)
+    return topic_page(dict(EMPTY_TOPIC), [])
 
 
 def _topic_problems(key: str, content: dict) -> List[Problem]:
@@ -243,7 +244,7 @@ def _topic_problems(key: str, content: dict) -> List[Problem]:
         f"{RETRIEVAL_INTENT}/{key}",
         training_index(root),
         held_out_texts(),
-        _titles(),
+        faq_titles(),
     ):
         text = f"“{problem.example}”: {problem.message}" if problem.example else problem.message
         found.append(Problem("examples", text))
@@ -260,7 +261,7 @@ def save_new_topic() -> ResponseReturnValue:
     key = topics.topic_key(content["title"])
     found = _topic_problems(key, content)
     if found:
-        return _topic_page(content, found, key, status=422)
+        return topic_page(content, found, key, status=422)
     try:
         with db() as work:
             topics.save_new_topic(
@@ -273,7 +274,7 @@ def save_new_topic() -> ResponseReturnValue:
                 date.today().isoformat(),
             )
     except answers.AnswerError as error:
-        return _topic_page(content, [Problem("conflict", str(error))], key, status=409)
+        return topic_page(content, [Problem("conflict", str(error))], key, status=409)
     if publish:
         flash(
             f"The topic “{content['title']}” is in data/faq/{key}.yml. Patients get it after "

@@ -22,6 +22,44 @@ from bot.studio.models import ExampleVersion, NewTopic
 
 FAQ_FOLDER = Path("data") / "faq"
 KEY_MAX = 40
+# Messages staff mark "out of scope" in the inbox: one file the studio owns, so git diff
+# shows exactly what was added (the hand-written examples stay in data/nlu/out_of_scope.yml).
+OUT_OF_SCOPE_KEY = "out_of_scope_inbox"
+OUT_OF_SCOPE_FILE = Path("data") / "nlu" / "out_of_scope_inbox.yml"
+_OUT_OF_SCOPE_HEADER = (
+    'version: "3.1"\n'
+    "# Patient messages staff marked out of scope in the studio's inbox (bot/studio/inbox).\n"
+    "# Written by the studio: edit it there, or here and reload.\n"
+    "nlu:\n"
+    "- intent: out_of_scope\n"
+    "  examples: |\n"
+)
+
+
+def examples_file(root: Path, topic: str) -> Path:
+    """Where a topic's examples live: ``data/faq/<topic>.yml``, or the inbox's
+    out-of-scope file."""
+    if topic == OUT_OF_SCOPE_KEY:
+        return root / OUT_OF_SCOPE_FILE
+    return root / FAQ_FOLDER / f"{topic}.yml"
+
+
+def _writable_file(root: Path, topic: str) -> Path:
+    """:func:`examples_file`, the out-of-scope file created on its first publish."""
+    path = examples_file(root, topic)
+    if topic == OUT_OF_SCOPE_KEY and not path.exists():
+        path.write_text(_OUT_OF_SCOPE_HEADER, encoding="utf-8")
+    return path
+
+
+def latest_version(work: Session, topic: str) -> Optional[ExampleVersion]:
+    query = (
+        select(ExampleVersion)
+        .where(ExampleVersion.topic == topic)
+        .order_by(ExampleVersion.number.desc())
+        .limit(1)
+    )
+    return work.execute(query).scalar_one_or_none()
 
 
 def topic_key(title: str) -> str:
@@ -91,7 +129,7 @@ def save_examples(
         _add(work, topic, current, FILES_AUTHOR, "published", "as in the topic file")
     version = _add(work, topic, examples, actor, "draft")
     if publish:
-        write_examples(root / FAQ_FOLDER / f"{topic}.yml", examples)
+        write_examples(_writable_file(root, topic), examples)
         version.state = "published"
     action = "examples_publish" if publish else "examples_draft"
     audit.record(work, actor, action, f"faq/{topic}", after=changes(current, examples))
@@ -107,7 +145,7 @@ def publish_examples(
     ).scalar_one_or_none()
     if version is None:
         raise AnswerError(f"There is no version {number} of these questions.")
-    write_examples(root / FAQ_FOLDER / f"{topic}.yml", version.examples)
+    write_examples(_writable_file(root, topic), version.examples)
     version.state = "published"
     audit.record(
         work, actor, "examples_publish", f"faq/{topic}", after=changes(current, version.examples)

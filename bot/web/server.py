@@ -14,7 +14,9 @@ import logging
 from pathlib import Path
 from typing import Optional
 
+from bot.privacy.tracker_events import ENDPOINTS_FILE
 from bot.settings import SettingsError, get_settings
+from bot.studio.inbox.service import start_inbox
 from bot.web.app import create_app
 from bot.web.public import STATIC_DIR
 from bot.web.security import security_headers
@@ -38,25 +40,35 @@ def make_server(
     return WebServer(app, host, port, lambda: security_headers(rasa_url))
 
 
-def serve(host: str = "127.0.0.1", port: int = 8080, rasa_url: str = DEFAULT_RASA_URL) -> None:
-    """Serve the demo page and the studio until interrupted."""
-    get_settings()  # a broken clinic.yml should stop us here, with its message
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    rasa_url: str = DEFAULT_RASA_URL,
+    endpoints: Path = ENDPOINTS_FILE,
+    run_folder: Optional[Path] = None,
+) -> None:
+    """Serve the demo page and the studio until interrupted; the inbox reads Rasa's
+    event broker (``endpoints``) in the background."""
+    settings = get_settings()  # a broken clinic.yml should stop us here, with its message
     server = make_server(host, port, rasa_url)
     bound = server.server_address[1]
     print(f"Demo page on http://{host}:{bound}/ (chat via {rasa_url})", flush=True)
     print(f"Staff studio on http://{host}:{bound}/staff/", flush=True)
+    consumer = start_inbox(server.app, settings.phone_region, endpoints, run_folder)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if consumer is not None:
+            consumer.stop()
         server.server_close()
 
 
 def _handle(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        serve(args.host, args.port, args.rasa_url)
+        serve(args.host, args.port, args.rasa_url, Path(args.endpoints), args.run_dir)
     except SettingsError as error:
         print(f"clinic.yml: {error}")
         return 1
@@ -74,4 +86,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--rasa-url", default=DEFAULT_RASA_URL, help="Rasa server (socket.io channel)")
+    p.add_argument(
+        "--endpoints",
+        default=str(ENDPOINTS_FILE),
+        help="the Rasa server's endpoints.yml: the studio's inbox reads its event broker",
+    )
+    p.add_argument(
+        "--run-dir",
+        type=Path,
+        default=None,
+        help="folder of the running assistant's SQLite files (default: $PIT_RUN_DIR or var/run)",
+    )
     p.set_defaults(handler=_handle)

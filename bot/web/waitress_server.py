@@ -65,6 +65,7 @@ class WebServer:
         )
         self._server.channel_class = _channel_with_headers(error_headers)
         self._stopped = threading.Event()
+        self.app = app  # the WSGI app served (the web process starts its background work on it)
 
     @property
     def server_address(self) -> Tuple[str, int]:

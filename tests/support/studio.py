@@ -73,7 +73,7 @@ def running_studio() -> Iterator[StudioSite]:
         # fmt: off
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "web", "--host", "127.0.0.1", "--port", str(port),
-             "--rasa-url", f"http://127.0.0.1:{free_port()}"],
+             "--rasa-url", f"http://127.0.0.1:{free_port()}", "--run-dir", workdir],
             env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
         # fmt: on

@@ -25,6 +25,8 @@ from bot.privacy.erase import erase_contact, survey
 from bot.privacy.export import export_contact, to_json
 from bot.privacy.retention import RetentionJob, purge_expired
 from bot.privacy.stores import Stores
+from bot.studio.inbox.consumer import import_tracker
+from bot.studio.inbox.models import InboxConversation
 from bot.studio.models import AuditEntry
 from tests.support.booking_data import details, make_settings
 from tests.support.privacy_data import chat, save_conversation
@@ -140,6 +142,7 @@ def test_erase_removes_the_patient_everywhere_and_keeps_the_other(
     stores, two_patients, factory, db_url
 ):
     ChannelStore(db_url).set_opted_out("twilio", "+12025550187", True)  # she texted STOP
+    import_tracker(stores.tracker, factory, "US")  # the studio inbox's copy (masked)
     contact = parse_contact("+1 202 555 0187", "US")
     expected = {
         "booking_requests": 2,
@@ -147,6 +150,7 @@ def test_erase_removes_the_patient_everywhere_and_keeps_the_other(
         "conversations": 3,
         "channel_offers": 1,
         "channel_contacts": 0,  # her opt-out is kept (see below)
+        "inbox_messages": 3,  # one patient message in each of her conversations
     }
     found = survey(stores, contact)
     assert {k: v for k, v in found.items() if k != "conversation_events"} == expected
@@ -162,6 +166,7 @@ def test_erase_removes_the_patient_everywhere_and_keeps_the_other(
     # anon-2 holds her email, not her phone: erasing by phone leaves it for an email erase.
     kept = {sender: len(_events(stores, sender)) for sender in ("web-max", "anon-3", "anon-2")}
     assert kept == {"web-max": 5, "anon-3": 5, "anon-2": 6}  # anon-2 also has a slot
+    assert _inbox_senders(factory) == {"web-max", "anon-3", "anon-2"}
     with session_scope(factory) as session:
         left = repository.list_requests(session)
         assert [r.reference for r in left] == two_patients["max"]
@@ -211,6 +216,7 @@ def test_purge_removes_old_rows_and_keeps_new_ones(stores, factory, tracker_url,
     channels.record_inbound("telegram", "123")
     channels.set_opted_out("twilio", "+12025550187", True)
     channels.first_delivery("telegram", "update-1")
+    import_tracker(stores.tracker, factory, "US")  # the studio inbox's copy (masked)
     _age(factory, 91, now)
     _request(factory, MAX, new)
     channels.save_offer("telegram", "456", ["/b"], numbered=False)
@@ -225,6 +231,7 @@ def test_purge_removes_old_rows_and_keeps_new_ones(stores, factory, tracker_url,
         "channel_offers": 1,
         "channel_contacts": 1,
         "channel_deliveries": 1,
+        "inbox_messages": 2,  # "hello" and "first visit"; "back again" is newer
     }
     assert dry.counts == expected and dry.dry_run
     assert "would delete" in str(dry) and "1 booking requests" in str(dry)
@@ -244,6 +251,7 @@ def test_purge_removes_old_rows_and_keeps_new_ones(stores, factory, tracker_url,
     assert _count(factory, ChannelContact, ChannelContact.opted_out_at.isnot(None)) == 1
     assert _count(factory, AuditEntry, AuditEntry.action == "privacy.purge") == 1
     assert purge_expired(stores, 90, now=now).total == 0
+    assert _inbox_senders(factory) == {"long-chat"}
 
 
 def test_purge_refuses_a_retention_below_one_day(stores):
@@ -313,3 +321,8 @@ def test_the_assistants_job_reads_clinic_yml_and_runs_at_once(
     assert job.last_report is not None
     assert (job.last_report.retention_days, job.last_report.counts["booking_requests"]) == (7, 1)
     assert job.last_report.counts["conversation_events"] == 5
+
+
+def _inbox_senders(factory) -> set:
+    with session_scope(factory) as session:
+        return set(session.execute(select(InboxConversation.sender_id)).scalars())

@@ -1,0 +1,34 @@
+"""Start the inbox's consumer in the web process, reading the broker Rasa writes to."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+from bot.studio.inbox.consumer import InboxConsumer
+from bot.studio.inbox.source import EventSourceError, broker_settings, broker_url
+
+logger = logging.getLogger(__name__)
+
+
+def start_inbox(
+    app: Any, region: str, endpoints: Path, folder: Optional[Path] = None
+) -> Optional[InboxConsumer]:
+    """The running consumer, or None (said once in the log) when there is no SQL broker."""
+    from bot.studio.app import studio_options
+
+    try:
+        settings = broker_settings(endpoints)  # a wrong setting is said now, not every round
+    except EventSourceError as error:
+        logger.warning("studio inbox: %s; the inbox stays empty", error)
+        return None
+    if settings is None:
+        logger.warning("studio inbox: no event_broker in %s; the inbox stays empty", endpoints)
+        return None
+    options = studio_options(app)
+    consumer = InboxConsumer(
+        lambda: broker_url(endpoints, folder), options.session_factory(), region
+    )
+    app.extensions["pit_inbox"] = consumer
+    return consumer.start()
