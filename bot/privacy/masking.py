@@ -16,8 +16,10 @@ from typing import Iterable
 
 import phonenumbers
 
-EMAIL, PHONE, DATE, NAME = "[email]", "[phone]", "[date]", "[name]"
-PLACEHOLDERS = (EMAIL, PHONE, DATE, NAME)
+EMAIL, PHONE, DATE, NAME, QUERY = "[email]", "[phone]", "[date]", "[name]", "[details]"
+PLACEHOLDERS = (EMAIL, PHONE, DATE, NAME, QUERY)
+# A link's query can carry the patient's details, encoded (the booking link pre-fills them).
+_URL_QUERY = re.compile(r"(https?://[^\s?#]+)\?[^\s#]*", re.IGNORECASE)
 
 _EMAIL = re.compile(r"[^\s,;:<>()\[\]@]+@[^\s,;:<>()\[\]@]+\.[^\W\d_]{2,}")
 _MONTHS = (
@@ -130,9 +132,11 @@ def mask_known_names(text: str, names: Iterable[str]) -> str:
 
 
 def mask(text: str, region: str = "US", names: Iterable[str] = ()) -> str:
-    """``text`` with emails, phone numbers, dates and names replaced by placeholders."""
+    """``text`` with emails, phone numbers, dates, names and links' queries replaced by
+    placeholders."""
     if not text:
         return ""
+    text = _URL_QUERY.sub(rf"\1?{QUERY}", text)
     text = _EMAIL.sub(EMAIL, text)
     for pattern in _DATES:
         text = pattern.sub(DATE, text)

@@ -4,14 +4,18 @@ signed-in staff member sees and decides on them in the real studio."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Dict, List
 
 from sqlalchemy import select
 
 from bot.bookings.db import session_factory, session_scope
+from bot.privacy.tracker_events import EVENTS, open_tracker
 from bot.stack import Stack
+from bot.studio.inbox import analytics, source
 from bot.studio.inbox.models import InboxConversation, InboxMessage
+from tests.integration.test_booking_form import answer_up_to_summary, click, start_booking
 from tests.support.fuzz_studio import _CSRF, signed_in_admin
 from tests.support.rest import RestChat
 
@@ -19,7 +23,7 @@ DETAILS = "I'm Dana Price, call me on 202-555-0143 or dana.price@example.com: ho
 
 
 def _stored(
-    database: str, senders: List[str], timeout: float = 30
+    database: str, senders: List[str], timeout: float = 30, role: str = "patient"
 ) -> Dict[str, List[InboxMessage]]:
     """The inbox rows of these conversations once each has its messages classified."""
     deadline = time.monotonic() + timeout
@@ -29,7 +33,7 @@ def _stored(
             rows = work.execute(
                 select(InboxConversation.sender_id, InboxMessage)
                 .join(InboxMessage)
-                .where(InboxConversation.sender_id.in_(senders))
+                .where(InboxConversation.sender_id.in_(senders), InboxMessage.role == role)
                 .order_by(InboxMessage.at)
             ).all()
             work.expunge_all()
@@ -80,3 +84,77 @@ def test_real_conversations_reach_the_inbox_masked_and_staff_decide(stack: Stack
             select(InboxMessage.status).where(InboxMessage.id == stored[declined.sender][0].id)
         ).scalar_one()
     assert status == "dismissed"
+
+
+def _drained(stack: Stack, timeout: float = 30) -> None:
+    """Wait until the broker's queue is empty twice in a row (the inbox has read it all)."""
+    engine = source.open_queue(f"sqlite:///{stack.workdir / source.EVENTS_FILE}")
+    deadline, empty = time.monotonic() + timeout, 0
+    try:
+        while empty < 2 and time.monotonic() < deadline:
+            time.sleep(0.6)  # longer than the broker's flush interval
+            empty = empty + 1 if not source.take(engine, 1) else 0
+    finally:
+        engine.dispose()
+    assert empty >= 2, "the inbox did not keep up with the event broker"
+
+
+def _from_tracker(stack: Stack, senders: List[str]) -> Dict[str, int]:
+    """The same figures counted straight from Rasa's tracker store, for these conversations."""
+    engine = open_tracker(f"sqlite:///{stack.workdir / 'tracker.db'}")
+    counts = {"conversations": 0, "messages": 0, "red_flags": 0, "bookings": 0}
+    try:
+        with engine.connect() as connection:
+            for sender in senders:
+                events = [
+                    (t, a, json.loads(d))
+                    for t, a, d in connection.execute(
+                        select(EVENTS.c.type_name, EVENTS.c.action_name, EVENTS.c.data).where(
+                            EVENTS.c.sender_id == sender
+                        )
+                    )
+                ]
+                typed = [d for t, _, d in events if t == "user" and not d["text"].startswith("/")]
+                counts["conversations"] += any(t == "user" for t, _, _ in events)
+                counts["messages"] += len(typed)
+                counts["red_flags"] += any(a == "action_red_flag" for _, a, _ in events)
+                counts["bookings"] += any(a == "action_submit_booking" for _, a, _ in events)
+    finally:
+        engine.dispose()
+    return counts
+
+
+def _figures(database: str) -> Dict[str, int]:
+    with session_scope(session_factory(database)) as work:
+        found = analytics.compute(work)
+    return {
+        "conversations": found.conversations,
+        "messages": found.messages,
+        "red_flags": sum(found.red_flags_per_week),
+        "bookings": sum(found.bookings_per_week),
+    }
+
+
+def test_analytics_match_the_tracker_store(stack: Stack, stack_database: str):
+    _drained(stack)
+    before = _figures(stack_database)
+    chats = [RestChat(stack.rest_url) for _ in range(4)]
+    chats[0].send("does it hurt?")
+    chats[0].send("how many sessions will I need")
+    chats[1].send("my lips are swelling and I can't breathe")
+    chats[2].send("what's the weather like today")
+    booking = chats[3]
+    start_booking(booking, first="would PIT help my knee?")
+    summary = answer_up_to_summary(booking)
+    done = click(booking, summary, "Yes, send it")
+    assert done
+    _drained(stack)
+    after = _figures(stack_database)
+    expected = _from_tracker(stack, [chat.sender for chat in chats])
+    assert expected["bookings"] == 1 and expected["red_flags"] == 1
+    assert {key: after[key] - before[key] for key in after} == expected
+    # The name typed in the booking form is masked in every stored message and reply.
+    for role in ("patient", "assistant"):
+        stored = _stored(stack_database, [booking.sender], role=role)[booking.sender]
+        named = [m.text for m in stored if "Maria" in m.text or "Lopez" in m.text]
+        assert stored and not named, (role, named)

@@ -13,7 +13,7 @@ import itertools
 import logging
 import threading
 from collections import OrderedDict
-from typing import Callable, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -63,19 +63,34 @@ class InboxConsumer:
         batch = source.take(engine)
         if not batch:
             return 0
-        unreadable = 0
+        readable = [(sender, event) for _, sender, event in batch if event is not None]
+        try:
+            self._store(readable)
+            skipped = len(batch) - len(readable)
+        except Exception as error:  # noqa: BLE001 - one bad event must not block the queue
+            logger.error(
+                "inbox: a batch failed (%s); storing it event by event", type(error).__name__
+            )
+            skipped = len(batch) - sum(self._store_alone(item) for item in readable)
+        source.remove(engine, [row for row, _, _ in batch])
+        if skipped:
+            logger.warning("inbox: skipped %d unreadable or unstorable event(s)", skipped)
+        self.applied += len(batch) - skipped
+        return len(batch)
+
+    def _store(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
         with session_scope(self.sessions) as session:
             ingest = Ingest(session, self.region, self.names)
-            for _row, sender_id, event in batch:
-                if event is None:
-                    unreadable += 1
-                    continue
+            for sender_id, event in events:
                 ingest.apply(sender_id or str(event.get("sender_id") or ""), event)
-        source.remove(engine, [row for row, _, _ in batch])
-        if unreadable:
-            logger.warning("inbox: skipped %d unreadable event(s)", unreadable)
-        self.applied += len(batch) - unreadable
-        return len(batch)
+
+    def _store_alone(self, item: Tuple[str, Dict[str, Any]]) -> bool:
+        try:
+            self._store([item])
+        except Exception as error:  # noqa: BLE001 - skipped and said, never retried forever
+            logger.error("inbox: skipped an event that cannot be stored: %s", type(error).__name__)
+            return False
+        return True
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -24,7 +24,7 @@ from bot.studio.inbox.models import InboxConversation, InboxMessage
 RED_FLAG_POSSIBLE = "red_flag_possible"  # bot/safety/semantic.py: the semantic net is unsure
 RED_FLAG_INTENTS = frozenset({intents.RED_FLAG, RED_FLAG_POSSIBLE})
 RED_FLAG_ACTIONS = frozenset({"action_red_flag"})
-BOOKING_ACTIONS = frozenset({"action_submit_booking", "action_submit_callback"})
+BOOKING_ACTION, CALLBACK_ACTION = "action_submit_booking", "action_submit_callback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback"})
 # Replies that mean "I could not help with that" (data/rules/safety.yml, understanding.yml).
 DECLINED_RESPONSES = frozenset(
@@ -56,6 +56,16 @@ _RANK = {
 }
 REVIEW_OUTCOMES = frozenset({"declined", "did_you_mean", "fallback"})
 MAX_KNOWN_NAMES = 10_000
+
+
+def day_of(timestamp: float) -> int:
+    """Days since 1970-01-01 (UTC): what the per-day figures group by."""
+    return int(timestamp // 86400)
+
+
+def _clean(text: str) -> str:
+    """Without NUL characters, which PostgreSQL text cannot hold."""
+    return text.replace("\x00", "")
 
 
 def needs_review(message: InboxMessage) -> bool:
@@ -101,18 +111,20 @@ class Ingest:
             ).scalar_one_or_none()
         if found is None:
             found = InboxConversation(
-                sender_id=sender_id,
-                channel=channel,
+                sender_id=_clean(sender_id)[:255],
+                channel=_clean(channel)[:64],
                 started_at=at,
+                start_day=day_of(at),
                 last_at=at,
                 red_flag=False,
                 booking=False,
+                callback=False,
             )
             self.session.add(found)
             self.session.flush()
         self._conversations[sender_id] = found
         if channel and not found.channel:
-            found.channel = channel
+            found.channel = _clean(channel)[:64]
         found.last_at = max(found.last_at or at, at)
         return found
 
@@ -120,7 +132,10 @@ class Ingest:
         if conversation.id not in self._latest:
             self._latest[conversation.id] = self.session.execute(
                 select(InboxMessage)
-                .where(InboxMessage.conversation_id == conversation.id)
+                .where(
+                    InboxMessage.conversation_id == conversation.id,
+                    InboxMessage.role == "patient",
+                )
                 .order_by(InboxMessage.at.desc(), InboxMessage.id.desc())
                 .limit(1)
             ).scalar_one_or_none()
@@ -141,14 +156,17 @@ class Ingest:
             self._slot(conversation, event)
         elif kind == "action":
             name = str(event.get("name") or "")
-            if name in BOOKING_ACTIONS:
+            if name == BOOKING_ACTION:
                 conversation.booking = True
+            elif name == CALLBACK_ACTION:
+                conversation.callback = True
             if name in RED_FLAG_ACTIONS:
                 conversation.red_flag = True
                 self._outcome(latest, "red_flag")
             elif name in FALLBACK_ACTIONS:
                 self._outcome(latest, "fallback")
         elif kind == "bot":
+            self._reply(conversation, event, at)
             utter = str((event.get("metadata") or {}).get("utter_action") or "")
             if utter in DID_YOU_MEAN_RESPONSES:
                 self._outcome(latest, "did_you_mean")
@@ -174,11 +192,47 @@ class Ingest:
         self.names.move_to_end(conversation.sender_id)
         while len(self.names) > MAX_KNOWN_NAMES:
             self.names.popitem(last=False)
-        for message in conversation.messages:  # the name may have been typed before the form
+        earlier = self.session.execute(  # the name may have been typed before the form
+            select(InboxMessage).where(InboxMessage.conversation_id == conversation.id)
+        ).scalars()
+        for message in earlier:
             message.text = mask_known_names(message.text, known)
 
+    def _reply(self, conversation: InboxConversation, event: Mapping[str, Any], at: float) -> None:
+        """The assistant's reply, masked too (it can repeat the patient's name or number)."""
+        message_id = f"bot:{conversation.id}:{at!r}"[:64]
+        if self.session.execute(
+            select(InboxMessage.id).where(InboxMessage.message_id == message_id)
+        ).first():
+            return
+        text = mask(
+            _clean(str(event.get("text") or "")),
+            self.region,
+            self.names.get(conversation.sender_id, ()),
+        )
+        self.session.add(
+            InboxMessage(
+                conversation_id=conversation.id,
+                message_id=message_id,
+                role="assistant",
+                at=at,
+                day=day_of(at),
+                text=text,
+                typed=False,
+                intent="",
+                topic=str((event.get("metadata") or {}).get("utter_action") or "")[:120],
+                confidence=0.0,
+                outcome="answered",
+                low_confidence=False,
+                rephrased=False,
+                needs_review=False,
+                status="open",
+                resolution="",
+            )
+        )
+
     def _user(self, conversation: InboxConversation, event: Mapping[str, Any], at: float) -> None:
-        message_id = str(event.get("message_id") or "")[:64]
+        message_id = _clean(str(event.get("message_id") or ""))[:64]
         if not message_id:
             message_id = f"{conversation.id}:{at!r}"[:64]
         seen = self.session.execute(
@@ -189,7 +243,7 @@ class Ingest:
             # second import): the events after it apply to it again, which changes nothing.
             self._latest[conversation.id] = seen
             return
-        raw = str(event.get("text") or "")
+        raw = _clean(str(event.get("text") or ""))
         typed = not raw.startswith("/")
         intent, topic, confidence = _topic_and_confidence(event.get("parse_data") or {})
         text = mask(raw, self.region, self.names.get(conversation.sender_id, ()))
@@ -197,11 +251,13 @@ class Ingest:
         message = InboxMessage(
             conversation_id=conversation.id,
             message_id=message_id,
+            role="patient",
             at=at,
+            day=day_of(at),
             text=text if typed else raw[:200],
             typed=typed,
-            intent=intent[:100],
-            topic=topic[:120],
+            intent=_clean(intent)[:100],
+            topic=_clean(topic)[:120],
             confidence=confidence,
             outcome="pending",
             low_confidence=typed and intent not in RED_FLAG_INTENTS and confidence < LOW_CONFIDENCE,

@@ -1,4 +1,5 @@
-"""Inbox tables: one row per conversation and per patient message, text already masked.
+"""Inbox tables: one row per conversation and per message (the patient's, and the
+assistant's replies for the transcript), text already masked.
 
 The patient's sender id is kept only to erase or purge a conversation with the rest of
 the patient's data (bot/privacy); pages never show it. Changing a table? Add an Alembic
@@ -35,9 +36,11 @@ class InboxConversation(StudioBase):
     sender_id = Column(String(255), nullable=False, unique=True)
     channel = Column(String(64), nullable=False, default="")
     started_at = Column(Float, nullable=False)  # Rasa's event timestamps (seconds, UTC)
+    start_day = Column(Integer, nullable=False, index=True)  # days since 1970-01-01 (UTC)
     last_at = Column(Float, nullable=False, index=True)
     red_flag = Column(Boolean, nullable=False, default=False)
-    booking = Column(Boolean, nullable=False, default=False)
+    booking = Column(Boolean, nullable=False, default=False)  # a booking request was sent
+    callback = Column(Boolean, nullable=False, default=False)  # a call-back request was sent
     messages = relationship(
         "InboxMessage",
         back_populates="conversation",
@@ -51,6 +54,8 @@ class InboxMessage(StudioBase):
     __tablename__ = "inbox_messages"
     __table_args__ = (
         Index("ix_inbox_messages_review", "status", "needs_review", "at"),
+        Index("ix_inbox_messages_day", "day", "role"),
+        CheckConstraint("role IN ('patient', 'assistant')", name="role"),
         CheckConstraint(
             "outcome IN ('pending', 'answered', 'declined', 'did_you_mean', 'fallback', "
             "'red_flag')",
@@ -70,7 +75,9 @@ class InboxMessage(StudioBase):
         index=True,
     )
     message_id = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False, default="patient")  # or the assistant's reply
     at = Column(Float, nullable=False)
+    day = Column(Integer, nullable=False)  # days since 1970-01-01 (UTC), for per-day figures
     text = Column(Text, nullable=False)  # masked
     typed = Column(Boolean, nullable=False, default=True)  # False: a button's payload
     intent = Column(String(100), nullable=False, default="")

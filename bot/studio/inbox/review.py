@@ -69,7 +69,12 @@ def _open(work: Session, ids: Sequence[int]) -> List[Tuple[InboxMessage, bool]]:
     rows = work.execute(
         select(InboxMessage, InboxConversation.red_flag)
         .join(InboxConversation, InboxMessage.conversation_id == InboxConversation.id)
-        .where(InboxMessage.id.in_(ids), InboxMessage.status == "open")
+        .where(
+            InboxMessage.id.in_(ids),
+            InboxMessage.status == "open",
+            InboxMessage.role == "patient",
+            InboxMessage.needs_review.is_(True),
+        )
         .order_by(InboxMessage.at)
     ).all()
     if not rows:

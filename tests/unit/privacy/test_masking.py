@@ -22,6 +22,11 @@ from bot.privacy.masking import mask, mask_known_names
         ("my date of birth: March 14, 1980", ["March 14, 1980"], []),
         ("I was born in 1956, am I too old?", ["1956"], ["am I too old?"]),
         ("me llamo Ana y mi número es +34 612 345 678", ["Ana", "612"], ["me llamo", "y mi"]),
+        (
+            "book here: https://clinic.example/book?name=Maria%20Lopez&email=m%40x.org now",
+            ["Maria", "Lopez", "m%40x"],
+            ["https://clinic.example/book?", " now"],
+        ),
     ],
 )
 def test_details_are_masked(text, hidden, kept):

@@ -150,7 +150,7 @@ def test_erase_removes_the_patient_everywhere_and_keeps_the_other(
         "conversations": 3,
         "channel_offers": 1,
         "channel_contacts": 0,  # her opt-out is kept (see below)
-        "inbox_messages": 3,  # one patient message in each of her conversations
+        "inbox_messages": 6,  # a message and a reply in each of her conversations
     }
     found = survey(stores, contact)
     assert {k: v for k, v in found.items() if k != "conversation_events"} == expected
@@ -231,7 +231,7 @@ def test_purge_removes_old_rows_and_keeps_new_ones(stores, factory, tracker_url,
         "channel_offers": 1,
         "channel_contacts": 1,
         "channel_deliveries": 1,
-        "inbox_messages": 2,  # "hello" and "first visit"; "back again" is newer
+        "inbox_messages": 4,  # "hello", "first visit" and their replies; "back again" is newer
     }
     assert dry.counts == expected and dry.dry_run
     assert "would delete" in str(dry) and "1 booking requests" in str(dry)

@@ -43,3 +43,11 @@ def app(factory, content):
             accounts.create_user(work, name, role, PASSWORD, "test")
     url = str(factory.kw["bind"].url)
     return create_app(studio={"database_url": url, "secret_key": "s" * 40})
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """Rasa's real SQL event broker on a throw-away SQLite queue."""
+    from tests.support.inbox_events import Broker
+
+    return Broker(tmp_path / "events.db")

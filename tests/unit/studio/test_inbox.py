@@ -11,8 +11,7 @@ from typing import List, Optional
 
 import pytest
 import yaml
-from rasa.core.brokers.sql import SQLEventBroker
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
 from sqlalchemy import func, select
 
 from bot.bookings.db import session_scope
@@ -21,50 +20,10 @@ from bot.studio.inbox import groups, source
 from bot.studio.inbox.consumer import InboxConsumer, import_tracker
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 from bot.studio.models import AuditEntry, ExampleVersion
+from tests.support.inbox_events import Broker, bot, user
 from tests.unit.studio.test_answer_pages import _client, _token
 
 HURT_FILE = "data/faq/does_it_hurt.yml"
-START = 1_764_000_000.0  # 2025-11-24, a fixed clock for every event
-
-
-def user(text: str, intent: str, confidence: float = 0.9, topic: str = "", **kw) -> UserUttered:
-    parse = {"intent": {"name": intent, "confidence": confidence}, "text": text}
-    if topic:
-        parse["response_selector"] = {
-            "faq": {"response": {"intent_response_key": topic, "confidence": confidence}}
-        }
-    return UserUttered(text, intent=parse["intent"], parse_data=parse, input_channel="rest", **kw)
-
-
-def bot(response: str) -> BotUttered:
-    return BotUttered("reply", metadata={"utter_action": response})
-
-
-class Broker:
-    """Rasa's real SQLEventBroker on a SQLite file, fed the way Rasa's tracker store does."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.broker = SQLEventBroker(db=str(path))
-        self.clock = START
-
-    def send(self, sender: str, events: List[Event], gap: float = 5.0) -> None:
-        for event in events:
-            self.clock += gap if isinstance(event, UserUttered) else 0.01
-            event.timestamp = self.clock
-            self.broker.publish({"sender_id": sender, **event.as_dict()})
-
-    def queued(self) -> int:
-        engine = source.open_queue(f"sqlite:///{self.path}")
-        try:
-            return len(source.take(engine, 10_000))
-        finally:
-            engine.dispose()
-
-
-@pytest.fixture
-def broker(tmp_path) -> Broker:
-    return Broker(tmp_path / "events.db")
 
 
 @pytest.fixture
@@ -72,9 +31,14 @@ def consumer(broker, factory) -> InboxConsumer:
     return InboxConsumer(lambda: f"sqlite:///{broker.path}", factory, "US", poll_seconds=0.05)
 
 
-def _messages(factory, sender: Optional[str] = None) -> List[InboxMessage]:
+def _messages(factory, sender: Optional[str] = None, role: str = "patient") -> List[InboxMessage]:
     with session_scope(factory) as work:
-        query = select(InboxMessage).join(InboxConversation).order_by(InboxMessage.at)
+        query = (
+            select(InboxMessage)
+            .join(InboxConversation)
+            .where(InboxMessage.role == role)
+            .order_by(InboxMessage.at)
+        )
         if sender:
             query = query.where(InboxConversation.sender_id == sender)
         found = list(work.execute(query).scalars())
@@ -347,8 +311,8 @@ def test_assigning_a_group_adds_checked_examples_as_a_draft(app, broker, factory
         assert draft.examples[:-1] == before
         actions = list(work.execute(select(AuditEntry.action)).scalars())
         assert "inbox_assign" in actions
-        statuses = {m.status for m in work.execute(select(InboxMessage)).scalars()}
-        assert statuses == {"assigned"}
+        patient = select(InboxMessage).where(InboxMessage.role == "patient")
+        assert {m.status for m in work.execute(patient).scalars()} == {"assigned"}
     # the publisher publishes it from the topic's page, as any draft
     publisher = _client(app, "pub")
     number = draft.number
@@ -397,6 +361,7 @@ def test_what_fails_the_checks_or_holds_masked_details_changes_nothing(
     with session_scope(factory) as work:
         assert work.execute(select(func.count()).select_from(ExampleVersion)).scalar_one() == 0
         assert {m.status for m in work.execute(select(InboxMessage)).scalars()} == {"open"}
+        assert {m.resolved_by for m in work.execute(select(InboxMessage)).scalars()} == {None}
 
 
 def test_red_flag_conversations_need_a_check_before_they_train_anything(app, broker, factory):
@@ -494,3 +459,34 @@ def test_a_one_off_import_reads_the_tracker_store(tmp_path, factory):
     assert [(m.text, m.outcome) for m in _messages(factory, "old-1")] == [
         ("zxqv blorp", "fallback")
     ]
+
+
+def test_one_bad_event_is_skipped_and_the_rest_of_its_batch_is_stored(broker, consumer, factory):
+    broker.send("fine", [user("zxqv\x00 blorp", "nlu_fallback", 0.2), bot("utter_default")])
+    broker.broker.publish({"sender_id": "bad", "event": "user", "text": "x", "timestamp": "soon"})
+    broker.send("fine-2", [user("qwerty uiop", "nlu_fallback", 0.2), bot("utter_default")])
+    consumer.run_once()
+    assert broker.queued() == 0
+    assert [m.text for m in _messages(factory, "fine")] == ["zxqv blorp"]  # NUL removed
+    assert [m.text for m in _messages(factory, "fine-2")] == ["qwerty uiop"]
+    assert _messages(factory, "bad") == []
+
+
+def test_replies_are_kept_masked_for_the_transcript_but_never_become_examples(
+    app, broker, consumer, factory
+):
+    broker.send(
+        "r",
+        [
+            user("zxqv blorp", "nlu_fallback", 0.2),
+            BotUttered("Thanks Dana, we will call 202-555-0143", metadata={"utter_action": "x"}),
+            SlotSet("request_name", "Dana Price"),
+        ],
+    )
+    consumer.run_once()
+    replies = _messages(factory, "r", role="assistant")
+    assert [m.text for m in replies] == ["Thanks [name], we will call [phone]"]
+    editor = _client(app, "ed")
+    page = _inbox(editor)
+    response = _decide(editor, page, str(replies[0].id), "dismiss")
+    assert response.status_code == 422  # only patient messages waiting for a look
