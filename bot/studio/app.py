@@ -114,7 +114,10 @@ def init_studio(app: Flask, prefix: str, options: dict) -> None:
     CSRFProtect(app)
 
     from bot.studio import answer_views, topic_views  # noqa: F401  (register their pages)
-    from bot.studio.inbox import analytics_views  # noqa: F401  (register their pages)
+    from bot.studio.inbox import (
+        analytics_views,  # noqa: F401  (register their pages)
+        conversation_views,  # noqa: F401
+    )
     from bot.studio.inbox import views as inbox_views  # noqa: F401
     from bot.studio.views import studio
 

@@ -23,7 +23,8 @@ def _day(name: str) -> Optional[date]:
         return None
 
 
-def _filters() -> tuple:
+def analytics_filters() -> tuple:
+    """The date range and channel of the page's filter form (wrong dates are ignored)."""
     since, until = _day("from"), _day("to")
     channel = request.args.get("channel", "")[:64]
     filters = analytics.Filters(
@@ -44,7 +45,7 @@ def _title(titles: dict) -> Callable[[str], str]:
 @studio.route("/analytics")
 @requires("editor")
 def analytics_page() -> ResponseReturnValue:
-    filters, since, until, channel = _filters()
+    filters, since, until, channel = analytics_filters()
     with db() as work:
         figures = analytics.compute(work, filters)
         channels = sorted(
@@ -65,7 +66,7 @@ def analytics_page() -> ResponseReturnValue:
 @studio.route("/analytics.csv")
 @requires("editor")
 def analytics_csv() -> ResponseReturnValue:
-    filters, *_ = _filters()
+    filters, *_ = analytics_filters()
     with db() as work:
         figures = analytics.compute(work, filters)
     body = report.to_csv(report.charts(figures, _title(faq_titles()), draw=False))
