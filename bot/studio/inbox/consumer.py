@@ -27,6 +27,44 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 
 
+Event = Tuple[str, Dict[str, Any]]  # sender id, the event as Rasa serialises it
+
+
+class Storer:
+    """Stores a batch of events in one unit of work; a batch that fails is stored event by
+    event, and an event that cannot be stored is skipped and said (never retried forever)."""
+
+    def __init__(self, sessions: sessionmaker, region: str) -> None:
+        self.sessions = sessions
+        self.region = region
+        self.names: "OrderedDict[str, Set[str]]" = OrderedDict()
+
+    def store(self, events: List[Event]) -> int:
+        """Returns how many events could not be stored."""
+        try:
+            self._store(events)
+            return 0
+        except Exception as error:  # noqa: BLE001 - one bad event must not block the queue
+            logger.error(
+                "inbox: a batch failed (%s); storing it event by event", type(error).__name__
+            )
+            return len(events) - sum(self._store_alone(item) for item in events)
+
+    def _store(self, events: List[Event]) -> None:
+        with session_scope(self.sessions) as session:
+            ingest = Ingest(session, self.region, self.names)
+            for sender_id, event in events:
+                ingest.apply(sender_id or str(event.get("sender_id") or ""), event)
+
+    def _store_alone(self, item: Event) -> bool:
+        try:
+            self._store([item])
+        except Exception as error:  # noqa: BLE001 - skipped and said, never retried forever
+            logger.error("inbox: skipped an event that cannot be stored: %s", type(error).__name__)
+            return False
+        return True
+
+
 class InboxConsumer:
     """Moves events from the broker's queue into the inbox, a batch at a time."""
 
@@ -38,10 +76,8 @@ class InboxConsumer:
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.queue_url = queue_url  # called until the queue exists (Rasa creates it)
-        self.sessions = sessions
-        self.region = region
+        self.storer = Storer(sessions, region)
         self.poll_seconds = poll_seconds
-        self.names: "OrderedDict[str, Set[str]]" = OrderedDict()
         self.applied = 0  # events stored so far (tests and the studio read it)
         self.rounds = 0
         self._engine: Optional[Engine] = None
@@ -64,33 +100,12 @@ class InboxConsumer:
         if not batch:
             return 0
         readable = [(sender, event) for _, sender, event in batch if event is not None]
-        try:
-            self._store(readable)
-            skipped = len(batch) - len(readable)
-        except Exception as error:  # noqa: BLE001 - one bad event must not block the queue
-            logger.error(
-                "inbox: a batch failed (%s); storing it event by event", type(error).__name__
-            )
-            skipped = len(batch) - sum(self._store_alone(item) for item in readable)
+        skipped = len(batch) - len(readable) + self.storer.store(readable)
         source.remove(engine, [row for row, _, _ in batch])
         if skipped:
             logger.warning("inbox: skipped %d unreadable or unstorable event(s)", skipped)
         self.applied += len(batch) - skipped
         return len(batch)
-
-    def _store(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
-        with session_scope(self.sessions) as session:
-            ingest = Ingest(session, self.region, self.names)
-            for sender_id, event in events:
-                ingest.apply(sender_id or str(event.get("sender_id") or ""), event)
-
-    def _store_alone(self, item: Tuple[str, Dict[str, Any]]) -> bool:
-        try:
-            self._store([item])
-        except Exception as error:  # noqa: BLE001 - skipped and said, never retried forever
-            logger.error("inbox: skipped an event that cannot be stored: %s", type(error).__name__)
-            return False
-        return True
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -118,7 +133,7 @@ def import_tracker(tracker: Engine, sessions: sessionmaker, region: str, batch: 
     """Store the conversations already in Rasa's SQL tracker store (a one-off import, for
     conversations from before the event broker was set up). Running it again adds nothing
     new: messages already in the inbox are recognised by their id. Returns events read."""
-    names: "OrderedDict[str, Set[str]]" = OrderedDict()
+    storer = Storer(sessions, region)
     read = 0
     with tracker.connect() as connection:
         events = source.tracker_events(connection)
@@ -126,8 +141,5 @@ def import_tracker(tracker: Engine, sessions: sessionmaker, region: str, batch: 
             chunk = list(itertools.islice(events, batch))
             if not chunk:
                 return read
-            with session_scope(sessions) as session:
-                ingest = Ingest(session, region, names)
-                for sender_id, event in chunk:
-                    ingest.apply(sender_id, event)
+            storer.store(chunk)
             read += len(chunk)

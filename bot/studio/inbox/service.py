@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from bot.studio.inbox.consumer import InboxConsumer
-from bot.studio.inbox.source import EventSourceError, broker_settings, broker_url
+from bot.studio.inbox.pika_consumer import PikaInboxConsumer
+from bot.studio.inbox.source import EventSourceError, broker_settings, broker_url, is_pika
 
 logger = logging.getLogger(__name__)
 
 
 def start_inbox(
     app: Any, region: str, endpoints: Path, folder: Optional[Path] = None
-) -> Optional[InboxConsumer]:
+) -> Optional[Union[InboxConsumer, PikaInboxConsumer]]:
     """The running consumer, or None (said once in the log) when there is no SQL broker."""
     from bot.studio.app import studio_options
 
@@ -26,9 +27,11 @@ def start_inbox(
     if settings is None:
         logger.warning("studio inbox: no event_broker in %s; the inbox stays empty", endpoints)
         return None
-    options = studio_options(app)
-    consumer = InboxConsumer(
-        lambda: broker_url(endpoints, folder), options.session_factory(), region
-    )
+    sessions = studio_options(app).session_factory()
+    consumer: Union[InboxConsumer, PikaInboxConsumer]
+    if is_pika(settings):
+        consumer = PikaInboxConsumer(settings, sessions, region)
+    else:
+        consumer = InboxConsumer(lambda: broker_url(endpoints, folder), sessions, region)
     app.extensions["pit_inbox"] = consumer
     return consumer.start()

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 EVENTS_FILE = "events.db"  # in the run folder, as bot/stack.py writes it for Rasa
 # Brokers that write Rasa's SQL table: Rasa's own, and ours that writes it in batches.
 SQL_BROKERS = ("sql", "bot.studio.inbox.broker.bufferedsqleventbroker")
+PIKA = "pika"  # Rasa's RabbitMQ broker (bot/studio/inbox/pika_consumer.py reads it)
 BATCH = 500
 
 _metadata = MetaData()
@@ -68,12 +69,16 @@ def broker_settings(
         return None
     broker = {key: _expand(value, environ) for key, value in dict(broker).items()}
     kind = str(broker.get("type") or "").strip()
-    if kind.lower() not in SQL_BROKERS:
+    if kind.lower() not in SQL_BROKERS + (PIKA,):
         raise EventSourceError(
             f"the event broker in {Path(endpoints).name} is of type '{kind}'; the studio's "
-            "inbox reads Rasa's SQL event broker (see README, Staff studio)"
+            "inbox reads Rasa's SQL and Pika (RabbitMQ) event brokers (see README, Staff studio)"
         )
     return broker
+
+
+def is_pika(broker: Mapping[str, Any]) -> bool:
+    return str(broker.get("type") or "").strip().lower() == PIKA
 
 
 def broker_url(
@@ -84,7 +89,7 @@ def broker_url(
     """The SQLAlchemy URL of the event broker's queue; None if there is none (yet)."""
     environ = os.environ if environ is None else environ
     broker = broker_settings(endpoints, environ)
-    if broker is None:
+    if broker is None or is_pika(broker):
         return None
     return sql_url(broker, (folder or run_dir()) / EVENTS_FILE, environ)
 
