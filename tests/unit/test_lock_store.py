@@ -111,6 +111,9 @@ async def test_redis_killed_mid_conversation_then_back(redis_server, caplog):
 
 
 def test_the_deploy_example_names_this_store(monkeypatch):
-    monkeypatch.setenv("PIT_ACTION_SERVER_TOKEN", "x" * 32)  # the example expands it
+    for name in ("PIT_ACTION_SERVER_TOKEN", "RABBITMQ_USERNAME", "RABBITMQ_PASSWORD"):
+        monkeypatch.setenv(name, "x" * 32)  # the example expands them
     config = read_endpoint_config(str(DEPLOY_EXAMPLE), "lock_store")
     assert config is not None and config.type == CLASS_PATH
+    broker = read_endpoint_config(str(DEPLOY_EXAMPLE), "event_broker")
+    assert broker is not None and broker.type == "pika" and broker.kwargs["queues"] == ["pit_inbox"]
