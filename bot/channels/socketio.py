@@ -3,7 +3,8 @@
 Rasa's handler trusts the event data (a list or a bare string raises inside the server)
 and has no size or rate limit. Ours replaces the ``user_uttered`` handler: malformed
 events are dropped with a log line, refused messages get the polite answer on the same
-socket, and only checked messages reach Rasa. Everything else is Rasa's channel.
+socket, and only checked messages reach Rasa. A ``rate_answer`` event records a thumbs up
+or down under an answer (bot/channels/ratings.py). Everything else is Rasa's channel.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.gate import MessageGate, readable_text, sender_problem
+from bot.channels.ratings import rating_problem, record_rating
 from bot.channels.rest import MAX_BODY_BYTES, client_address
 from bot.settings import get_settings
 from bot.untrusted_json import NotJSON, untrusted_json
 
 logger = logging.getLogger(__name__)
+
+RATING_EVENT = "rate_answer"  # {session_id, answer: the rated answer's text, value: up|down}
 
 
 def _metadata(value: Any) -> Optional[Dict[str, Any]]:
@@ -54,6 +58,14 @@ class GuardedSocketIOInput(SocketIOInput):
             return None
         request = environ.get("sanic.request")
         return client_address(request) if request is not None else None
+
+    def _agent(self, sid: Text) -> Any:
+        """The Rasa agent serving this socket's server (for a rating)."""
+        try:
+            environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
+            return environ["sanic.request"].app.ctx.agent
+        except (KeyError, AttributeError):
+            return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
@@ -92,6 +104,29 @@ class GuardedSocketIOInput(SocketIOInput):
             )
 
         sio.on(self.user_message_evt, namespace=self.namespace)(handle_message)
+
+        async def handle_rating(sid: Text, data: Any = None, *ignored: Any) -> None:
+            """A thumbs up or down from the widget (bot/channels/ratings.py)."""
+            if not isinstance(data, dict):
+                logger.info("socket.io rating dropped: not an object")
+                return
+            sender = data.get("session_id") if self.session_persistence else sid
+            value, answer = data.get("value"), data.get("answer")
+            problem = rating_problem(value, answer) or sender_problem(sender)
+            if problem is not None:
+                logger.info("socket.io rating dropped: %s", problem)
+                return
+            if self.gate.check(str(sender), self._address(sid), "rating") is not None:
+                logger.info("socket.io rating dropped: over the sender's limits")
+                return
+            agent = self._agent(sid)
+            stored = agent is not None and await record_rating(
+                agent, str(sender), str(answer), str(value)
+            )
+            if not stored:
+                logger.info("socket.io rating dropped: no such answer in the conversation")
+
+        sio.on(RATING_EVENT, namespace=self.namespace)(handle_rating)
         self._guard_rasa_handlers(sio)
         self._guard_packets(sio)
         return socketio_webhook

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("low_confidence", sa.Boolean(), nullable=False),
         sa.Column("rephrased", sa.Boolean(), nullable=False),
+        sa.Column("rating", sa.String(length=8), nullable=False),
         sa.Column("needs_review", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("resolution", sa.String(length=120), nullable=False),

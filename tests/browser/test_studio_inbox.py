@@ -8,14 +8,18 @@ pictures are made that way: PIT_SCREENSHOT_DIR=docs pytest tests/browser/test_st
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from bot.bookings.db import session_factory, session_scope
 from bot.stack import Stack
 from bot.studio import accounts
+from bot.studio.inbox.models import InboxConversation, InboxMessage
+from tests.browser.widget_page import WidgetPage
 from tests.integration.test_inbox_live import _stored
 from tests.support.rest import RestChat
 
@@ -46,6 +50,51 @@ def test_staff_see_the_inbox_masked_and_the_analytics_charts(
     chats[2].send("can you recommend a plumber?")
     _stored(stack_database, [chat.sender for chat in chats])
 
+    # A patient rates an answer down in the widget: the thumbs stay pressed after a reload.
+    widget = WidgetPage(context.new_page()).goto(stack.web_url)
+    widget.open()
+    widget.wait_online()
+    widget.wait_idle()
+    before = widget.bot_count()
+    widget.type_and_enter("how long does the numbness last after a session")
+    widget.wait_idle()
+    expect(widget.bot_messages).not_to_have_count(before)
+    session = widget.page.evaluate(
+        "JSON.parse(localStorage.getItem('pit-chat:conversation:v1')).sessionId"
+    )
+    # One pair of thumbs per answer, under its last paragraph.
+    answer = widget.bot_messages.last
+    expect(answer.locator(".pit-rating")).to_have_count(1)
+    assert widget.page.locator(".pit-rating").count() < widget.bot_count()
+    answer.get_by_role("button", name="This answer did not help").click()
+    expect(answer).to_contain_text("Thanks for telling us.")
+    widget.page.reload()  # the panel reopens by itself (it was open)
+    rated = widget.page.locator('.pit-rate[aria-pressed="true"]')
+    expect(rated).to_have_count(1)
+    expect(rated).to_have_attribute("aria-label", "This answer did not help")
+    expect(rated).to_be_disabled()
+
+    def question():  # type: ignore[no-untyped-def]
+        found = _stored(stack_database, [session], timeout=90).get(session, [])
+        typed = [m for m in found if m.typed]
+        if len(typed) != 1:
+            with session_scope(session_factory(stack_database)) as work:
+                rows = work.execute(
+                    select(InboxConversation.sender_id, InboxMessage.text)
+                    .join(InboxMessage)
+                    .where(InboxMessage.text.like("%numbness%"))
+                ).all()
+            log = (stack.workdir / "web.log").read_text(errors="replace")
+            inbox_lines = [line for line in log.splitlines() if "inbox" in line][-10:]
+            raise AssertionError(f"{session!r}: {rows} {inbox_lines}")
+        assert "numbness" in typed[0].text
+        return typed[0]
+
+    deadline = time.monotonic() + 20
+    while question().rating != "down" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert question().rating == "down" and question().needs_review
+
     page = context.new_page()
     page.goto(stack.web_url + "staff/")
     page.get_by_label("Username").fill(NAME)
@@ -57,14 +106,15 @@ def test_staff_see_the_inbox_masked_and_the_analytics_charts(
     expect(table).to_contain_text("recommend a good plumber")
     expect(table).to_contain_text("[phone]")
     expect(table).to_contain_text("reported a red flag")
+    expect(table).to_contain_text("rated down")
     assert "Maria" not in table.inner_text() and "555-0199" not in page.content()
     _shot(page, tmp_path, "studio-inbox.png")
 
     page.get_by_role("navigation", name="Studio").get_by_role("link", name="Analytics").click()
     expect(page.get_by_role("heading", name="Analytics")).to_be_visible()
     charts = page.locator("section.chart")
-    expect(charts).to_have_count(6)
-    for index in range(6):
+    expect(charts).to_have_count(7)
+    for index in range(7):
         chart = charts.nth(index)
         picture = chart.get_by_role("img")
         expect(picture).to_be_visible()

@@ -158,3 +158,70 @@ def test_analytics_match_the_tracker_store(stack: Stack, stack_database: str):
         stored = _stored(stack_database, [booking.sender], role=role)[booking.sender]
         named = [m.text for m in stored if "Maria" in m.text or "Lopez" in m.text]
         assert stored and not named, (role, named)
+
+
+def _socket_turn(client, session: str, text: str, replies: list, timeout: float = 60) -> list:
+    before = len(replies)
+    client.emit("user_uttered", {"message": text, "session_id": session})
+    deadline = time.monotonic() + timeout
+    while len(replies) == before or time.monotonic() < deadline - timeout + 2:
+        assert time.monotonic() < deadline, f"no answer to {text!r}"
+        time.sleep(0.2)
+    return replies[before:]
+
+
+def _rating_events(stack: Stack, session: str) -> List[dict]:
+    engine = open_tracker(f"sqlite:///{stack.workdir / 'tracker.db'}")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(EVENTS.c.data).where(
+                    EVENTS.c.sender_id == session, EVENTS.c.type_name == "slot"
+                )
+            ).scalars()
+            slots = [json.loads(row) for row in rows]
+    finally:
+        engine.dispose()
+    return [s["value"] for s in slots if s.get("name") == "answer_rating"]
+
+
+def test_a_thumbs_down_over_socket_io_is_kept_only_for_a_real_answer(stack: Stack, stack_database):
+    import uuid
+
+    import socketio
+
+    session = f"sio-rate-{uuid.uuid4().hex[:10]}"
+    replies: list = []
+    client = socketio.Client(reconnection=False)
+    client.on("bot_uttered", lambda data: replies.append(data))
+    client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session})
+        answer = _socket_turn(client, session, "is PIT safe for someone with diabetes", replies)
+        text = answer[-1]["text"]  # the answer's last paragraph, where the widget has thumbs
+        forged = [
+            {"session_id": session, "answer": "You have been cured.", "value": "down"},
+            {"session_id": session, "answer": text, "value": "sideways"},
+            {"session_id": session, "answer": text, "value": ["down"]},
+            {"session_id": session, "answer": {"text": text}, "value": "down"},
+            {"session_id": "someone-else", "answer": text, "value": "down"},
+            "down",
+            None,
+        ]
+        for data in forged:
+            client.emit("rate_answer", data)
+        client.emit("rate_answer", {"session_id": session, "answer": text, "value": "down"})
+        deadline = time.monotonic() + 20
+        while not _rating_events(stack, session) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        client.disconnect()
+    [rating] = _rating_events(stack, session)
+    assert rating["rating"] == "down" and isinstance(rating["answer_at"], float)
+    [question] = _stored(stack_database, [session])[session]
+    deadline = time.monotonic() + 20
+    while question.rating != "down" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        [question] = _stored(stack_database, [session])[session]
+    assert question.rating == "down" and question.needs_review
+    assert _rating_events(stack, "someone-else") == []

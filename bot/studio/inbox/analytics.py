@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
 EPOCH = date(1970, 1, 1)
+RESPONSE_PREFIX = "utter_"  # an answer's response name: utter_faq/<topic>, utter_greet...
 TOP_TOPICS = 15
 # How messages were handled, in the order the charts stack them, with the words staff read.
 HANDLED = (
@@ -65,6 +66,8 @@ class Analytics:
     bookings_per_week: List[int] = field(default_factory=list)
     callbacks_per_week: List[int] = field(default_factory=list)
     channels: List[Tuple[str, int]] = field(default_factory=list)
+    # (response's topic, answers rated down, answers rated up), most rated down first
+    ratings: List[Tuple[str, int, int]] = field(default_factory=list)
     conversations: int = 0
     with_messages: int = 0  # conversations where the patient typed at least one message
     requests: int = 0  # conversations that sent a booking or a call-back request
@@ -163,6 +166,27 @@ def compute(session: Session, filters: Filters = Filters()) -> Analytics:
         filters,
     )
 
+    rated = select(InboxMessage.topic, InboxMessage.rating, func.count()).where(
+        InboxMessage.role == "assistant", InboxMessage.rating != ""
+    )
+    if filters.first_day is not None:
+        rated = rated.where(InboxMessage.day >= filters.first_day)
+    if filters.last_day is not None:
+        rated = rated.where(InboxMessage.day <= filters.last_day)
+    if filters.channel:
+        rated = rated.join(
+            InboxConversation, InboxMessage.conversation_id == InboxConversation.id
+        ).where(InboxConversation.channel == filters.channel)
+    votes: Dict[str, Counter] = defaultdict(Counter)
+    for response, rating, count in session.execute(
+        rated.group_by(InboxMessage.topic, InboxMessage.rating)
+    ):
+        votes[str(response).removeprefix(RESPONSE_PREFIX)][rating] += count
+    ratings = sorted(
+        ((topic, c["down"], c["up"]) for topic, c in votes.items()),
+        key=lambda item: (-item[1], -item[2], item[0]),
+    )[:TOP_TOPICS]
+
     days_present = sorted(set(per_day_conversations) | set(per_day_messages))
     days = list(range(days_present[0], days_present[-1] + 1)) if days_present else []
     weeks = sorted({date_day(week_start(day)) for day in days})
@@ -177,6 +201,7 @@ def compute(session: Session, filters: Filters = Filters()) -> Analytics:
         bookings_per_week=[flags["booking"][week] for week in weeks],
         callbacks_per_week=[flags["callback"][week] for week in weeks],
         channels=channels.most_common(),
+        ratings=ratings,
         conversations=sum(per_day_conversations.values()),
         with_messages=int(session.execute(with_messages).scalar_one()),
         requests=int(session.execute(requests_query).scalar_one()),

@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import re
 import threading
-from typing import List, Mapping, Sequence
+from functools import lru_cache
+from typing import List, Mapping, Sequence, Tuple
 
 import matplotlib
 
@@ -23,6 +24,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 _LOCK = threading.Lock()  # matplotlib's text layout is not thread-safe; waitress has threads
 COLOURS = ("#1f5f8b", "#e08a1e", "#6a51a3", "#c0392b", "#2e8b57", "#7f8c8d")
 MAX_TICKS = 12
+CACHED_CHARTS = 64
 _HEAD = re.compile(r"^.*?(?=<svg)", re.S)
 _STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
@@ -36,9 +38,11 @@ def _presentation_attributes(match: "re.Match[str]") -> str:
     return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
-def _labels(labels: Sequence[str]) -> Sequence[str]:
+def _ticks(labels: Sequence[str]) -> Tuple[List[float], List[str]]:
+    """At most MAX_TICKS labelled positions: every tick costs matplotlib a text object."""
     step = max(1, -(-len(labels) // MAX_TICKS))
-    return [label if i % step == 0 else "" for i, label in enumerate(labels)]
+    shown = range(0, len(labels), step)
+    return [float(i) for i in shown], [labels[i] for i in shown]
 
 
 def bar_chart(
@@ -49,7 +53,22 @@ def bar_chart(
     stacked: bool = False,
     percent: bool = False,
 ) -> str:
-    """An SVG bar chart; ``series`` maps a legend name to one value per label."""
+    """An SVG bar chart; ``series`` maps a legend name to one value per label. The same
+    figures give the same picture, drawn once (a reload of the page draws nothing)."""
+    frozen = tuple((name, tuple(values)) for name, values in series.items())
+    return _drawn(caption_id, tuple(labels), frozen, horizontal, stacked, percent)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _drawn(
+    caption_id: str,
+    labels: Tuple[str, ...],
+    frozen: Tuple[Tuple[str, Tuple[float, ...]], ...],
+    horizontal: bool,
+    stacked: bool,
+    percent: bool,
+) -> str:
+    series = dict(frozen)
     with _LOCK:
         height = max(2.6, 0.32 * len(labels) + 0.8) if horizontal else 2.8
         figure = Figure(figsize=(7.2, height), dpi=96)
@@ -73,8 +92,9 @@ def bar_chart(
             axes.set_yticklabels(labels, fontsize=8)
             axes.invert_yaxis()
         else:
-            axes.set_xticks(positions)
-            axes.set_xticklabels(_labels(labels), fontsize=8, rotation=30, ha="right")
+            where_ticks, tick_labels = _ticks(labels)
+            axes.set_xticks(where_ticks)
+            axes.set_xticklabels(tick_labels, fontsize=8, rotation=30, ha="right")
         values_axis = axes.xaxis if horizontal else axes.yaxis
         if percent:
             axes.set_ylim(0, 100)

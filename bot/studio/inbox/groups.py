@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
 SIMILAR = 82.0  # rapidfuzz token_sort_ratio: above this, two messages are grouped
+SHOWN_GROUPS = 200  # the page shows the biggest groups; the rest after these are handled
 MAX_MESSAGES = 3000  # the newest waiting messages the page groups
 SHOWN_TEXTS = 5
 REASONS = {
@@ -28,6 +29,7 @@ REASONS = {
     "fallback": "not understood",
     "low_confidence": "unsure",
     "rephrased": "patient rephrased",
+    "rated_down": "rated down",
 }
 _PUNCTUATION = re.compile(r"[^\w\s\[\]]+")
 
@@ -70,6 +72,8 @@ def reasons_of(message: InboxMessage) -> List[str]:
         found.append(REASONS["low_confidence"])
     if message.rephrased:
         found.append(REASONS["rephrased"])
+    if message.rating == "down":
+        found.append(REASONS["rated_down"])
     return found
 
 
@@ -103,7 +107,9 @@ def waiting(
 
 
 def _key(text: str) -> str:
-    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split())
+    """Lower case, no punctuation, words sorted: token_sort_ratio's form, computed once per
+    message instead of at each comparison (the grouping compares each message with many)."""
+    return " ".join(sorted(_PUNCTUATION.sub(" ", text.lower()).split()))
 
 
 def group(messages: Sequence[Waiting]) -> List[Group]:
@@ -115,9 +121,7 @@ def group(messages: Sequence[Waiting]) -> List[Group]:
         key = _key(message.text)
         index = exact.get(key)
         if index is None and leaders:
-            best = process.extractOne(
-                key, leaders, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR
-            )
+            best = process.extractOne(key, leaders, scorer=fuzz.ratio, score_cutoff=SIMILAR)
             index = best[2] if best else None
         if index is None:
             index = len(leaders)

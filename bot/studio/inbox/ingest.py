@@ -33,6 +33,7 @@ DECLINED_RESPONSES = frozenset(
 FALLBACK_RESPONSES = frozenset({"utter_default"})
 DID_YOU_MEAN_RESPONSES = frozenset({"utter_did_you_mean"})
 NAME_SLOTS = frozenset({"request_name"})  # the booking form's name: masked in every message
+RATING_SLOT = "answer_rating"  # bot/channels/ratings.py: {"rating": up|down, "answer_at": t}
 
 # Below this the classifier was unsure even though it answered (FallbackClassifier: 0.4).
 LOW_CONFIDENCE = 0.6
@@ -72,7 +73,12 @@ def needs_review(message: InboxMessage) -> bool:
     """Whether a person should look at how the assistant handled this message."""
     if not message.typed:
         return False
-    return bool(message.outcome in REVIEW_OUTCOMES or message.low_confidence or message.rephrased)
+    return bool(
+        message.outcome in REVIEW_OUTCOMES
+        or message.low_confidence
+        or message.rephrased
+        or message.rating == "down"
+    )
 
 
 def _topic_and_confidence(parse: Mapping[str, Any]) -> tuple:
@@ -183,8 +189,42 @@ class Ingest:
         message.outcome = outcome
         message.needs_review = needs_review(message)
 
+    def _rating(self, conversation: InboxConversation, value: Any) -> None:
+        """A thumbs up or down: on the answer, and a "down" puts its question in the inbox."""
+        if not isinstance(value, dict) or value.get("rating") not in ("up", "down"):
+            return
+        try:
+            answer_at = float(value.get("answer_at") or "")
+        except (TypeError, ValueError):
+            return
+        answer = self.session.execute(
+            select(InboxMessage).where(
+                InboxMessage.message_id == f"bot:{conversation.id}:{answer_at!r}"[:64]
+            )
+        ).scalar_one_or_none()
+        if answer is None:
+            return
+        answer.rating = value["rating"]
+        question = self.session.execute(
+            select(InboxMessage)
+            .where(
+                InboxMessage.conversation_id == conversation.id,
+                InboxMessage.role == "patient",
+                InboxMessage.typed.is_(True),
+                InboxMessage.at <= answer_at,
+            )
+            .order_by(InboxMessage.at.desc(), InboxMessage.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if question is not None:
+            question.rating = value["rating"]
+            question.needs_review = needs_review(question)
+
     def _slot(self, conversation: InboxConversation, event: Mapping[str, Any]) -> None:
         value = event.get("value")
+        if event.get("name") == RATING_SLOT:
+            self._rating(conversation, value)
+            return
         if event.get("name") not in NAME_SLOTS or not isinstance(value, str) or not value.strip():
             return
         known = self.names.setdefault(conversation.sender_id, set())
@@ -225,6 +265,7 @@ class Ingest:
                 outcome="answered",
                 low_confidence=False,
                 rephrased=False,
+                rating="",
                 needs_review=False,
                 status="open",
                 resolution="",
@@ -262,6 +303,7 @@ class Ingest:
             outcome="pending",
             low_confidence=typed and intent not in RED_FLAG_INTENTS and confidence < LOW_CONFIDENCE,
             rephrased=False,
+            rating="",
             status="open",
             resolution="",
         )

@@ -86,6 +86,8 @@ class InboxMessage(StudioBase):
     outcome = Column(String(16), nullable=False, default="pending")
     low_confidence = Column(Boolean, nullable=False, default=False)
     rephrased = Column(Boolean, nullable=False, default=False)
+    # The patient's thumbs under an answer: on the answer, and "down" also on the question.
+    rating = Column(String(8), nullable=False, default="")
     needs_review = Column(Boolean, nullable=False, default=False)
     status = Column(String(16), nullable=False, default="open")
     resolution = Column(String(120), nullable=False, default="")

@@ -122,6 +122,25 @@ def charts(figures: Analytics, topic_title: Callable[[str], str], draw: bool = T
             {"booking": figures.bookings_per_week, "call-back": figures.callbacks_per_week},
         ),
     )
+    rated = [(topic_title(topic), down, up) for topic, down, up in figures.ratings]
+    add(
+        "ratings",
+        "Answers rated down, by topic",
+        (
+            f"Patients rated {_count(sum(d for _, d, _ in rated), 'answer')} down and "
+            f"{sum(u for _, _, u in rated)} up; most rated down: “{rated[0][0]}”."
+            if rated
+            else "No answer has been rated yet."
+        ),
+        ("topic", "rated down", "rated up"),
+        rated,
+        lambda: bar_chart(
+            "chart-ratings",
+            [t for t, _, _ in rated],
+            {"rated down": [d for _, d, _ in rated], "rated up": [u for _, _, u in rated]},
+            horizontal=True,
+        ),
+    )
     add(
         "channels",
         "Channel mix",

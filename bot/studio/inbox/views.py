@@ -53,9 +53,11 @@ def _inbox_page(status: int = 200, problems: Optional[list] = None) -> ResponseR
         )
         waiting_draft = review.waiting_out_of_scope(work)
     titles = faq_titles()
+    grouped = groups.group(found)
     page = render_template(
         "inbox.html",
-        groups=groups.group(found),
+        groups=grouped[: groups.SHOWN_GROUPS],
+        hidden_groups=max(0, len(grouped) - groups.SHOWN_GROUPS),
         messages=len(found),
         titles=titles,
         topics=sorted(titles.items(), key=lambda item: item[1].lower()),

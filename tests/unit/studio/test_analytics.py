@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, SlotSet
 
 from bot.bookings.db import session_scope
 from bot.studio.inbox import analytics
@@ -49,6 +49,9 @@ def _week(broker: Broker) -> None:
         ],
     )
     broker.send("f", [user("zxqv", "nlu_fallback", 0.2), bot("utter_did_you_mean")], gap=5)
+    hurt = bot("utter_faq/does_it_hurt")
+    broker.send("g", [user("will it hurt", "faq", 0.9, "faq/does_it_hurt"), hurt])
+    broker.send("g", [SlotSet("answer_rating", {"rating": "down", "answer_at": hurt.timestamp})])
 
 
 def _filled(broker, factory) -> None:
@@ -60,18 +63,19 @@ def test_the_figures_count_what_happened(broker, factory):
     _filled(broker, factory)
     with session_scope(factory) as work:
         figures = analytics.compute(work)
-    assert figures.conversations == 6
-    assert figures.messages == 7  # typed only: the booking button is not a message
-    assert figures.conversations_per_day == [3, 3]
-    assert figures.messages_per_day == [4, 3]
-    assert figures.top_topics[0] == ("faq/does_it_hurt", 2)
+    assert figures.conversations == 7
+    assert figures.messages == 8  # typed only: the booking button is not a message
+    assert figures.conversations_per_day == [3, 4]
+    assert figures.messages_per_day == [4, 4]
+    assert figures.top_topics[0] == ("faq/does_it_hurt", 3)
+    assert figures.ratings == [("faq/does_it_hurt", 1, 0)]
     assert sum(figures.handled_per_week["declined"]) == 1
     assert sum(figures.handled_per_week["did_you_mean"]) == 1
     assert sum(figures.handled_per_week["red_flag"]) == 1
     assert sum(figures.red_flags_per_week) == 1
     assert (sum(figures.bookings_per_week), sum(figures.callbacks_per_week)) == (1, 1)
-    assert figures.requests == 2 and figures.with_messages == 6
-    assert figures.channels == [("rest", 6)]
+    assert figures.requests == 2 and figures.with_messages == 7
+    assert figures.channels == [("rest", 7)]
 
 
 def test_filters_by_day_and_channel(broker, factory):
@@ -99,13 +103,14 @@ def test_the_page_has_each_chart_with_a_summary_and_a_table(app, broker, factory
         "How messages were handled, per week",
         "Conversations with a red flag, per week",
         "Booking and call-back requests, per week",
+        "Answers rated down, by topic",
         "Channel mix",
     ):
         assert title in html
-    assert html.count('<svg role="img" aria-labelledby="chart-') == 6
-    assert html.count('<table class="data">') == 6
+    assert html.count('<svg role="img" aria-labelledby="chart-') == 7
+    assert html.count('<table class="data">') == 7
     assert "style=" not in html.split("<svg", 1)[1]  # the CSP allows no inline style
-    assert '<th scope="row">Does it hurt?</th><td>2</td>' in html  # the topic's title
+    assert '<th scope="row">Does it hurt?</th><td>3</td>' in html  # the topic's title
     empty = client.get("/staff/analytics?channel=telegram&from=bad").text
     assert "Nothing to show with these filters" in empty and "<svg" not in empty
 
@@ -116,8 +121,8 @@ def test_csv_export_has_every_table(app, broker, factory):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.text)))
     titles = [row[0] for row in rows if row[0]]
-    assert titles[0] == "Conversations and messages per day" and len(titles) == 6
-    assert ["", "rest", "6"] in rows
+    assert titles[0] == "Conversations and messages per day" and len(titles) == 7
+    assert ["", "rest", "7"] in rows and ["", "Does it hurt?", "1", "0"] in rows
 
 
 def test_analytics_need_a_sign_in(app):

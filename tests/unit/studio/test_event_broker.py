@@ -67,9 +67,12 @@ def test_the_inbox_reads_the_buffered_broker_from_endpoints(tmp_path):
     source.prepare_queue(tmp_path / source.EVENTS_FILE)
     assert source.broker_url(endpoints, tmp_path) == f"sqlite:///{tmp_path / 'events.db'}"
     endpoints.write_text("event_broker:\n  type: pika\n  url: localhost\n")
+    assert source.broker_url(endpoints, tmp_path) is None  # RabbitMQ: no SQL queue to read
+    assert source.is_pika(source.broker_settings(endpoints) or {})
+    endpoints.write_text("event_broker:\n  type: kafka\n  url: localhost\n")
     try:
         source.broker_url(endpoints, tmp_path)
     except source.EventSourceError as error:
-        assert "pika" in str(error)
+        assert "kafka" in str(error)
     else:
         raise AssertionError("a broker the inbox cannot read must be said")

@@ -490,3 +490,39 @@ def test_replies_are_kept_masked_for_the_transcript_but_never_become_examples(
     page = _inbox(editor)
     response = _decide(editor, page, str(replies[0].id), "dismiss")
     assert response.status_code == 422  # only patient messages waiting for a look
+
+
+def test_a_thumbs_down_puts_the_question_in_the_inbox(app, broker, consumer, factory):
+    answer = BotUttered("Most people handle it well.", metadata={"utter_action": "utter_x"})
+    other = BotUttered("Anything else?", metadata={"utter_action": "utter_anything_else"})
+    broker.send("thumbs", [user("does it hurt", "faq", 0.95, "faq/does_it_hurt"), answer, other])
+    broker.send(
+        "thumbs",
+        [
+            SlotSet("answer_rating", {"rating": "down", "answer_at": answer.timestamp}),
+            SlotSet("answer_rating", {"rating": "sideways", "answer_at": answer.timestamp}),
+            SlotSet("answer_rating", {"rating": "down", "answer_at": "soon"}),
+            SlotSet("answer_rating", {"rating": "up", "answer_at": 12.5}),  # no such answer
+        ],
+    )
+    consumer.run_once()
+    [question] = _messages(factory, "thumbs")
+    assert question.rating == "down" and question.needs_review
+    replies = {m.text: m.rating for m in _messages(factory, "thumbs", role="assistant")}
+    assert replies == {"Most people handle it well.": "down", "Anything else?": ""}
+    with session_scope(factory) as work:
+        [group] = groups.group(groups.waiting(work))
+    assert group.reasons == ["rated down"]
+
+
+def test_the_page_shows_the_biggest_groups_and_says_how_many_more(
+    app, broker, consumer, monkeypatch
+):
+    monkeypatch.setattr(groups, "SHOWN_GROUPS", 1)
+    broker.send("g1", [user("zxqv blorp", "nlu_fallback", 0.2), bot("utter_default")])
+    broker.send("g2", [user("zxqv blorp!", "nlu_fallback", 0.2), bot("utter_default")])
+    broker.send("g3", [user("qwerty uiop", "nlu_fallback", 0.2), bot("utter_default")])
+    consumer.run_once()
+    page = _inbox(_client(app, "ed"))
+    assert page.count('<tr class="inbox-group') == 1 and "zxqv blorp" in page
+    assert "3 messages in 2 groups; the 1 biggest are shown, the other 1 after these" in page

@@ -79,6 +79,13 @@ export class RasaConnection extends EventTarget {
     return true;
   }
 
+  /** Send a thumbs up or down for one answer (its text). Returns false when not ready. */
+  rate(answer, value) {
+    if (!this.ready) return false;
+    this.socket.emit("rate_answer", { session_id: this.sessionId, answer, value });
+    return true;
+  }
+
   /**
    * Forget the session and start a new one. The socket is replaced too: the old one
    * sits in the old session's room and would still receive its late replies.

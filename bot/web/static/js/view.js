@@ -2,6 +2,8 @@
 // Only builds nodes; what happens on clicks and keys is decided in widget.js.
 
 import { el, icon, ICONS } from "./dom.js";
+
+const RATED_NOTE = "Thanks for telling us.";
 import { makeLink, renderText, telHref } from "./render.js";
 
 const QUEUED_NOTE = "Not sent yet. It will be sent when the connection is back.";
@@ -129,8 +131,37 @@ function repliesElement(message, onReply) {
   return group;
 }
 
+/** Thumbs up and down under an answer; once one is pressed, both are done. */
+function ratingElement(message, onRate) {
+  const group = el("div", { class: "pit-rating", role: "group", "aria-label": "Was this answer helpful?" });
+  const note = el("span", { class: "pit-rating-note", "aria-live": "polite" }, message.rating ? RATED_NOTE : "");
+  for (const [value, label, paths] of [
+    ["up", "This answer helped", ICONS.thumbUp],
+    ["down", "This answer did not help", ICONS.thumbDown],
+  ]) {
+    const button = el("button", {
+      type: "button", class: "pit-rate", "data-value": value, "aria-label": label, title: label,
+      "aria-pressed": message.rating === value ? "true" : "false", disabled: Boolean(message.rating),
+    }, icon(paths));
+    button.addEventListener("click", () => onRate(message, value));
+    group.append(button);
+  }
+  group.append(note);
+  return group;
+}
+
+/** Mark an answer's rating on screen (the buttons and the thank-you). */
+export function showRating(node, value) {
+  node.querySelectorAll("button.pit-rate").forEach((b) => {
+    b.disabled = true;
+    b.setAttribute("aria-pressed", b.dataset.value === value ? "true" : "false");
+  });
+  const note = node.querySelector(".pit-rating-note");
+  if (note) note.textContent = RATED_NOTE;
+}
+
 /** One message as the visitor sees it. */
-export function messageElement(message, { phones, onReply }) {
+export function messageElement(message, { phones, onReply, onRate }) {
   const who = message.from === "user" ? "You" : "Assistant";
   const item = el("div", {
     class: `pit-msg pit-msg--${message.from}`, "data-id": message.id, "data-status": message.status || null,
@@ -145,6 +176,7 @@ export function messageElement(message, { phones, onReply }) {
     item.append(el("p", { class: "pit-msg-status" }, message.status === "queued" ? QUEUED_NOTE : ""));
   }
   if (message.replies && message.replies.length) item.append(repliesElement(message, onReply));
+  if (message.from === "bot" && message.text.trim() && onRate) item.append(ratingElement(message, onRate));
   return item;
 }
 

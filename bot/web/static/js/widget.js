@@ -5,7 +5,7 @@
 import { RasaConnection } from "./connection.js";
 import { checkMessage, cleanMessage, countChars, formatCount } from "./input.js";
 import { ConversationStore, newConversation } from "./store.js";
-import { botMessage, buildFrame, messageElement, noteElement } from "./view.js";
+import { botMessage, buildFrame, messageElement, noteElement, showRating } from "./view.js";
 
 const ALERT_DELAY_MS = 2500; // a blip shorter than this is not worth an alarm
 const MAX_INPUT_HEIGHT_PX = 160;
@@ -153,6 +153,25 @@ export class ChatWidget {
     this.ui.input.focus();
   }
 
+  /** A thumbs up or down: shown at once, sent now or as soon as Rasa is back. */
+  onRate(message, value) {
+    if (message.rating) return;
+    message.rating = value;
+    message.ratingSent = false;
+    const node = this.ui.log.querySelector(`[data-id="${CSS.escape(message.id)}"]`);
+    if (node) showRating(node, value);
+    this.sendRatings();
+    this.save();
+  }
+
+  sendRatings() {
+    for (const message of this.conversation.messages) {
+      if (message.rating && !message.ratingSent && this.connection.rate(message.text, message.rating)) {
+        message.ratingSent = true;
+      }
+    }
+  }
+
   // --- conversation ----------------------------------------------------------------
   sendMessage({ text, payload }) {
     this.retireReplies();
@@ -177,6 +196,10 @@ export class ChatWidget {
   /** Send the next waiting message (one at a time, in order) if Rasa is ready. */
   flush() {
     if (!this.connection.ready || this.inFlight) return;
+    if (this.conversation.messages.some((m) => m.rating && !m.ratingSent)) {
+      this.sendRatings();
+      this.save();
+    }
     if (!this.conversation.started && this.isOpen) {
       this.conversation.started = true;
       this.save();
@@ -274,9 +297,17 @@ export class ChatWidget {
     const node = messageElement(message, {
       phones: this.phones,
       onReply: (m, reply) => this.onReply(m, reply),
+      onRate: (m, value) => this.onRate(m, value),
     });
     const anchor = before && this.ui.log.querySelector(`[data-id="${CSS.escape(before.id)}"]`);
     this.ui.log.insertBefore(node, anchor || this.ui.typing);
+    // One pair of thumbs per answer: Rasa sends an answer's paragraphs one by one, so the
+    // thumbs stay only under the last of them (unless an earlier one was already rated).
+    const previous = node.previousElementSibling;
+    if (message.from === "bot" && previous && previous.classList.contains("pit-msg--bot")) {
+      const earlier = previous.querySelector(".pit-rating");
+      if (earlier && !earlier.querySelector('[aria-pressed="true"]')) earlier.remove();
+    }
     if (message.from === "bot" && !before) {
       this.replyStart = this.replyStart || node;
       this.revealReply();
