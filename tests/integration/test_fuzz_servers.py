@@ -137,7 +137,21 @@ def assert_studio_clean(response: requests.Response, sent: bytes, what: str) -> 
 @given(
     method=METHODS,
     segments=paths_among(
-        ["sign-in", "users", "audit", "static", "role", "answers", "topics", "examples"], max_size=3
+        [
+            "sign-in",
+            "users",
+            "audit",
+            "static",
+            "role",
+            "answers",
+            "topics",
+            "examples",
+            "inbox",
+            "analytics",
+            "analytics.csv",
+            "conversations",
+        ],
+        max_size=3,
     ),
     query=query_strings,
     cookie=header_values,
@@ -228,6 +242,43 @@ def test_studio_answer_and_topic_forms_with_fuzzed_fields(
         path = "topics/new"
     response = admin.post(path, fields)
     assert_studio_clean(response, form_body(fields) + path.encode(), f"studio {page}")
+
+
+@fuzz_settings(30)
+@given(
+    page=st.sampled_from(["inbox", "decide", "analytics", "csv", "conversations", "transcript"]),
+    first=texts,
+    second=texts,
+    number=st.one_of(texts, st.integers().map(str), st.sampled_from(["9" * 30, "-1", "1,2,x"])),
+)
+def test_studio_inbox_analytics_and_conversations_with_fuzzed_fields(
+    admin: Staff, page: str, first: str, second: str, number: str
+):
+    """The inbox (filters and decisions), analytics, CSV and conversation pages with fuzzed
+    query strings and forms; decisions use the real CSRF token."""
+    if page == "decide":
+        fields = {
+            "csrf_token": admin.token("inbox"),
+            "ids": number,
+            "action": first,
+            "topic": second,
+            "publish": second,
+            "red_flag_checked": first,
+        }
+        response = admin.post("inbox", fields)
+        assert_studio_clean(response, form_body(fields), "studio inbox decision")
+        return
+    query = f"from={quoted(first)}&to={quoted(second)}&channel={quoted(first)}"
+    path = {
+        "inbox": f"inbox?{query}",
+        "analytics": f"analytics?{query}",
+        "csv": f"analytics.csv?{query}",
+        "conversations": f"conversations?{query}&q={quoted(second)}&page={quoted(number)}"
+        f"&red_flag={quoted(first)}&request={quoted(second)}",
+        "transcript": f"conversations/{quoted(number)}",
+    }[page]
+    response = admin.http.get(admin.base + path, timeout=60)
+    assert_studio_clean(response, path.encode(), f"studio {page}")
 
 
 def test_servers_still_answer_after_fuzzing(stack: Stack, admin: Staff):
