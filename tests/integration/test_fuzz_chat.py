@@ -150,12 +150,21 @@ def widget(stack: Stack) -> Iterator[Dict[str, Any]]:
     client.disconnect()
 
 
-SOCKET_EVENTS = st.sampled_from(["user_uttered", "session_request", "unknown", "connect"])
+SOCKET_EVENTS = st.sampled_from(
+    ["user_uttered", "session_request", "rate_answer", "unknown", "connect"]
+)
 socket_payloads = st.one_of(
     json_values,
     st.fixed_dictionaries(
         {"message": st.one_of(texts, json_values), "session_id": st.one_of(texts, json_values)},
         optional={"customData": json_values},
+    ),
+    st.fixed_dictionaries(  # a thumbs up or down (bot/channels/ratings.py)
+        {
+            "answer": st.one_of(texts, json_values),
+            "value": st.one_of(st.sampled_from(["up", "down"]), texts, json_values),
+            "session_id": st.one_of(texts, json_values),
+        }
     ),
 )
 
