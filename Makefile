@@ -13,7 +13,8 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio profile
+        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker \
+        bench-studio-pages profile
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -96,6 +97,12 @@ bench-fuzz: train ## 10,000 fuzzed requests to every entry point of the real sta
 
 bench-studio: train ## studio publish -> first REST reply with the new text, and patient turn latency while publishing (writes bench/results/)
 	@$(PY) bench/studio_publish_bench.py
+
+bench-event-broker: train ## Rasa server with no event broker, Rasa's SQL broker and ours (batched), interleaved: latency, CPU per message, msg/s (writes bench/results/)
+	@$(PY) bench/event_broker_bench.py
+
+bench-studio-pages: install ## inbox, analytics and conversation pages with 10,000 conversations in a PostgreSQL tracker store (PostgreSQL at 127.0.0.1; writes bench/results/)
+	@$(PY) bench/studio_pages_bench.py
 
 compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
 	@$(PY) bench/compare_configs.py $(COMPARE)
