@@ -79,7 +79,8 @@ class Analytics:
         return self.requests / self.with_messages if self.with_messages else 0.0
 
 
-def _conversation_filter(query, filters: Filters):  # type: ignore[no-untyped-def]
+def conversation_filter(query, filters: Filters):  # type: ignore[no-untyped-def]
+    """``query`` on conversations limited to those started in the filters' days and channel."""
     if filters.first_day is not None:
         query = query.where(InboxConversation.start_day >= filters.first_day)
     if filters.last_day is not None:
@@ -89,8 +90,12 @@ def _conversation_filter(query, filters: Filters):  # type: ignore[no-untyped-de
     return query
 
 
-def _message_filter(query, filters: Filters):  # type: ignore[no-untyped-def]
-    query = query.where(InboxMessage.role == "patient", InboxMessage.typed.is_(True))
+def _message_filter(query, filters: Filters, role: str = "patient"):  # type: ignore[no-untyped-def]
+    """``query`` on messages of ``role`` sent in the filters' days and channel (patients':
+    typed ones only)."""
+    query = query.where(InboxMessage.role == role)
+    if role == "patient":
+        query = query.where(InboxMessage.typed.is_(True))
     if filters.first_day is not None:
         query = query.where(InboxMessage.day >= filters.first_day)
     if filters.last_day is not None:
@@ -106,7 +111,7 @@ def compute(session: Session, filters: Filters = Filters()) -> Analytics:
     per_day_conversations: Counter = Counter()
     flags: Dict[str, Counter] = defaultdict(Counter)
     channels: Counter = Counter()
-    query = _conversation_filter(
+    query = conversation_filter(
         select(
             InboxConversation.start_day,
             InboxConversation.channel,
@@ -159,24 +164,20 @@ def compute(session: Session, filters: Filters = Filters()) -> Analytics:
     with_messages = _message_filter(
         select(func.count(func.distinct(InboxMessage.conversation_id))), filters
     )
-    requests_query = _conversation_filter(
+    requests_query = conversation_filter(
         select(func.count()).where(
             (InboxConversation.booking.is_(True)) | (InboxConversation.callback.is_(True))
         ),
         filters,
     )
 
-    rated = select(InboxMessage.topic, InboxMessage.rating, func.count()).where(
-        InboxMessage.role == "assistant", InboxMessage.rating != ""
+    rated = _message_filter(
+        select(InboxMessage.topic, InboxMessage.rating, func.count()).where(
+            InboxMessage.rating != ""
+        ),
+        filters,
+        role="assistant",
     )
-    if filters.first_day is not None:
-        rated = rated.where(InboxMessage.day >= filters.first_day)
-    if filters.last_day is not None:
-        rated = rated.where(InboxMessage.day <= filters.last_day)
-    if filters.channel:
-        rated = rated.join(
-            InboxConversation, InboxMessage.conversation_id == InboxConversation.id
-        ).where(InboxConversation.channel == filters.channel)
     votes: Dict[str, Counter] = defaultdict(Counter)
     for response, rating, count in session.execute(
         rated.group_by(InboxMessage.topic, InboxMessage.rating)

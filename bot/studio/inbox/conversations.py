@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.studio.inbox.analytics import Filters
+from bot.studio.inbox.analytics import Filters, conversation_filter
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
 PAGE_SIZE = 50
@@ -43,12 +43,7 @@ def listing(
     query = select(InboxConversation).order_by(
         InboxConversation.started_at.desc(), InboxConversation.id.desc()
     )
-    if filters.first_day is not None:
-        query = query.where(InboxConversation.start_day >= filters.first_day)
-    if filters.last_day is not None:
-        query = query.where(InboxConversation.start_day <= filters.last_day)
-    if filters.channel:
-        query = query.where(InboxConversation.channel == filters.channel)
+    query = conversation_filter(query, filters)
     if red_flag is not None:
         query = query.where(InboxConversation.red_flag.is_(red_flag))
     if request is True:

@@ -149,16 +149,19 @@ def assign(
     problems = check_examples(
         wanted, intent, training_index(root), held_out_texts(), titles, existing=set(base)
     )
-    if problems:
-        raise ReviewError("These messages cannot be added as they are:", problems)
-    version = None
-    if added:
-        version = topics.save_examples(work, topic, current, wanted, actor, publish, root).number
-    _resolve(found, "assigned", intent, actor)
-    audit.record(
-        work, actor, "inbox_assign", intent, after={"messages": len(found), "added": added}
+    return _save(
+        work,
+        found,
+        topic,
+        current,
+        base,
+        added,
+        problems,
+        actor,
+        publish,
+        root,
+        ("assigned", intent, "inbox_assign"),
     )
-    return Decision(len(found), tuple(added), version, publish and bool(added))
 
 
 def out_of_scope(
@@ -186,21 +189,45 @@ def out_of_scope(
         for p in check_examples(added, intents.OUT_OF_SCOPE, index, held_out_texts(), titles)
         if p.example
     ]
+    return _save(
+        work,
+        found,
+        topic,
+        current,
+        base,
+        added,
+        problems,
+        actor,
+        publish,
+        root,
+        ("out_of_scope", intents.OUT_OF_SCOPE, "inbox_out_of_scope"),
+    )
+
+
+def _save(
+    work: Session,
+    found: Sequence[Tuple[InboxMessage, bool]],
+    topic: str,
+    current: List[str],
+    base: List[str],
+    added: List[str],
+    problems: Sequence[ExampleProblem],
+    actor: str,
+    publish: bool,
+    root: Path,
+    outcome: Tuple[str, str, str],
+) -> Decision:
+    """Checked examples: a new version of the topic's list (draft, or published), the
+    messages resolved, and the audit entry. ``outcome``: (status, intent, audit action)."""
     if problems:
         raise ReviewError("These messages cannot be added as they are:", problems)
     version = None
     if added:
-        version = topics.save_examples(
-            work, topic, current, base + added, actor, publish, root
-        ).number
-    _resolve(found, "out_of_scope", intents.OUT_OF_SCOPE, actor)
-    audit.record(
-        work,
-        actor,
-        "inbox_out_of_scope",
-        intents.OUT_OF_SCOPE,
-        after={"messages": len(found), "added": added},
-    )
+        saved = topics.save_examples(work, topic, current, base + added, actor, publish, root)
+        version = saved.number
+    status, intent, action = outcome
+    _resolve(found, status, intent, actor)
+    audit.record(work, actor, action, intent, after={"messages": len(found), "added": added})
     return Decision(len(found), tuple(added), version, publish and bool(added))
 
 
