@@ -149,19 +149,8 @@ def assign(
     problems = check_examples(
         wanted, intent, training_index(root), held_out_texts(), titles, existing=set(base)
     )
-    return _save(
-        work,
-        found,
-        topic,
-        current,
-        base,
-        added,
-        problems,
-        actor,
-        publish,
-        root,
-        ("assigned", intent, "inbox_assign"),
-    )
+    draft = Draft(topic, current, base, added, problems)
+    return _save(work, found, draft, actor, publish, root, ("assigned", intent, "inbox_assign"))
 
 
 def out_of_scope(
@@ -189,29 +178,26 @@ def out_of_scope(
         for p in check_examples(added, intents.OUT_OF_SCOPE, index, held_out_texts(), titles)
         if p.example
     ]
-    return _save(
-        work,
-        found,
-        topic,
-        current,
-        base,
-        added,
-        problems,
-        actor,
-        publish,
-        root,
-        ("out_of_scope", intents.OUT_OF_SCOPE, "inbox_out_of_scope"),
-    )
+    draft = Draft(topic, current, base, added, problems)
+    outcome = ("out_of_scope", intents.OUT_OF_SCOPE, "inbox_out_of_scope")
+    return _save(work, found, draft, actor, publish, root, outcome)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A topic's examples with the inbox's messages added, and what the checks found."""
+
+    topic: str
+    current: List[str]  # the topic file's list
+    base: List[str]  # the list added to (the newest draft, else the file's)
+    added: List[str]
+    problems: Sequence[ExampleProblem]
 
 
 def _save(
     work: Session,
     found: Sequence[Tuple[InboxMessage, bool]],
-    topic: str,
-    current: List[str],
-    base: List[str],
-    added: List[str],
-    problems: Sequence[ExampleProblem],
+    draft: Draft,
     actor: str,
     publish: bool,
     root: Path,
@@ -219,11 +205,13 @@ def _save(
 ) -> Decision:
     """Checked examples: a new version of the topic's list (draft, or published), the
     messages resolved, and the audit entry. ``outcome``: (status, intent, audit action)."""
-    if problems:
-        raise ReviewError("These messages cannot be added as they are:", problems)
+    if draft.problems:
+        raise ReviewError("These messages cannot be added as they are:", draft.problems)
     version = None
+    added = draft.added
     if added:
-        saved = topics.save_examples(work, topic, current, base + added, actor, publish, root)
+        wanted = draft.base + added
+        saved = topics.save_examples(work, draft.topic, draft.current, wanted, actor, publish, root)
         version = saved.number
     status, intent, action = outcome
     _resolve(found, status, intent, actor)
