@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from bot.bookings.db import session_factory, session_scope
 from bot.stack import Stack
 from bot.studio import accounts
-from bot.studio.inbox.models import InboxConversation, InboxMessage
+from tests.browser.test_widget_live import ask
 from tests.browser.widget_page import WidgetPage
 from tests.integration.test_inbox_live import _stored
 from tests.support.rest import RestChat
@@ -48,17 +47,19 @@ def test_staff_see_the_inbox_masked_and_the_analytics_charts(
     chats[1].send("Maria Lopez here, text me on 202-555-0199: can you recommend a plumber")
     chats[2].send("my face is swelling and I can't swallow after the injections")
     chats[2].send("can you recommend a plumber?")
-    _stored(stack_database, [chat.sender for chat in chats])
+    _stored(
+        stack_database,
+        [chat.sender for chat in chats],
+        typed={chats[0].sender: 2, chats[1].sender: 1, chats[2].sender: 2},
+    )
 
     # A patient rates an answer down in the widget: the thumbs stay pressed after a reload.
     widget = WidgetPage(context.new_page()).goto(stack.web_url)
     widget.open()
     widget.wait_online()
+    expect(widget.bot_messages.first).to_contain_text("automated assistant")  # the session began
     widget.wait_idle()
-    before = widget.bot_count()
-    widget.type_and_enter("how long does the numbness last after a session")
-    widget.wait_idle()
-    expect(widget.bot_messages).not_to_have_count(before)
+    ask(widget, "how long does the numbness last after a session")  # sent, and answered
     session = widget.page.evaluate(
         "JSON.parse(localStorage.getItem('pit-chat:conversation:v1')).sessionId"
     )
@@ -74,26 +75,18 @@ def test_staff_see_the_inbox_masked_and_the_analytics_charts(
     expect(rated).to_have_attribute("aria-label", "This answer did not help")
     expect(rated).to_be_disabled()
 
-    def question():  # type: ignore[no-untyped-def]
-        found = _stored(stack_database, [session], timeout=90).get(session, [])
+    def rated_question():  # type: ignore[no-untyped-def]
+        """The typed question once the inbox has it rated (None until then)."""
+        found = _stored(stack_database, [session], timeout=5).get(session, [])
         typed = [m for m in found if m.typed]
-        if len(typed) != 1:
-            with session_scope(session_factory(stack_database)) as work:
-                rows = work.execute(
-                    select(InboxConversation.sender_id, InboxMessage.text)
-                    .join(InboxMessage)
-                    .where(InboxMessage.text.like("%numbness%"))
-                ).all()
-            log = (stack.workdir / "web.log").read_text(errors="replace")
-            inbox_lines = [line for line in log.splitlines() if "inbox" in line][-10:]
-            raise AssertionError(f"{session!r}: {rows} {inbox_lines}")
-        assert "numbness" in typed[0].text
-        return typed[0]
+        return typed[0] if typed and typed[0].rating == "down" else None
 
-    deadline = time.monotonic() + 20
-    while question().rating != "down" and time.monotonic() < deadline:
-        time.sleep(0.3)
-    assert question().rating == "down" and question().needs_review
+    deadline = time.monotonic() + 90
+    while rated_question() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    question = rated_question()
+    assert question is not None, "the rated question did not reach the inbox"
+    assert "numbness" in question.text and question.needs_review
 
     page = context.new_page()
     page.goto(stack.web_url + "staff/")

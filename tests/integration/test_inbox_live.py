@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
@@ -23,9 +23,14 @@ DETAILS = "I'm Dana Price, call me on 202-555-0143 or dana.price@example.com: ho
 
 
 def _stored(
-    database: str, senders: List[str], timeout: float = 30, role: str = "patient"
+    database: str,
+    senders: List[str],
+    timeout: float = 30,
+    role: str = "patient",
+    typed: Optional[Dict[str, int]] = None,
 ) -> Dict[str, List[InboxMessage]]:
-    """The inbox rows of these conversations once each has its messages classified."""
+    """The inbox rows of these conversations once each has its messages classified (and,
+    with ``typed``, at least that many typed messages per sender)."""
     deadline = time.monotonic() + timeout
     factory = session_factory(database)
     while True:
@@ -40,8 +45,13 @@ def _stored(
         found: Dict[str, List[InboxMessage]] = {}
         for sender, message in rows:
             found.setdefault(sender, []).append(message)
-        done = set(found) == set(senders) and all(
-            m.outcome != "pending" for messages in found.values() for m in messages
+        done = (
+            set(found) == set(senders)
+            and all(m.outcome != "pending" for messages in found.values() for m in messages)
+            and all(
+                sum(m.typed for m in found.get(sender, [])) >= count
+                for sender, count in (typed or {}).items()
+            )
         )
         if done or time.monotonic() > deadline:
             return found
@@ -55,7 +65,9 @@ def test_real_conversations_reach_the_inbox_masked_and_staff_decide(stack: Stack
     details.send("that's not what I asked")
     red.send("I have crushing chest pain and my left arm is numb")
     red.send("what's the weather like today")
-    stored = _stored(stack_database, [declined.sender, details.sender, red.sender])
+    senders = [declined.sender, details.sender, red.sender]
+    typed = {declined.sender: 1, details.sender: 2, red.sender: 2}
+    stored = _stored(stack_database, senders, typed=typed)
 
     assert [m.outcome for m in stored[declined.sender]] == ["declined"]
     assert stored[red.sender][0].outcome == "red_flag"
@@ -155,7 +167,7 @@ def test_analytics_match_the_tracker_store(stack: Stack, stack_database: str):
     assert {key: after[key] - before[key] for key in after} == expected
     # The name typed in the booking form is masked in every stored message and reply.
     for role in ("patient", "assistant"):
-        stored = _stored(stack_database, [booking.sender], role=role)[booking.sender]
+        stored = _stored(stack_database, [booking.sender], role=role, typed={})[booking.sender]
         named = [m.text for m in stored if "Maria" in m.text or "Lopez" in m.text]
         assert stored and not named, (role, named)
 
@@ -218,10 +230,10 @@ def test_a_thumbs_down_over_socket_io_is_kept_only_for_a_real_answer(stack: Stac
         client.disconnect()
     [rating] = _rating_events(stack, session)
     assert rating["rating"] == "down" and isinstance(rating["answer_at"], float)
-    [question] = _stored(stack_database, [session])[session]
+    [question] = _stored(stack_database, [session], typed={session: 1})[session]
     deadline = time.monotonic() + 20
     while question.rating != "down" and time.monotonic() < deadline:
         time.sleep(0.3)
-        [question] = _stored(stack_database, [session])[session]
+        [question] = _stored(stack_database, [session], typed={session: 1})[session]
     assert question.rating == "down" and question.needs_review
     assert _rating_events(stack, "someone-else") == []
