@@ -76,6 +76,7 @@ from bot.privacy.tracker_events import POSTGRESQL_SCHEMA_ENV, open_tracker
 from bot.settings import get_settings
 from bot.studio import accounts
 from bot.studio.inbox import groups
+from bot.studio.inbox.analytics import Filters
 from bot.studio.inbox.consumer import import_tracker
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
@@ -748,7 +749,7 @@ def counts(project_url: str) -> Counts:
             ),
             grouped=len(waiting),
             groups=len(groups.group(waiting)),
-            twilio_groups=len(groups.group(groups.waiting(work, "twilio"))),
+            twilio_groups=len(groups.group(groups.waiting(work, Filters(channel="twilio")))),
             red_flag=number(select(func.count()).where(InboxConversation.red_flag.is_(True))),
             requests=number(
                 select(func.count()).where(
@@ -848,7 +849,7 @@ def inbox_parts(project_url: str, channel: Optional[str], runs: int = 3) -> Inbo
     for _ in range(runs):
         with session_scope(session_factory(project_url)) as work:
             started = time.perf_counter()
-            found = groups.waiting(work, channel)
+            found = groups.waiting(work, Filters(channel=channel))
             waited.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         made = groups.group(found)

@@ -31,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import intents
 from bot.bookings.contact_details import FILLER_WORDS
 from bot.intent_override import override_intent
+from bot.privacy.masking import PHONE_RUN
 from bot.rule_component import RuleComponent
 
 SHARE_DETAILS_INTENT = intents.SHARE_DETAILS
@@ -43,7 +44,7 @@ BARE_NAME_MAX_CONFIDENCE = 0.7
 
 _EMAIL = re.compile(r"[^\s,;:<>()\[\]@]+@[^\s,;:<>()\[\]@]+\.[A-Za-z]{2,}")
 # 7 to 15 digits with the usual separators: long enough not to be a year or a count.
-_PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-]{5,18}\d(?![\w/])")
+_PHONE = PHONE_RUN  # the run of digits the studio's masking hides too
 # "12 05 2024" or "12-05-24": a date, not a phone number.
 _DATE = re.compile(r"\d{1,2}[\s./\-]\d{1,2}[\s./\-](?:\d{2}|\d{4})")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")

@@ -12,16 +12,15 @@ from typing import Dict, Iterable, List
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.privacy.tracker_events import in_chunks
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
 PLACE = "inbox_messages"
 
 
 def _conversation_ids(session: Session, sender_ids: Iterable[str]) -> List[int]:
-    senders = list(sender_ids)
     found: List[int] = []
-    for start in range(0, len(senders), 500):
-        chunk = senders[start : start + 500]
+    for chunk in in_chunks(list(sender_ids)):
         found.extend(
             session.execute(
                 select(InboxConversation.id).where(InboxConversation.sender_id.in_(chunk))

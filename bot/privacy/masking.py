@@ -40,7 +40,7 @@ _DATES = [
 # "born in 1980", "DOB: 1980", "date of birth 1980": the year alone is enough here.
 _BIRTH_YEAR = re.compile(r"\b(?P<cue>born(?: in)?|dob:?|birth:?|nac[ií] en)\s+\d{4}\b", re.I)
 # 7 to 15 digits with the usual separators: longer than a count, a year or a dose.
-_DIGIT_RUN = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-]{5,18}\d(?![\w/])")
+PHONE_RUN = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-]{5,18}\d(?![\w/])")
 _MIN_PHONE_DIGITS = 7
 
 _NAME_WORD = r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)?"
@@ -102,7 +102,7 @@ def _mask_phones(text: str, region: str) -> str:
             spans.append((match.start, match.end))
     except Exception:  # noqa: BLE001 - a library quirk must not leave a number unmasked
         spans = []
-    for found in _DIGIT_RUN.finditer(text):
+    for found in PHONE_RUN.finditer(text):
         if sum(ch.isdigit() for ch in found.group(0)) >= _MIN_PHONE_DIGITS:
             spans.append(found.span())
     for start, end in sorted(_merge(spans), reverse=True):

@@ -148,14 +148,19 @@ def sql_url(
     return url.render_as_string(hide_password=False)
 
 
+def private_engine(url: str, name: str) -> Engine:
+    """An engine on a database Rasa writes to (tracker store, event queue). Values are never
+    logged: they are patients' words. SQLite waits for Rasa's lock instead of failing."""
+    private = {"future": True, "hide_parameters": True, "logging_name": name}
+    if url.startswith("sqlite"):
+        return create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **private)
+    return create_engine(url, pool_pre_ping=True, **private)
+
+
 def open_tracker(url: str) -> Engine:
     """An engine on the tracker store. Values are never logged (they are patients' words)."""
-    private = {"future": True, "hide_parameters": True, "logging_name": "pit_tracker"}
     try:
-        if url.startswith("sqlite"):
-            # Rasa writes to the same file at the same time: wait for its lock, never fail.
-            return create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **private)
-        return create_engine(url, pool_pre_ping=True, **private)
+        return private_engine(url, "pit_tracker")
     except (ArgumentError, NoSuchModuleError, ImportError):
         raise TrackerStoreError(
             "the tracker store's database settings in endpoints.yml are not usable"
@@ -232,7 +237,8 @@ def find_conversations(
     return {sender: sorted(why) for sender, why in sorted(reasons.items())}
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+def in_chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``items`` a few hundred at a time, for ``IN (...)`` clauses every database accepts."""
     for start in range(0, len(items), _IN_CHUNK):
         yield items[start : start + _IN_CHUNK]
 
@@ -245,7 +251,7 @@ def conversation_events(
     ids = sorted(set(sender_ids))
     if not ids or not has_events(connection):
         return found
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         rows = connection.execute(
             select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
             .where(EVENTS.c.sender_id.in_(chunk))
@@ -268,7 +274,7 @@ def count_events(connection: Connection, sender_ids: Iterable[str]) -> int:
                 select(func.count()).select_from(EVENTS).where(EVENTS.c.sender_id.in_(chunk))
             ).scalar_one()
         )
-        for chunk in _chunks(ids)
+        for chunk in in_chunks(ids)
     )
 
 
@@ -279,7 +285,7 @@ def delete_conversations(connection: Connection, sender_ids: Iterable[str]) -> i
         return 0
     return sum(
         int(connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(chunk))).rowcount)
-        for chunk in _chunks(ids)
+        for chunk in in_chunks(ids)
     )
 
 

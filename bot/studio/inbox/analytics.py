@@ -54,6 +54,9 @@ class Filters:
     channel: Optional[str] = None
 
 
+NO_FILTERS = Filters()  # every day, every channel
+
+
 @dataclass
 class Analytics:
     days: List[date] = field(default_factory=list)
@@ -79,12 +82,18 @@ class Analytics:
         return self.requests / self.with_messages if self.with_messages else 0.0
 
 
+def within_days(query, column, filters: Filters):  # type: ignore[no-untyped-def]
+    """``query`` limited to rows whose day ``column`` is in the filters' range."""
+    if filters.first_day is not None:
+        query = query.where(column >= filters.first_day)
+    if filters.last_day is not None:
+        query = query.where(column <= filters.last_day)
+    return query
+
+
 def conversation_filter(query, filters: Filters):  # type: ignore[no-untyped-def]
     """``query`` on conversations limited to those started in the filters' days and channel."""
-    if filters.first_day is not None:
-        query = query.where(InboxConversation.start_day >= filters.first_day)
-    if filters.last_day is not None:
-        query = query.where(InboxConversation.start_day <= filters.last_day)
+    query = within_days(query, InboxConversation.start_day, filters)
     if filters.channel:
         query = query.where(InboxConversation.channel == filters.channel)
     return query
@@ -93,13 +102,9 @@ def conversation_filter(query, filters: Filters):  # type: ignore[no-untyped-def
 def _message_filter(query, filters: Filters, role: str = "patient"):  # type: ignore[no-untyped-def]
     """``query`` on messages of ``role`` sent in the filters' days and channel (patients':
     typed ones only)."""
-    query = query.where(InboxMessage.role == role)
+    query = within_days(query.where(InboxMessage.role == role), InboxMessage.day, filters)
     if role == "patient":
         query = query.where(InboxMessage.typed.is_(True))
-    if filters.first_day is not None:
-        query = query.where(InboxMessage.day >= filters.first_day)
-    if filters.last_day is not None:
-        query = query.where(InboxMessage.day <= filters.last_day)
     if filters.channel:
         query = query.join(
             InboxConversation, InboxMessage.conversation_id == InboxConversation.id
@@ -107,7 +112,13 @@ def _message_filter(query, filters: Filters, role: str = "patient"):  # type: ig
     return query
 
 
-def compute(session: Session, filters: Filters = Filters()) -> Analytics:
+def known_channels(session: Session) -> List[str]:
+    """Every channel a kept conversation came from, for the pages' channel filter."""
+    found = session.execute(select(func.distinct(InboxConversation.channel))).scalars()
+    return sorted(channel for channel in found if channel)
+
+
+def compute(session: Session, filters: Filters = NO_FILTERS) -> Analytics:
     per_day_conversations: Counter = Counter()
     flags: Dict[str, Counter] = defaultdict(Counter)
     channels: Counter = Counter()

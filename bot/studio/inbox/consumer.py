@@ -78,8 +78,6 @@ class InboxConsumer:
         self.queue_url = queue_url  # called until the queue exists (Rasa creates it)
         self.storer = Storer(sessions, region)
         self.poll_seconds = poll_seconds
-        self.applied = 0  # events stored so far (tests and the studio read it)
-        self.rounds = 0
         self._engine: Optional[Engine] = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pit-inbox", daemon=True)
@@ -104,7 +102,6 @@ class InboxConsumer:
         source.remove(engine, [row for row, _, _ in batch])
         if skipped:
             logger.warning("inbox: skipped %d unreadable or unstorable event(s)", skipped)
-        self.applied += len(batch) - skipped
         return len(batch)
 
     def _loop(self) -> None:
@@ -114,7 +111,6 @@ class InboxConsumer:
             except Exception as error:  # noqa: BLE001 - the consumer must outlive one bad round
                 logger.error("inbox: reading events failed: %s", type(error).__name__)
                 read = 0
-            self.rounds += 1
             if read < source.BATCH:
                 self._stop.wait(self.poll_seconds)
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Optional
 
 from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import distinct, select
 
 from bot.studio.inbox import conversations
-from bot.studio.inbox.analytics_views import analytics_filters
-from bot.studio.inbox.models import InboxConversation
+from bot.studio.inbox.analytics import known_channels
+from bot.studio.inbox.page_filters import page_filters, utc_minute
 from bot.studio.topic_views import faq_titles
 from bot.studio.views import db, requires, studio
 
@@ -20,24 +18,18 @@ def _yes_no(name: str) -> Optional[bool]:
     return {"yes": True, "no": False}.get(request.args.get(name, ""))
 
 
-def _when(at: float) -> str:
-    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M")
-
-
 @studio.route("/conversations")
 @requires("editor")
 def conversation_list() -> ResponseReturnValue:
-    filters, since, until, channel = analytics_filters()
+    chosen = page_filters()
     search = request.args.get("q", "")[: conversations.MAX_SEARCH]
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), 100_000)
     with db() as work:
         rows, more = conversations.listing(
-            work, filters, search, _yes_no("red_flag"), _yes_no("request"), page
+            work, chosen.filters, search, _yes_no("red_flag"), _yes_no("request"), page
         )
-        channels = sorted(
-            c for c in work.execute(select(distinct(InboxConversation.channel))).scalars() if c
-        )
+        channels = known_channels(work)
     arguments = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "conversations.html",
@@ -46,14 +38,11 @@ def conversation_list() -> ResponseReturnValue:
         page=page,
         arguments=arguments,
         search=search,
-        channels=channels,
-        channel=channel,
-        since=since.isoformat() if since else "",
-        until=until.isoformat() if until else "",
         red_flag=request.args.get("red_flag", ""),
         wanted_request=request.args.get("request", ""),
         titles=faq_titles(),
-        when=_when,
+        when=utc_minute,
+        **chosen.form(channels),
     )
 
 
@@ -71,5 +60,5 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
         conversation=record,
         messages=messages,
         titles=faq_titles(),
-        when=_when,
+        when=utc_minute,
     )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.studio.inbox.analytics import NO_FILTERS, Filters, within_days
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
 SIMILAR = 82.0  # rapidfuzz token_sort_ratio: above this, two messages are grouped
@@ -78,13 +79,10 @@ def reasons_of(message: InboxMessage) -> List[str]:
 
 
 def waiting(
-    session: Session,
-    channel: Optional[str] = None,
-    since: Optional[float] = None,
-    until: Optional[float] = None,
-    limit: int = MAX_MESSAGES,
+    session: Session, filters: Filters = NO_FILTERS, limit: int = MAX_MESSAGES
 ) -> List[Waiting]:
-    """The newest open messages that need a look, with their conversation's flags."""
+    """The newest open messages that need a look (sent in the filters' days, from their
+    channel), with their conversation's flags."""
     query = (
         select(InboxMessage, InboxConversation.channel, InboxConversation.red_flag)
         .join(InboxConversation, InboxMessage.conversation_id == InboxConversation.id)
@@ -92,12 +90,9 @@ def waiting(
         .order_by(InboxMessage.at.desc())
         .limit(limit)
     )
-    if channel:
-        query = query.where(InboxConversation.channel == channel)
-    if since is not None:
-        query = query.where(InboxMessage.at >= since)
-    if until is not None:
-        query = query.where(InboxMessage.at < until)
+    query = within_days(query, InboxMessage.day, filters)
+    if filters.channel:
+        query = query.where(InboxConversation.channel == filters.channel)
     return [
         Waiting(
             m.id, m.text, m.topic, m.confidence, m.at, conv_channel or "", bool(flag), reasons_of(m)

@@ -69,6 +69,11 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def reply_id(conversation_id: int, at: float) -> str:
+    """The inbox's id of the assistant's reply sent at ``at`` (Rasa gives replies none)."""
+    return f"bot:{conversation_id}:{at!r}"[:64]
+
+
 def needs_review(message: InboxMessage) -> bool:
     """Whether a person should look at how the assistant handled this message."""
     if not message.typed:
@@ -199,7 +204,7 @@ class Ingest:
             return
         answer = self.session.execute(
             select(InboxMessage).where(
-                InboxMessage.message_id == f"bot:{conversation.id}:{answer_at!r}"[:64]
+                InboxMessage.message_id == reply_id(conversation.id, answer_at)
             )
         ).scalar_one_or_none()
         if answer is None:
@@ -240,7 +245,7 @@ class Ingest:
 
     def _reply(self, conversation: InboxConversation, event: Mapping[str, Any], at: float) -> None:
         """The assistant's reply, masked too (it can repeat the patient's name or number)."""
-        message_id = f"bot:{conversation.id}:{at!r}"[:64]
+        message_id = reply_id(conversation.id, at)
         if self.session.execute(
             select(InboxMessage.id).where(InboxMessage.message_id == message_id)
         ).first():

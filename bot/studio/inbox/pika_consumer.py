@@ -19,15 +19,15 @@ while the web process is down wait there. A lost connection is retried every few
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, List, Mapping
 
 import aio_pika
 from sqlalchemy.orm import sessionmaker
 
 from bot.studio.inbox.consumer import Event, Storer
+from bot.studio.inbox.source import load_event
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ class PikaInboxConsumer:
         self.storer = Storer(sessions, region)
         self.poll_seconds = poll_seconds
         self.retry_seconds = retry_seconds
-        self.applied = 0
         self.connected = threading.Event()  # set once the queue is declared (tests wait on it)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pit-inbox-pika", daemon=True)
@@ -105,7 +104,7 @@ class PikaInboxConsumer:
             return 0
         events: List[Event] = []
         for message in messages:
-            event = _load(message.body)
+            event = load_event(message.body)
             if event is not None:
                 events.append((str(event.get("sender_id") or ""), event))
         loop = asyncio.get_running_loop()
@@ -115,7 +114,6 @@ class PikaInboxConsumer:
             await message.ack()
         if skipped:
             logger.warning("inbox: skipped %d unreadable or unstorable event(s)", skipped)
-        self.applied += len(messages) - skipped
         return len(messages)
 
     def start(self) -> "PikaInboxConsumer":
@@ -125,11 +123,3 @@ class PikaInboxConsumer:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
-
-
-def _load(body: bytes) -> Optional[Dict[str, Any]]:
-    try:
-        event = json.loads(body)
-    except (TypeError, ValueError, RecursionError):
-        return None
-    return event if isinstance(event, dict) else None

@@ -76,16 +76,14 @@ def charts(figures: Analytics, topic_title: Callable[[str], str], draw: bool = T
     )
     totals = {key: sum(values) for key, values in figures.handled_per_week.items()}
     all_handled = sum(totals.values())
-    shares: Dict[str, List[float]] = {}
-    for key, words in HANDLED:
-        shares[words] = [
+    per_week = [sum(week) for week in zip(*figures.handled_per_week.values(), strict=True)]
+    shares: Dict[str, List[float]] = {
+        words: [
             100 * value / week_total if week_total else 0.0
-            for value, week_total in zip(
-                figures.handled_per_week[key],
-                [sum(v[i] for v in figures.handled_per_week.values()) for i in range(len(weeks))],
-                strict=True,
-            )
+            for value, week_total in zip(figures.handled_per_week[key], per_week, strict=True)
         ]
+        for key, words in HANDLED
+    }
     add(
         "handled",
         "How messages were handled, per week",

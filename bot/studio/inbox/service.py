@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 def start_inbox(
     app: Any, region: str, endpoints: Path, folder: Optional[Path] = None
 ) -> Optional[Union[InboxConsumer, PikaInboxConsumer]]:
-    """The running consumer, or None (said once in the log) when there is no SQL broker."""
+    """The running consumer, or None (said once in the log) when there is no broker it reads."""
     from bot.studio.app import studio_options
 
     try:
@@ -33,5 +33,4 @@ def start_inbox(
         consumer = PikaInboxConsumer(settings, sessions, region)
     else:
         consumer = InboxConsumer(lambda: broker_url(endpoints, folder), sessions, region)
-    app.extensions["pit_inbox"] = consumer
     return consumer.start()

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import yaml
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, delete, select
@@ -22,8 +22,9 @@ from sqlalchemy.engine import Engine
 from bot.environment import run_dir
 from bot.privacy.tracker_events import (
     ENDPOINTS_FILE,
-    SQLITE_BUSY_TIMEOUT_S,
     _expand,
+    in_chunks,
+    private_engine,
     sql_url,
 )
 from bot.privacy.tracker_events import (
@@ -108,15 +109,11 @@ def prepare_queue(path: Path) -> None:
 
 
 def open_queue(url: str) -> Engine:
-    """An engine on the broker's database; values are never logged (patients' words)."""
-    private = {"future": True, "hide_parameters": True, "logging_name": "pit_events"}
-    if url.startswith("sqlite"):
-        # Rasa writes to the same file at the same time: wait for its lock, never fail.
-        return create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **private)
-    return create_engine(url, pool_pre_ping=True, **private)
+    """An engine on the broker's queue (see :func:`private_engine`)."""
+    return private_engine(url, "pit_events")
 
 
-def _load(data: Optional[str]) -> Optional[Dict[str, Any]]:
+def load_event(data: Optional[Union[str, bytes]]) -> Optional[Dict[str, Any]]:
     try:
         event = json.loads(data or "")
     except (TypeError, ValueError, RecursionError):
@@ -131,33 +128,14 @@ def take(engine: Engine, limit: int = BATCH) -> List[Event]:
         rows = connection.execute(
             select(QUEUE.c.id, QUEUE.c.sender_id, QUEUE.c.data).order_by(QUEUE.c.id).limit(limit)
         ).all()
-    return [(int(row_id), str(sender or ""), _load(data)) for row_id, sender, data in rows]
-
-
-def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return [(int(row_id), str(sender or ""), load_event(data)) for row_id, sender, data in rows]
 
 
 def remove(engine: Engine, ids: Iterable[int]) -> None:
     ids = list(ids)
     with engine.begin() as connection:
-        for chunk in _chunks(ids):
+        for chunk in in_chunks(ids):
             connection.execute(delete(QUEUE).where(QUEUE.c.id.in_(chunk)))
-
-
-def remove_senders(engine: Engine, sender_ids: Iterable[str]) -> int:
-    """Erase queued events of these conversations (right to erasure); returns the count."""
-    removed = 0
-    senders = list(sender_ids)
-    with engine.begin() as connection:
-        if not engine.dialect.has_table(connection, "events"):
-            return 0
-        for chunk in _chunks(senders):
-            removed += connection.execute(
-                delete(QUEUE).where(QUEUE.c.sender_id.in_(chunk))
-            ).rowcount
-    return removed
 
 
 def tracker_events(connection: Any) -> Iterator[Tuple[str, Dict[str, Any]]]:
@@ -166,6 +144,6 @@ def tracker_events(connection: Any) -> Iterator[Tuple[str, Dict[str, Any]]]:
         select(TRACKER_EVENTS.c.sender_id, TRACKER_EVENTS.c.data).order_by(TRACKER_EVENTS.c.id)
     )
     for sender_id, data in rows:
-        event = _load(data)
+        event = load_event(data)
         if event is not None:
             yield str(sender_id), event

@@ -2,55 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Optional, Tuple
+from typing import Optional
 from urllib.parse import urlencode
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import distinct, select
 
 from bot.content.faq import RETRIEVAL_INTENT
 from bot.content.responses import content_root
 from bot.studio import topics
 from bot.studio.inbox import groups, review
-from bot.studio.inbox.models import InboxConversation
+from bot.studio.inbox.analytics import known_channels
+from bot.studio.inbox.page_filters import page_filters, utc_minute
 from bot.studio.topic_views import EMPTY_TOPIC, faq_titles, topic_page
 from bot.studio.views import db, may, requires, studio
 
 ACTIONS = ("assign", "out_of_scope", "new_topic", "dismiss")
 
 
-def _day(value: Optional[str]) -> Optional[date]:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _range() -> Tuple[Optional[date], Optional[date], Optional[float], Optional[float]]:
-    """The page's date filter: ``from`` and ``to`` days (UTC, both included)."""
-    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
-
-    def start(day: date) -> float:
-        return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
-
-    return (
-        since,
-        until,
-        start(since) if since else None,
-        start(until + timedelta(days=1)) if until else None,
-    )
-
-
 def _inbox_page(status: int = 200, problems: Optional[list] = None) -> ResponseReturnValue:
-    channel = request.args.get("channel", "")[:64]
-    since, until, start, end = _range()
+    chosen = page_filters()
     with db() as work:
-        found = groups.waiting(work, channel or None, start, end)
-        channels = sorted(
-            c for c in work.execute(select(distinct(InboxConversation.channel))).scalars() if c
-        )
+        found = groups.waiting(work, chosen.filters)
+        channels = known_channels(work)
         waiting_draft = review.waiting_out_of_scope(work)
     titles = faq_titles()
     grouped = groups.group(found)
@@ -61,14 +35,11 @@ def _inbox_page(status: int = 200, problems: Optional[list] = None) -> ResponseR
         messages=len(found),
         titles=titles,
         topics=sorted(titles.items(), key=lambda item: item[1].lower()),
-        channels=channels,
-        channel=channel,
-        since=since.isoformat() if since else "",
-        until=until.isoformat() if until else "",
         waiting_draft=waiting_draft,
         problems=problems or [],
         faq=RETRIEVAL_INTENT + "/",
-        when=lambda at: datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        when=utc_minute,
+        **chosen.form(channels),
     )
     return page, status
 
