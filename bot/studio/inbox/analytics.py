@@ -31,6 +31,11 @@ HANDLED = (
 )
 
 
+def day_of(timestamp: float) -> int:
+    """An event's day number (days since 1970-01-01, UTC): what the figures group by."""
+    return int(timestamp // 86400)
+
+
 def day_date(day: int) -> date:
     return EPOCH + timedelta(days=day)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import intents
 from bot.privacy.masking import mask, mask_known_names
+from bot.studio.inbox.analytics import day_of
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 
 RED_FLAG_POSSIBLE = "red_flag_possible"  # bot/safety/semantic.py: the semantic net is unsure
@@ -57,11 +58,6 @@ _RANK = {
 }
 REVIEW_OUTCOMES = frozenset({"declined", "did_you_mean", "fallback"})
 MAX_KNOWN_NAMES = 10_000
-
-
-def day_of(timestamp: float) -> int:
-    """Days since 1970-01-01 (UTC): what the per-day figures group by."""
-    return int(timestamp // 86400)
 
 
 def _clean(text: str) -> str:
