@@ -9,7 +9,6 @@ per run by ``make run``; without it every call is refused).
 
 from __future__ import annotations
 
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -18,19 +17,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.evaluation.nlu import predicted_label
-from bot.secret_compare import secret_matches
+from bot.secret_compare import bearer_matches_env
 from bot.untrusted_json import NotJSON, untrusted_json
 
 TOKEN_ENV = "PIT_STUDIO_PARSE_TOKEN"
-MIN_TOKEN_LENGTH = 32
 MAX_TEXTS = 100
 MAX_TEXT_CHARS = 1000
 MAX_BODY_BYTES = 256 * 1024
 
 
 def _authorized(header: Optional[str]) -> bool:
-    token = os.environ.get(TOKEN_ENV, "")
-    return len(token) >= MIN_TOKEN_LENGTH and secret_matches(header or "", f"Bearer {token}")
+    return bearer_matches_env(header, TOKEN_ENV)
 
 
 def _texts(body: Any) -> Optional[List[str]]:

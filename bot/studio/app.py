@@ -119,6 +119,7 @@ def init_studio(app: Flask, prefix: str, options: dict) -> None:
         conversation_views,  # noqa: F401
     )
     from bot.studio.inbox import views as inbox_views  # noqa: F401
+    from bot.studio.training import views as training_views  # noqa: F401
     from bot.studio.views import studio
 
     app.register_blueprint(studio, url_prefix=prefix)

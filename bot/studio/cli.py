@@ -131,10 +131,16 @@ def _inbox_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gates(args: argparse.Namespace) -> int:
+    from bot.studio.training.gates import run_gate
+
+    return run_gate(args.gate, args.candidate, args.live, args.out, args.cache_dir)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``staff``: accounts for the staff studio."""
     staff = subparsers.add_parser(
-        "staff", help="staff studio accounts (add-user, list, unlock) and inbox import"
+        "staff", help="staff studio accounts (add-user, list, unlock), inbox import, model gates"
     )
     commands = staff.add_subparsers(dest="staff_command", required=True)
 
@@ -166,3 +172,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--run-dir", type=Path, default=None, help="folder of tracker.db (default: var/run)"
     )
     p.set_defaults(handler=_inbox_import)
+
+    p = commands.add_parser(
+        "gates",
+        help="one gate a studio-trained model must pass (the studio runs this), as JSON",
+    )
+    p.add_argument("gate", choices=("nlu", "safety"))
+    p.add_argument("--candidate", type=Path, required=True, help="the new model file")
+    p.add_argument("--live", type=Path, default=None, help="the live model, to compare with")
+    p.add_argument("--out", type=Path, required=True, help="where the JSON report goes")
+    p.add_argument(
+        "--cache-dir", type=Path, required=True, help="where the live model's readings are kept"
+    )
+    p.set_defaults(handler=_gates)

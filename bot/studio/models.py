@@ -186,3 +186,4 @@ class NewTopic(StudioBase):
 
 # The inbox's tables share this metadata (migrations and their check see one schema).
 from bot.studio.inbox import models as _inbox_models  # noqa: E402,F401
+from bot.studio.training import models as _training_models  # noqa: E402,F401

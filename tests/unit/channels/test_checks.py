@@ -89,8 +89,10 @@ def test_a_channel_is_on_only_when_all_its_secrets_are_set(tmp_path: Path):
     web_channels = {
         "bot.channels.rest.GuardedRestInput",
         "bot.channels.socketio.GuardedSocketIOInput",
-        # Not for patients: the studio's parse, refused without its per-run secret.
+        # Not for patients: the studio's parse and model swap, refused without their
+        # per-run secrets.
         "bot.channels.studio_parse.StudioParseInput",
+        "bot.channels.studio_model.StudioModelInput",
     }
     assert "bot.channels.twilio.TwilioChannel" in config and web_channels <= set(config)
     none = yaml.safe_load(

@@ -1,0 +1,1 @@
+"""Retrain from the studio: background training, gates, hot swap, roll back."""
