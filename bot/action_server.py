@@ -129,12 +129,22 @@ def _is_action_call(body: Any) -> bool:
     )
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 def create_app(token: str, actions_package: str = "actions") -> Sanic:
     """rasa-sdk's app with authentication, input checks and errors that reveal nothing."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
     app = create_sdk_app(actions_package, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    # Sanic closes a connection that has sent no request for KEEP_ALIVE_TIMEOUT (5 s by
+    # default), and a new one counts as idle until its first bytes. The Rasa server opens a
+    # connection per action call; when it stalled for over 5 s between connecting and
+    # writing (a model loading beside the live one, a busy machine), its call went into a
+    # closed connection ("Cannot write to closing transport") and the patient got an answer
+    # without that action. Loopback only: waiting longer costs nothing.
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
 
     @app.on_request
     async def authenticate(request: Request) -> Optional[HTTPResponse]:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.bookings import service as bookings
 from bot.channels import registry as channels
 from bot.environment import RUN_DIR, RUN_DIR_ENV, run_dir
-from bot.model_store import ensure_model
+from bot.model_store import ensure_model, studio_live_model
 from bot.privacy.retention import RetentionJob, start_retention_job
 from bot.settings import get_settings
 from bot.stack import Stack
@@ -56,7 +56,11 @@ def _print_privacy_log() -> None:
 
 def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1") -> int:
     settings = get_settings()  # fail early, with a clear message, on a broken clinic.yml
-    model = ensure_model()
+    model = studio_live_model()
+    if model is not None:
+        print(f"Starting with the model published in the studio: {model.name}", flush=True)
+    else:
+        model = ensure_model()
     workdir = run_dir()
     stack = Stack(
         model=model,

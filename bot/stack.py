@@ -42,6 +42,15 @@ def ensure_studio_parse_token(env: Dict[str, str]) -> str:
     return env[TOKEN_ENV]
 
 
+def ensure_studio_model_token(env: Dict[str, str]) -> str:
+    """The secret the studio sends to the Rasa server to swap models (fresh per run)."""
+    from bot.channels.studio_model import TOKEN_ENV
+
+    if not env.get(TOKEN_ENV):
+        env[TOKEN_ENV] = new_token()
+    return env[TOKEN_ENV]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -147,6 +156,7 @@ class Stack:
     processes: List[Process] = field(default_factory=list)
     action_token: str = field(default="", repr=False)
     studio_parse_token: str = field(default="", repr=False)
+    studio_model_token: str = field(default="", repr=False)
     extra_env: Dict[str, str] = field(default_factory=dict)
     # Other `limits:` than clinic.yml's, for tests and benchmarks that send faster than people.
     limits: Optional[Dict[str, Any]] = None
@@ -239,6 +249,7 @@ class Stack:
         # A fresh shared secret per run unless the environment sets one.
         self.action_token = ensure_token(env)
         self.studio_parse_token = ensure_studio_parse_token(env)
+        self.studio_model_token = ensure_studio_model_token(env)
         self.processes = self._build()
         for process in self.processes:
             process.start(env)

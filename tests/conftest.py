@@ -21,6 +21,7 @@ from bot.bookings.config import DATABASE_URL_ENV
 from bot.bookings.db import dispose_engines, upgrade_database
 from bot.bookings.spool import SPOOL_DIR_ENV
 from bot.content.responses import CONTENT_ROOT_ENV
+from bot.model_store import STUDIO_MODELS_ENV
 from bot.settings import PROJECT_ROOT
 from bot.stack import Stack  # importing bot sets the environment defaults (bot/environment.py)
 from bot.studio.app import SECRET_KEY_ENV
@@ -67,7 +68,15 @@ def stack_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_database: str, fake_api: FakeProviderApi, stack_content: Path) -> Iterator[Stack]:
+def stack_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stack studio's model folder (what it trains and publishes), never var/models."""
+    return tmp_path_factory.mktemp("studio-models")
+
+
+@pytest.fixture(scope="session")
+def stack(
+    stack_database: str, fake_api: FakeProviderApi, stack_content: Path, stack_models: Path
+) -> Iterator[Stack]:
     """Action server + Rasa server + web page with the model for the current data.
     Its processes get a throw-away database and studio key and every channel's secrets,
     so tests (the fuzz tests of the action server and the studio among them) never
@@ -77,6 +86,7 @@ def stack(stack_database: str, fake_api: FakeProviderApi, stack_content: Path) -
         DATABASE_URL_ENV: stack_database,
         SECRET_KEY_ENV: secrets.token_urlsafe(32),
         CONTENT_ROOT_ENV: str(stack_content),
+        STUDIO_MODELS_ENV: str(stack_models),
     }
     with running_stack(with_web=True, extra_env=env) as started:
         yield started

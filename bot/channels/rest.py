@@ -19,11 +19,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups
 from bot.channels.gate import SERVER_TROUBLE, MessageGate, readable_text, sender_problem
 from bot.settings import get_settings
 from bot.untrusted_json import NotJSON, untrusted_json
 
 logger = logging.getLogger(__name__)
+rasa_speedups.install()  # this module is loaded by every Rasa server we start (credentials.yml)
 
 # Bytes of JSON allowed per request: a message at the character limit, 4 bytes a character
 # in the worst case, escaped, plus the sender id and metadata.

@@ -55,6 +55,9 @@ _IN_CHUNK = 500  # ids per IN (...) clause
 _ENV_VAR_RE = re.compile(r"\$\{([^}]+)\}")
 SQLITE_BUSY_TIMEOUT_S = 15
 
+# Rasa's SQL tracker store, and ours (bot/tracker_store.py: same table, same rows).
+SQL_TRACKER_STORES = ("sql", "bot.tracker_store.streamingsqltrackerstore")
+
 # The table as Rasa 3.6 defines it (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
 events_metadata = MetaData()
 EVENTS = Table(
@@ -103,7 +106,7 @@ def tracker_store_url(
         return None  # Rasa's default: in memory, nothing kept after a restart
     store = {key: _expand(value, environ) for key, value in dict(store).items()}
     kind = str(store.get("type") or "").strip()
-    if kind.lower() != "sql":
+    if kind.lower() not in SQL_TRACKER_STORES:
         raise TrackerStoreError(
             f"the tracker store in {endpoints.name} is of type '{kind}'; only Rasa's SQL "
             "tracker store can be searched and erased (see README, Privacy)"
