@@ -32,7 +32,24 @@ DEFAULTS: Dict[str, str] = {
     "TF_CPP_MIN_LOG_LEVEL": "3",  # TensorFlow's start-up messages hide the ones that matter
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",  # Rasa 3.6 needs SQLAlchemy 1.4; we know
     "PYTHONHASHSEED": "0",  # same data, same model (read when an interpreter starts)
+    # Fewer differences between CPUs. TensorFlow's matrix products run on oneDNN, which picks
+    # its instruction set per CPU: on one machine oneDNN held to AVX trained other weights than
+    # AVX2 (bench/training_numerics.py), so we hold it at AVX2, which every x86 server of the
+    # last decade has. It is not enough: on an AVX-512 machine the same data and settings still
+    # gave another model than on AVX2 machines (style set 87.5% against 87.1%, 2026-12-02;
+    # OpenBLAS's kernel choice was ruled out), so a model must clear the NLU gates by a margin.
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    # The split of the work across threads changes the order of sums too: fixed, so a
+    # bigger machine trains the same model (2 = the cores of the machines we measure on).
+    "TF_INTRA_OP_PARALLELISM_THREADS": "2",
+    "TF_INTER_OP_PARALLELISM_THREADS": "2",
 }
+# The settings above that change a trained model's numbers: part of its fingerprint.
+NUMERICS_VARIABLES = (
+    "ONEDNN_MAX_CPU_ISA",
+    "TF_INTRA_OP_PARALLELISM_THREADS",
+    "TF_INTER_OP_PARALLELISM_THREADS",
+)
 
 
 def apply_defaults(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
@@ -47,6 +64,12 @@ def rasa_env() -> Dict[str, str]:
     env = dict(apply_defaults(dict(os.environ)))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env
+
+
+def numerics_signature() -> str:
+    """The settings a model's numbers depend on, as Rasa subprocesses will see them."""
+    env = rasa_env()
+    return ";".join(f"{name}={env.get(name, '')}" for name in NUMERICS_VARIABLES)
 
 
 def rasa_command(*args: str) -> List[str]:

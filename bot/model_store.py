@@ -1,22 +1,31 @@
 """Train a Rasa model only when none matches the current data and config.
 
 The model file is named after a fingerprint of everything training reads (config,
-domain, data/, the spaCy pipeline and the Rasa version), so "is there a model for
+domain, data/, the spaCy pipeline, the Rasa version and the numeric settings of
+bot/environment.py), so "is there a model for
 this content?" is a file lookup and `make run` starts in seconds when nothing changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-from bot.environment import rasa_command, rasa_env
+from bot.environment import numerics_signature, rasa_command, rasa_env
 from bot.nlp.pipeline import FINGERPRINT_FILE, PIPELINE_DIR, build_and_save
 from bot.settings import PROJECT_ROOT
 
 MODELS_DIR = PROJECT_ROOT / "models"
+# Models the studio trains, and every model it published (kept for roll back; `make train`'s
+# week-old clean-up of models/ never touches them). $PIT_STUDIO_MODELS_DIR moves it.
+STUDIO_MODELS_ENV = "PIT_STUDIO_MODELS_DIR"
+STUDIO_MODELS_DIR = PROJECT_ROOT / "var" / "models"
+# The model staff last published or rolled back to, and the content it was chosen for.
+LIVE_POINTER = "live.json"
 MODEL_PREFIX = "pit-"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 
@@ -35,13 +44,67 @@ def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
     """Hash of the training inputs; equal fingerprints give equal models (fixed seeds)."""
     import rasa
 
-    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    digest = hashlib.sha256(f"rasa {rasa.__version__}\n{numerics_signature()}\n".encode())
     for path in _files(root / name for name in TRAINING_INPUTS):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     spacy_marker = PIPELINE_DIR / FINGERPRINT_FILE
     digest.update(spacy_marker.read_bytes() if spacy_marker.exists() else b"no spacy")
     return digest.hexdigest()[:12]
+
+
+def studio_models_dir() -> Path:
+    return Path(os.environ.get(STUDIO_MODELS_ENV) or STUDIO_MODELS_DIR)
+
+
+def model_folders() -> List[Path]:
+    """Where a running server may load models from: `make train`'s and the studio's."""
+    return [MODELS_DIR, studio_models_dir()]
+
+
+def find_model_file(name: str) -> Optional[Path]:
+    """The model file called ``name`` in `make train`'s or the studio's folder, if any."""
+    for folder in model_folders():
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def train_command(root: Path, out_dir: Path, fingerprint: str) -> List[str]:
+    """``rasa train`` on ``root``'s config, domain and data, named after ``fingerprint``
+    (for the project itself with the relative paths `make train` has always used)."""
+    names = ("config.yml", "domain.yml", "data")
+    config, domain, data = names if root == PROJECT_ROOT else (str(root / n) for n in names)
+    # fmt: off
+    return rasa_command(
+        "train",
+        "--config", config,
+        "--domain", domain,
+        "--data", data,
+        "--out", str(out_dir),
+        "--fixed-model-name", f"{MODEL_PREFIX}{fingerprint}",
+    )
+    # fmt: on
+
+
+def studio_live_model() -> Optional[Path]:
+    """The model staff made live in the studio, while the content is what it was then.
+
+    After a roll back the live model is older than the content, so `make run` must not
+    quietly replace it with one trained on the content; once the content changes again
+    (a git pull, a publish), the model for the content is the one to run.
+    """
+    pointer = studio_models_dir() / LIVE_POINTER
+    try:
+        chosen = json.loads(pointer.read_text(encoding="utf-8"))
+        model = studio_models_dir() / str(chosen["model"])
+        content = str(chosen["content_fingerprint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not model.is_file():
+        return None
+    build_and_save()
+    return model if content == training_fingerprint() else None
 
 
 def model_path_for(fingerprint: str, models_dir: Path = MODELS_DIR) -> Path:
@@ -72,16 +135,7 @@ def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     print(f"Training a model for the current data (fingerprint {fingerprint}) ...", flush=True)
-    # fmt: off
-    command = rasa_command(
-        "train",
-        "--config", "config.yml",
-        "--domain", "domain.yml",
-        "--data", "data",
-        "--out", str(models_dir),
-        "--fixed-model-name", target.name[: -len(".tar.gz")],
-    )
-    # fmt: on
+    command = train_command(PROJECT_ROOT, models_dir, fingerprint)
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env())
     if result.returncode != 0 or not target.exists():
         raise SystemExit(f"Training failed (exit {result.returncode}); see the log above.")
