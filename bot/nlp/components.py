@@ -27,6 +27,7 @@ from rasa.shared.nlu.constants import (
     EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -35,6 +36,7 @@ from bot import intents
 from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
+from bot.nlp.booking_words import asks_to_book
 from bot.nlp.condition_routing import CONDITION_TOPIC, route_to_condition, states_pain
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
@@ -118,6 +120,8 @@ class UnderstandingGate(RuleComponent, IntentClassifier):
             _set_intent(message, FAQ)  # "had a knee replacement and it still hurts"
             _set_faq_topic(message, CONDITION_TOPIC)
             return
+        if intent == intents.BOOK_CONSULTATION and not asks_to_book(text):
+            intent = _next_choice(message, intent)
         topic = _faq_topic(message) if intent == FAQ else None
         if intent in (FAQ, intents.OUT_OF_SCOPE):  # ask_diagnosis already points to their doctor
             if get_other_treatment_check().should_decline(
@@ -130,12 +134,31 @@ class UnderstandingGate(RuleComponent, IntentClassifier):
             return
         predicted = f"{FAQ}/{topic}" if topic else intent
         routed = route_to_condition(text, predicted, entity_chars)
-        if routed and routed != predicted:
+        if routed and (routed != predicted or routed == intents.ASK_DIAGNOSIS):
             if routed.startswith(FAQ + "/"):
                 _set_intent(message, FAQ)
                 _set_faq_topic(message, routed)
             else:
                 _set_intent(message, routed)
+
+
+# What a booking guess without booking words may become: answers, never a red flag (only the
+# red-flag checks raise one), a form or a reply to our own question.
+NEXT_CHOICES_FOR_BOOKING = frozenset(
+    {FAQ, intents.OUT_OF_SCOPE, intents.CLINIC_INFO, intents.HUMAN_HANDOFF}
+)
+
+
+def _next_choice(message: Message, intent: str) -> str:
+    """The classifier's next intent after ``intent`` if it is one of
+    NEXT_CHOICES_FOR_BOOKING, made certain (an FAQ topic needs the selector's pick);
+    ``intent`` itself otherwise."""
+    ranking = [i.get(INTENT_NAME_KEY) for i in message.get(INTENT_RANKING_KEY) or []]
+    name = next((n for n in ranking if n and n != intent), None)
+    if name not in NEXT_CHOICES_FOR_BOOKING or (name == FAQ and not _faq_topic(message)):
+        return intent
+    _set_intent(message, str(name))
+    return str(name)
 
 
 def _pain_after_procedure(message: Message, text: str) -> bool:

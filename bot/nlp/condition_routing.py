@@ -41,6 +41,11 @@ SHORT_STATEMENT_WORDS = 8
 DIAGNOSIS_OVERRULABLE = frozenset(
     {"faq/condition_help", "faq/conditions_treated", "faq/success_rate", intents.OUT_OF_SCOPE}
 )
+# Topics about the patient's own medicines and health: "should I keep taking my back pain
+# pills?" stays with the medication answer, not the no-diagnosis reply.
+OWN_CARE_TOPICS = frozenset(
+    {"faq/medication", "faq/blood_thinners", "faq/diabetes", "faq/pregnancy"}
+)
 # Intents a condition never overrules (the patient wants something else done).
 NEVER_OVERRULED = frozenset(
     {
@@ -63,10 +68,14 @@ NEVER_OVERRULED = frozenset(
 )
 
 _DIAGNOSIS_RE = re.compile(
-    r"\bwhat'?s? (is )?(wrong|going on|happening|causing|the cause)\b"
-    r"|\bwhy (does|do|is|am|did|has|have|would|could) (my|i)\b|\bwhy (my|i)\b"
-    r"|\b(is|could|might) (the|my|this|that) (pain|ache|aching|burning|tingling|numbness|"
-    r"swelling|soreness|stiffness|problem|symptom)s?\b[^?.!]{0,40}\b(from|caused by|due to)\b"
+    r"\bwhat'?s? (actually |really |exactly )?(is )?(wrong|going on|happening|causing|the cause)\b"
+    r"|\b(why|y) (does|do|is|am|did|has|have|would|could) (my|i)\b|\bwhy (my|i)\b"
+    r"|\b(is|could|might|can) (the|my|this|that) ([a-z]+ ){0,3}(pain|ache|aching|burning|"
+    r"tingling|numbness|swelling|soreness|stiffness|problem|symptom)s?\b[^?.!]{0,40}"
+    r"\b(from|caused by|due to)\b"
+    r"|\b(tell me|know|say) (if|whether) my\b[^?.!]{0,40}\b(is|are) (from|caused by|due to)\b"
+    r"|\bdid i (tear|break|damage|pull|strain|sprain|rupture|injure|hurt|do)\b"
+    r"|\bdo i need (to see )?(a|an) (specialist|surgeon|mri|scan|x-?ray|operation|surgery)\b"
     r"|\b(is|could|might) (it|this|that)\b[^?.!]{0,30}\b(caused by|due to|because of)\b"
     r"|\bwhat (do|would) you (think|reckon) (i have|i've got|ive got|it is|this is|is wrong)\b"
     r"|\bwhat i (have|have got|ve got)\b"
@@ -75,7 +84,8 @@ _DIAGNOSIS_RE = re.compile(
     r"|\bshould i (get|have|go for) (surgery|an operation|a replacement|an? mri|a scan|an x-?ray)\b"
     r"|\b(is|could|might|can) (this|it|that|these) (be )?(a |an )?(sign|symptom|because)\b"
     r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos"
-    r"|\bwhat (should|can|do) i (do|take|use)\b|\bshould i (see|go|rest|ice|take|use|stop)\b"
+    r"|\bwhat (should|can|do) i (do|take|use)\b"
+    r"|\bshould i (see|go|rest|ice|take|use|stop|keep|quit|wait|be (putting|using|resting))\b"
     r"|\bwhat (kind|type|sort) of (pain|problem|injury)\b"
     r"|\b(worried|worrying|serious|normal)\b|\bwhat (does|do) (it|this|that) mean\b"
     r"|\bwhat (could|might|would) (it|this|that) be\b|\bis (it|this|that) bad\b"
@@ -83,8 +93,15 @@ _DIAGNOSIS_RE = re.compile(
 # "is this sciatica?", "could it be a pinched nerve or arthritis": a diagnosis request unless
 # the message also asks whether PIT helps ("is it good for sciatica?").
 _NAMING_RE = re.compile(
-    r"\b(is|could|might) (this|it|that|mine|my pain) (be )?(a |an )?"
-    r"([a-z']+ ){0,3}[a-z']+ ?(\?|$| or )"
+    r"\b(is|could|might) (this|it|that|mine|my ([a-z]+ )?(pain|ache)|the (pain|ache) in my [a-z]+) "
+    r"(be )?(a |an )?"
+    r"(([a-z']+ ){0,3}[a-z']+ ?(\?|$)|([a-z']+ ){0,5}[a-z']+ or )"
+)
+# "my heel burns every morning, what is it": a statement of pain ending in "what is it" asks
+# what the pain is, unless the message names the treatment ("...heard of PIT, what is it?").
+_ENDS_WHAT_IS_IT_RE = re.compile(r"\b(what|wat|wot|wht)( is|'s|s) (it|this|that)\W*$")
+_NAMES_TREATMENT_RE = re.compile(
+    r"\b(pit|prolo\w*|perineural|neural|injections?|jabs?|shots?|treatments?|therapy|dextrose)\b"
 )
 # Words of specific FAQ topics: "how many sessions for my knee" keeps its topic.
 _TOPIC_CUE_RE = re.compile(
@@ -120,7 +137,14 @@ _FILLER_RE = re.compile(
 
 
 def is_diagnosis_request(text: str) -> bool:
-    return bool(_DIAGNOSIS_RE.search(text.lower()))
+    lowered = text.lower()
+    if _DIAGNOSIS_RE.search(lowered):
+        return True
+    return bool(
+        _ENDS_WHAT_IS_IT_RE.search(lowered)
+        and states_pain(lowered)
+        and not _NAMES_TREATMENT_RE.search(lowered)
+    )
 
 
 def states_pain(lowered: str) -> bool:
@@ -144,7 +168,20 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
     lowered = text.lower()
     asks_help = bool(_HELP_RE.search(lowered))
     if is_diagnosis_request(lowered) or (_NAMING_RE.search(lowered) and not asks_help):
-        return DIAGNOSIS_INTENT if predicted in DIAGNOSIS_OVERRULABLE else None
+        # Also when the classifier already said diagnosis, however unsure: the gate makes it
+        # certain, so "my back hurts when i bend, wat is it" gets the no-diagnosis reply.
+        if predicted in DIAGNOSIS_OVERRULABLE or predicted == DIAGNOSIS_INTENT:
+            return DIAGNOSIS_INTENT
+        # Any other FAQ topic too ("should I put ice or heat on my sore back?" is no aftercare
+        # question) unless the message has that topic's words or speaks of the treatment.
+        if (
+            predicted.startswith("faq/")
+            and predicted not in OWN_CARE_TOPICS
+            and not _TOPIC_CUE_RE.search(lowered)
+            and not _NAMES_TREATMENT_RE.search(lowered)
+        ):
+            return DIAGNOSIS_INTENT
+        return None
     if is_fragment(lowered, entity_chars):
         return CONDITION_TOPIC
     states = states_pain(lowered)

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from bot.evaluation.styles import StyledExample, score_styled, style_failures
+from bot.nlp.booking_words import asks_to_book
 from bot.nlp.condition_routing import CONDITION_TOPIC, DIAGNOSIS_INTENT, route_to_condition
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
@@ -132,6 +133,48 @@ def test_questions_about_pit_with_other_treatments_in_them_are_kept(text, topic)
         ),
         ("should I have an operation on my knee", "faq/condition_help", 4, DIAGNOSIS_INTENT),
         ("I get migraines a lot", "faq/how_often", 8, CONDITION_TOPIC),
+        # A pain statement ending "what is it" asks what the pain is, unless it names PIT.
+        (
+            "my elbow aches when i lift the kettle, what is it",
+            "faq/condition_help",
+            5,
+            DIAGNOSIS_INTENT,
+        ),
+        ("sore heel every morning wot is it", "faq/condition_help", 4, DIAGNOSIS_INTENT),
+        ("my knee hurts and a friend swears by PIT, what is it?", "faq/condition_help", 4, None),
+        # An unsure diagnosis prediction is made certain (no "did you mean" for it).
+        ("my neck hurts when i turn it, wat is it", DIAGNOSIS_INTENT, 4, DIAGNOSIS_INTENT),
+        ("y does my ankle ache at night", "faq/condition_help", 5, DIAGNOSIS_INTENT),
+        (
+            "is this ache in my left shoulder tendonitis or arthritis",
+            "faq/condition_help",
+            8,
+            DIAGNOSIS_INTENT,
+        ),
+        (
+            "Is my knee pain arthritis or a torn cartilage?",
+            "faq/condition_help",
+            4,
+            DIAGNOSIS_INTENT,
+        ),
+        (
+            "my ankle has been sore for weeks, what's actually wrong with it",
+            "faq/side_effects",
+            5,
+            DIAGNOSIS_INTENT,
+        ),
+        (
+            "rolled my ankle at footy last month, did i tear something",
+            "faq/condition_help",
+            5,
+            DIAGNOSIS_INTENT,
+        ),
+        ("should i be using ice or heat on my sore neck", "faq/aftercare", 4, DIAGNOSIS_INTENT),
+        # ...but a topic's own words, the treatment, or the patient's medicines keep the topic.
+        ("should i ice my knee after the injections", "faq/aftercare", 4, None),
+        ("should i keep taking pills for my back", "faq/medication", 4, None),
+        # A long "is this ... ?" about the treatment is no diagnosis request.
+        ("is this treatment safe for someone with my bad knee?", "faq/safety", 4, None),
     ],
 )
 def test_condition_routing(text, predicted, chars, expected):
@@ -229,3 +272,60 @@ def test_gate_takes_pain_after_a_listed_procedure_as_the_condition_not_the_proce
     )
     assert _label(pain) == "faq/condition_help"
     assert _label(about_surgery) == "ask_other_treatment"  # no pain spoken of: kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "book me in",
+        "appointment please",
+        "any openings next week?",
+        "i want an apointment",
+        "when can i come",
+        "what's the earliest you could see me",
+        "I'd be keen to get my dad seen before Christmas",
+        "Tuesdays are good, have you got anything then?",
+        "could you set up a first appointment for me",
+        "i want to see the doctor",
+    ],
+)
+def test_booking_requests_have_booking_words(text):
+    assert asks_to_book(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "walk me through a visit",
+        "can I eat on the morning of the appointment?",
+        "I'd like a sense of how many visits I'd be signing up for",
+        "what happens during the appointment",
+        "does it hurt",
+    ],
+)
+def test_questions_about_a_visit_are_not_booking_requests(text):
+    assert not asks_to_book(text)
+
+
+def _ranked(text, ranking, topic):
+    message = _message(text, ranking[0], topic)
+    message.set("intent_ranking", [{"name": n, "confidence": 0.5} for n in ranking])
+    return message
+
+
+def test_gate_gives_a_booking_guess_without_booking_words_the_next_answer():
+    visit, oos, booking, never_red_flag, never_a_form = _gate(
+        [
+            _ranked("walk me through a visit", ["book_consultation", "faq"], "visit"),
+            _ranked("tell me about tuesday", ["book_consultation", "out_of_scope"], None),
+            _ranked("book me in for tuesday", ["book_consultation", "faq"], "visit"),
+            _ranked("I'd like a sense of it all", ["book_consultation", "red_flag"], None),
+            _ranked("I'd like a sense of it all", ["book_consultation", "affirm"], None),
+        ]
+    )
+    assert _label(visit) == "faq/visit"
+    assert visit.get("intent")["confidence"] == 1.0
+    assert _label(oos) == "out_of_scope"
+    assert _label(booking) == "book_consultation"
+    assert _label(never_red_flag) == "book_consultation"
+    assert _label(never_a_form) == "book_consultation"
