@@ -13,8 +13,8 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker \
-        bench-studio-pages profile
+        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
+        bench-studio-pages bench-model-swap bench-training-numerics profile
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -101,14 +101,23 @@ bench-studio: train ## studio publish -> first REST reply with the new text, and
 bench-event-broker: train ## Rasa server with no event broker, Rasa's SQL broker and ours (batched), interleaved: latency, CPU per message, msg/s (writes bench/results/)
 	@$(PY) bench/event_broker_bench.py
 
+bench-per-message: spacy ## the three per-message savings (schema check once, streaming tracker store, no per-message session action) side by side, interleaved: latency, CPU and action calls per message, msg/s, long conversation (writes bench/results/)
+	@$(PY) bench/per_message_bench.py
+
 bench-studio-pages: install ## inbox, analytics and conversation pages with 10,000 conversations in a PostgreSQL tracker store (PostgreSQL at 127.0.0.1; writes bench/results/)
 	@$(PY) bench/studio_pages_bench.py
+
+bench-model-swap: train ## swap models under load, ours (studio_model channel) against Rasa's PUT /model: failed requests, latency, swap time (writes bench/results/)
+	@$(PY) bench/model_swap_bench.py
 
 compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
 	@$(PY) bench/compare_configs.py $(COMPARE)
 
 bench-red-flags: encoder ## red-flag checker alone: recall, false alarms, ms per message and for long messages (writes bench/results/)
 	@$(PY) bench/red_flag_checker.py
+
+bench-training-numerics: spacy ## which settings change a trained model's numbers on this CPU (ISA, oneDNN, repeat), weights compared byte for byte (writes bench/results/)
+	@$(PY) bench/training_numerics.py
 
 bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
 	@$(PY) bench/encoder_bench.py
