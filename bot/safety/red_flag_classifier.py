@@ -35,7 +35,7 @@ from bot.intent_override import override_intent
 from bot.rule_component import RuleComponent
 from bot.safety.catalog import Category
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
-from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
+from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net, verdict_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,8 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
             elif dismissed:
                 self._overrule_classifier(message)
             else:
-                over = self._second_net(message, text)
-                if over or self._classifier_alone_unsure(message):
+                ordinary = self._second_net(message, text)
+                if ordinary or self._classifier_alone_unsure(message):
                     self._overrule_classifier(message)
         return messages
 
@@ -111,20 +111,25 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
     def _second_net(self, message: Message, text: str) -> bool:
         """No catalog word matched: does the message *mean* an emergency?
 
-        Returns whether it is about a symptom that is over ("the bleeding stopped"). Then the
-        intent classifier's own red_flag is overruled too: it reads the symptom's words, not
-        that they are past. Only for symptoms that can be over (RESOLVABLE), so never for
-        a crisis ("I can't do this anymore")."""
+        Marks the message when it does. Returns whether the intent classifier's own
+        red_flag should be overruled because the message reads as ordinary:
+        - it is about a symptom that is over ("the bleeding stopped"): the classifier reads
+          the symptom's words, not that they are past. Only for symptoms that can be over
+          (RESOLVABLE), so never for a crisis ("I can't do this anymore");
+        - it is closer to a calm example ("the price almost gave me a heart attack") than to
+          every emergency example. The net never flags such a message itself; without this
+          the classifier alone still did, from words like "swollen", "fever" or "die"."""
         net = semantic_net() if self.component_config["semantic"] else None
         if net is None:
             return False
         try:
-            verdict = net.judge(text)
+            category, score, calm = net.scores(text)
         except Exception:  # never let the second net drop the message
             logger.exception("Semantic red-flag check failed.")
             return False
+        verdict = verdict_for(category, score, calm, net.exemplars)
         if verdict is None:
-            return False
+            return calm >= score
         if verdict.category in RESOLVABLE and says_it_is_over(text):
             return True
         entry = self._entry_for(verdict.category)

@@ -170,3 +170,22 @@ def test_the_models_own_red_flag_on_a_symptom_that_is_over_is_overruled(
     symptom that can be over, and the message says it is, DIET's red_flag is overruled."""
     [message] = component.process([diet_says(text, intent="red_flag", confidence=0.9)])
     assert (message.get("intent")["name"] == "red_flag") is stays
+
+
+@pytest.mark.parametrize(
+    "text, stays",
+    [
+        ("I'm so happy the swelling in my knee is gone", False),
+        ("the price nearly gave me a heart attack, lol", False),
+        ("he is grey and sweaty and not making sense", True),
+        ("something feels really wrong tonight", True),
+    ],
+)
+def test_the_models_own_red_flag_on_a_message_closer_to_a_calm_example_is_overruled(
+    component, text: str, stays: bool
+):
+    """The second net never flags a message closer to a calm example than to every
+    emergency; the classifier's own red_flag (from words like "swelling" or "heart attack")
+    is overruled there too. One closer to an emergency example keeps it."""
+    [message] = component.process([diet_says(text, intent="red_flag", confidence=0.9)])
+    assert (message.get("intent")["name"] == "red_flag") is stays
