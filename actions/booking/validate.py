@@ -43,7 +43,7 @@ from actions.booking.answers import (
     read_yes_no,
 )
 from actions.booking.ask import known_phone
-from actions.booking.prefill import offered_detail, prefilled
+from actions.booking.prefill import offered_details, prefilled
 from actions.booking.slots import (
     BOOKING,
     CALLBACK,
@@ -144,12 +144,12 @@ class RequestFormValidation(FormValidationAction, ABC):
     ) -> SlotValues:
         """The latest message as the answer to ``slot``, if that was asked and it is one.
 
-        When the form starts (nothing asked yet), a detail the patient typed just before
-        accepting the details offer fills ``slot`` (actions/booking/prefill.py)."""
+        When the form starts (nothing asked yet), the details the patient typed before
+        accepting the details offer fill ``slot`` (actions/booking/prefill.py)."""
         if tracker.get_slot(REQUESTED_SLOT) != slot:
             if tracker.get_slot(REQUESTED_SLOT) is None and tracker.get_slot(slot) is None:
-                detail = offered_detail(tracker.events)
-                return prefilled(detail, slot, get_settings().phone_region)
+                details = offered_details(tracker.events)
+                return prefilled(details, slot, get_settings().phone_region)
             return {}
         said = Said.from_message(tracker.latest_message)
         reading = reader(said) if reader else None

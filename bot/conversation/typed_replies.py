@@ -13,6 +13,8 @@ an intent. Here, with the buttons the assistant sent read from the tracker:
 
 - a typed reply that matches an option of the last offer becomes that option's payload, as if
   tapped (the patient's own words stay in the conversation's record);
+- a name, phone or email typed after an offer with one "send my details" option selects it
+  (the form then starts with that detail filled in);
 - text starting with "/" passes as an intent only when it equals a button payload the assistant
   sent in this conversation; anything else has its slash swapped for a full-width one, so the
   handler leaves it alone and it stays the plain text the classifiers already read;
@@ -48,6 +50,11 @@ NEUTRAL_PREFIX = "\uff0f"  # FULLWIDTH SOLIDUS: looks like "/", is not Rasa's in
 AFFIRM, DENY = "/affirm", "/deny"
 FALLBACK_INTENT = "nlu_fallback"  # the form reads it as an answer to its question
 TYPED_REPLY_KEY = "typed_reply"  # in the parse data: which option a typed reply chose
+# A name, phone or email typed right after an offer whose one "send my details" option is
+# one of these: the patient is answering it (actions/booking/prefill.py fills the detail in).
+SHARE_DETAILS_INTENT = "share_details"
+DETAIL_PAYLOADS = frozenset({"/request_booking", "/request_callback"})
+DETAILS_REPLY = "details"
 # Intents that keep their meaning even when the words also match an option.
 KEEP_INTENTS = frozenset({"red_flag"})
 FUZZY_MIN_SCORE = 85.0  # rapidfuzz ratio (0-100) for a misspelt title
@@ -278,6 +285,16 @@ def match_reply(text: str, buttons: Sequence[Button]) -> Optional[Choice]:
     return None
 
 
+def details_reply(message: Message, buttons: Sequence[Button]) -> Optional[Choice]:
+    """A name, phone or email typed after "I can send your details now [Yes, send my
+    details]" answers that option: the patient is already giving them. Not when the offer
+    has two such options (book or call back): the patient must choose."""
+    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != SHARE_DETAILS_INTENT:
+        return None
+    options = [b for b in buttons if b.payload.strip() in DETAIL_PAYLOADS]
+    return Choice(options[0], DETAILS_REPLY) if len(options) == 1 else None
+
+
 def is_unsure_stop(message: Message, text: str) -> bool:
     """A "cancel" or "bye" the classifier guessed without saying so in words."""
     intent = message.get(INTENT) or {}
@@ -313,7 +330,10 @@ class TypedReplyResolver(RuleComponent, IntentClassifier):
                 continue
             if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in KEEP_INTENTS:
                 continue
-            choice = match_reply(text, last_offer(events, form_active))
+            offer = last_offer(events, form_active)
+            choice = match_reply(text, offer)
+            if choice is None and not form_active:
+                choice = details_reply(message, offer)
             if choice is None:
                 if form_active and is_unsure_stop(message, text):
                     message.set(

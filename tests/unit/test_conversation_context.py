@@ -12,7 +12,7 @@ from rasa.shared.core.events import ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.booking.prefill import offered_detail, prefilled
+from actions.booking.prefill import offered_details, prefilled
 from bot.conversation.follow_ups import FollowUpResolver, follow_up_topic, is_pain_statement
 from bot.conversation.personal_details import PersonalDetailsClassifier, find_detail
 from bot.conversation.typed_replies import (
@@ -196,12 +196,91 @@ def test_an_accepted_details_offer_prefills_the_form_and_nothing_before() -> Non
         {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_details_offer"}},
         {"event": "user", "text": "/request_booking"},
     ]
-    detail = offered_detail(events)
-    values = prefilled(detail, "request_contact", "US")
+    details = offered_details(events)
+    values = prefilled(details, "request_contact", "US")
     assert values["request_phone"] == "+12025550188"
-    assert prefilled(detail, "request_name", "US") == {}
+    assert prefilled(details, "request_name", "US") == {}
     # A later message, not an answer to the offer: nothing is taken.
-    assert offered_detail(events + [{"event": "user", "text": "/request_booking"}]) is None
+    assert offered_details(events + [{"event": "user", "text": "/request_booking"}]) == {}
+
+
+def _offer() -> dict:
+    return {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_details_offer"}}
+
+
+def test_details_typed_one_after_another_are_all_prefilled() -> None:
+    """ "Grace Liu", offer, "grace@example.com", offer, "yes": both are kept, not only the
+    last; a detail from before the run of offers is not."""
+    events = [
+        {"event": "user", "text": "Sam Old"},
+        {"event": "bot", "text": "an FAQ answer", "metadata": {"utter_action": "utter_faq"}},
+        {"event": "user", "text": "Grace Liu"},
+        _offer(),
+        {"event": "user", "text": "grace.liu@example.com"},
+        _offer(),
+        {"event": "user", "text": "/request_booking"},
+    ]
+    details = offered_details(events)
+    assert prefilled(details, "request_name", "US") == {"request_name": "Grace Liu"}
+    contact = prefilled(details, "request_contact", "US")
+    assert contact["request_email"] == "grace.liu@example.com"
+    assert contact["request_phone"] is None
+
+
+def test_a_newer_detail_of_the_same_kind_wins() -> None:
+    events = [
+        {"event": "user", "text": "(202) 555-0188"},
+        _offer(),
+        {"event": "user", "text": "sorry, it's (202) 555-0199"},
+        _offer(),
+        {"event": "user", "text": "/request_callback"},
+    ]
+    assert prefilled(offered_details(events), "request_phone", "US") == {
+        "request_phone": "+12025550199"
+    }
+
+
+def test_a_detail_typed_as_the_send_my_details_option_is_prefilled() -> None:
+    # As Rasa stores it: the patient's words, and the payload they became as parsed text.
+    accepted = {
+        "event": "user",
+        "text": "Ahmed Raza",
+        "parse_data": {"text": "/request_booking", "intent": {"name": "request_booking"}},
+    }
+    assert prefilled(offered_details([accepted]), "request_name", "US") == {
+        "request_name": "Ahmed Raza"
+    }
+    # Words read as another option, or the button tapped, are not read as a detail.
+    other = dict(accepted, parse_data={"text": "/deny", "intent": {"name": "deny"}})
+    assert offered_details([other]) == {}
+    tapped = dict(accepted, text="/request_booking")
+    assert offered_details([tapped]) == {}
+
+
+def test_an_unusable_detail_is_asked_for_as_usual() -> None:
+    events = [{"event": "user", "text": "555"}, _offer(), {"event": "user", "text": "/affirm"}]
+    assert prefilled(offered_details(events), "request_contact", "US") == {}
+
+
+def test_typing_details_after_the_one_send_my_details_option_selects_it() -> None:
+    chosen = resolve("Ahmed Raza", tracker_after(BOOKING_OFFER), intent="share_details")
+    assert chosen.get("text") == "/request_booking"
+    assert chosen.get("typed_reply")["how"] == "details"
+    # Book or call back: the patient must choose; the details offer answers instead.
+    two = [
+        {"title": "Yes, book a consultation", "payload": "/request_booking"},
+        {"title": "Request a callback", "payload": "/request_callback"},
+    ]
+    kept = resolve("Ahmed Raza", tracker_after(two), intent="share_details")
+    assert kept.get("text") == "Ahmed Raza"
+    # Only a detail does it: a question after the offer stays a question.
+    asked = resolve("does it hurt?", tracker_after(BOOKING_OFFER), intent="faq")
+    assert asked.get("text") == "does it hurt?"
+    # While a form asks, the form reads its own answers.
+    in_form = resolve(
+        "Ahmed Raza", tracker_after(BOOKING_OFFER, loop="booking_form"), intent="share_details"
+    )
+    assert in_form.get("text") == "Ahmed Raza"
 
 
 # --- follow-ups ------------------------------------------------------------------------
