@@ -1,12 +1,13 @@
 """Start a form with the details the patient typed before it was asked.
 
 A name, phone number or email typed when no form was asking gets the details offer
-(utter_details_offer). Nothing is stored then. Only when the patient accepts the offer
-(the very next message starts a form) are the details read back, checked by the same
-rules as typed answers, and filled in. The details come from:
-- every message in the run that got the details offer just before the acceptance ("Grace
-  Liu", then "grace.liu@gmail.com", then "yes"): the newest of each kind wins;
-- the accepting message itself, when typing a detail was read as the offer's one
+(utter_details_offer). Nothing is stored then. When a form starts later in the same
+session (the patient accepted that offer, or booked another way), the details are read
+back, checked by the same rules as typed answers, and filled in, so the patient is not
+asked again; the summary before sending shows them all. The details come from:
+- every message of the session that got the details offer ("Grace Liu", then
+  "grace.liu@gmail.com", then "yes"): the newest of each kind wins;
+- the message that starts the form, when typing a detail was read as the offer's one
   "send my details" button (bot/conversation/typed_replies.py, details_reply).
 """
 
@@ -15,12 +16,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Sequence
 
 from actions.booking.answers import check_contact, check_name, check_phone
-from actions.booking.slots import CONTACT, EMAIL, NAME, PHONE
+from actions.booking.slots import CONTACT, NAME, PHONE
 from bot.bookings.validation import InvalidInput
 from bot.conversation.personal_details import EMAIL as EMAIL_KIND
 from bot.conversation.personal_details import NAME as NAME_KIND
 from bot.conversation.personal_details import PHONE as PHONE_KIND
-from bot.conversation.personal_details import Detail, find_detail
+from bot.conversation.personal_details import Detail, find_details
 from bot.conversation.typed_replies import DETAIL_PAYLOADS
 
 DETAILS_OFFER = "utter_details_offer"
@@ -43,28 +44,30 @@ def _typed_as_details_option(event: Mapping[str, Any]) -> bool:
 
 
 def offered_details(events: Sequence[Mapping[str, Any]]) -> Dict[str, Detail]:
-    """The details (by kind) the form starting now may fill in, newest of each kind.
-
-    Only when the latest message accepts an offer: it answers a details offer in the
-    assistant's turn right before it, or it is itself a detail typed as the offer's
-    "send my details" button."""
+    """The details (by kind) the form starting now may fill in, newest of each kind."""
     users = [i for i, e in enumerate(events) if e.get("event") == "user"]
     if not users:
         return {}
     found: Dict[str, Detail] = {}
     latest = users[-1]
+    session_start = max(
+        (i for i, e in enumerate(events) if e.get("event") == "session_started"), default=0
+    )
     if _typed_as_details_option(events[latest]):
-        detail = find_detail(str(events[latest].get("text") or ""), classifier_confidence=0.0)
-        if detail is not None:
-            found[detail.kind] = detail
-    # Walk back over the run of messages that each got the details offer.
+        _add(found, events[latest])
+    # Every earlier message of this session that got the details offer, newest first.
     for previous, after in zip(reversed(users[:-1]), reversed(users[1:]), strict=True):
-        if not _offered_after(events, previous, after):
+        if previous < session_start:
             break
-        detail = find_detail(str(events[previous].get("text") or ""), classifier_confidence=0.0)
-        if detail is not None and detail.kind not in found:
-            found[detail.kind] = detail
+        if _offered_after(events, previous, after):
+            _add(found, events[previous])
     return found
+
+
+def _add(found: Dict[str, Detail], event: Mapping[str, Any]) -> None:
+    """The message's details, for kinds a newer message has not given already."""
+    for detail in find_details(str(event.get("text") or ""), classifier_confidence=0.0):
+        found.setdefault(detail.kind, detail)
 
 
 def prefilled(details: Mapping[str, Detail], slot: str, region: str) -> Dict[str, Any]:
@@ -74,8 +77,10 @@ def prefilled(details: Mapping[str, Detail], slot: str, region: str) -> Dict[str
             return {NAME: check_name(details[NAME_KIND].value)}
         contacts: List[str] = [details[k].value for k in (PHONE_KIND, EMAIL_KIND) if k in details]
         if slot == CONTACT and contacts:
+            # Only the contact itself: the form's validation of it sets the phone and email
+            # slots (an extracted slot the form does not ask for is dropped by Rasa's SDK).
             phone, email = check_contact(" ".join(contacts), region)
-            return {CONTACT: " ".join(v for v in (phone, email) if v), PHONE: phone, EMAIL: email}
+            return {CONTACT: " ".join(v for v in (phone, email) if v)}
         if slot == PHONE and PHONE_KIND in details:
             return {PHONE: check_phone(details[PHONE_KIND].value, region)}
     except InvalidInput:

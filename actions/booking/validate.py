@@ -218,10 +218,18 @@ class RequestFormValidation(FormValidationAction, ABC):
     ) -> SlotValues:
         """Run ``check``; on an unusable answer say why, count it, and ask again.
 
-        Only the answer to the question just asked is checked: a value already there
-        when the form starts was checked when it was given.
+        Only the answer to the question just asked is checked, and a detail the form
+        starts with (actions/booking/prefill.py): checking it again sets what it implies
+        (the phone and email slots of a contact, which Rasa's SDK drops when only
+        extracted); an unusable one is dropped without a word and asked for as usual.
         """
-        if tracker.get_slot(REQUESTED_SLOT) != slot:
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if requested is None:
+            try:
+                return check()
+            except InvalidInput:
+                return {slot: None}
+        if requested != slot:
             return {}
         failures = dict(tracker.get_slot(FAILURES) or {})
         try:

@@ -51,7 +51,11 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Words besides filler ("my number is", "hi", "thanks") a contact-details message may have:
 # a name ("Dana Price here, 0770 900123").
 MAX_OTHER_WORDS = 2
-_INTRO_WORDS = frozenset("here name name's i'm im i am hey".split())
+_INTRO_WORDS = frozenset("here name name's names i'm im i am hey hiya g'day".split())
+# How people hand over a number or address: "reach me at ..., ask for Mike", "if that's easier".
+_HANDOVER_WORDS = frozenset(
+    "ask for if that's thats easier great cheers mob ring best of both either".split()
+)
 # Longer than any name, number and greeting together: a story, not details.
 MAX_DETAILS_LEN = 200
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*"
@@ -63,6 +67,20 @@ _INTRO_NAME = re.compile(
 )
 _NAME_HERE = re.compile(rf"^\s*(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+here[\s.!]*$")
 _BARE_NAME = re.compile(rf"^\s*(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})[\s.!]*$")
+# A name beside a number or address: "my names Shannon and my mobile is ...", "reach me at
+# ..., ask for Mike", "Eleanor Whitby, e.whitby@example.com", "Dana Price here, 201 ...".
+_NAME_BESIDE_CONTACT = (
+    re.compile(
+        r"\b(?:my name is|my name's|my names|name is|name's|this is|it's|its|i'm|i am|"
+        rf"ask for|speak to|call me)\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)"
+        r"(?=\s*(?:$|[,.;!]|\s(?:and|here|on|at|my|or)\b))",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^\s*(?:(?:hi|hello|hey|hiya|great|thanks|ok|okay)\b[\s,!.]*)?"
+        rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)(?:\s+here)?\s*[,;:\-]"
+    ),
+)
 # Words after "I'm" that describe the patient, not name them.
 _NOT_NAMES = frozenset(
     "a an the in on at so not just still very really also here there back new fine good ok okay "
@@ -93,27 +111,68 @@ def _looks_like_name(name: str, typed_capitalised: bool) -> bool:
     return typed_capitalised or len(parts) >= 2
 
 
-def _contact_detail(text: str) -> Optional[Detail]:
+def _contact_details(text: str) -> List[Detail]:
+    """The email address and the phone number in ``text`` (each at most once)."""
+    found = []
     email = _EMAIL.search(text)
     if email:
-        return Detail(EMAIL, email.group(0).strip("."))
+        found.append(Detail(EMAIL, email.group(0).strip(".")))
     for match in _PHONE.finditer(text):
         if 7 <= _digits(match.group(0)) <= 15 and not _DATE.fullmatch(match.group(0).strip()):
-            return Detail(PHONE, match.group(0).strip())
+            found.append(Detail(PHONE, match.group(0).strip()))
+            break
+    return found
+
+
+def _contact_detail(text: str) -> Optional[Detail]:
+    found = _contact_details(text)
+    return found[0] if found else None
+
+
+def _name_beside_contact(text: str) -> Optional[Detail]:
+    for pattern in _NAME_BESIDE_CONTACT:
+        for match in pattern.finditer(text):
+            name = match.group("name").strip()
+            capitalised = all(p[:1].isupper() for p in name.split())
+            if (
+                capitalised
+                and _looks_like_name(name, True)
+                and not _words_of_contact(name)
+                and not _all_words_we_use(name)
+            ):
+                return Detail(NAME, name)
     return None
 
 
-def _says_little_else(text: str, value: str) -> bool:
-    """True when the message is about the detail: no question, at most a name around it.
+def _words_of_contact(name: str) -> bool:
+    """ "My Mobile" or "Email Me" are words about the details, not a name."""
+    words = {w.lower() for w in name.split()}
+    return bool(words & (FILLER_WORDS | _INTRO_WORDS | _HANDOVER_WORDS))
+
+
+def _says_little_else(text: str, *values: str) -> bool:
+    """True when the message is about the details: no question, at most a name around them.
 
     "can I email my scan to you at a@b.org?" or "my number is 0770 900123 and my knee
     still hurts" ask or tell something else, so they go through NLU as usual.
     """
     if "?" in text:
         return False
-    rest = text.replace(value, " ").lower()
-    other = [w for w in _WORD.findall(rest) if w not in FILLER_WORDS | _INTRO_WORDS]
+    rest = text
+    for value in values:
+        rest = rest.replace(value, " ")
+    ignored = FILLER_WORDS | _INTRO_WORDS | _HANDOVER_WORDS
+    other = [w for w in _WORD.findall(rest.lower()) if w not in ignored]
     return len(other) <= MAX_OTHER_WORDS
+
+
+def _all_words_we_use(name: str) -> bool:
+    """ "Knee Pain, 201 555 0123": every word is one of ours, so it is no name ("Dana Price"
+    has "price", but "dana" is in no training example)."""
+    from bot.nlp.fuzzy import training_words
+
+    vocabulary = training_words()
+    return all(part.lower() in vocabulary for part in name.split())
 
 
 def _words_we_never_use(name: str) -> bool:
@@ -126,17 +185,31 @@ def _words_we_never_use(name: str) -> bool:
 
 
 def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detail]:
-    """The email, phone number or name in ``text``, if it carries one.
+    """The first of find_details: the email, else the phone number, else the name."""
+    found = find_details(text, classifier_confidence)
+    return found[0] if found else None
+
+
+def find_details(text: str, classifier_confidence: float = 0.0) -> List[Detail]:
+    """Every personal detail ``text`` carries (email, phone, name), if it is a message of
+    details: "great. Eleanor Whitby, e.whitby@example.com or +44 7700 900631" gives three.
 
     ``classifier_confidence`` is how sure the intent classifier was about something
     else: a bare capitalised "Dana Price" counts as a name only when it was unsure.
     """
     text = text or ""
     if text.strip().startswith("/") or len(text) > MAX_DETAILS_LEN:
-        return None
-    contact = _contact_detail(text)
-    if contact is not None:
-        return contact if _says_little_else(text, contact.value) else None
+        return []
+    contacts = _contact_details(text)
+    if contacts:
+        name = _name_beside_contact(text)
+        found = contacts + ([name] if name else [])
+        return found if _says_little_else(text, *(d.value for d in found)) else []
+    name = _name_alone(text, classifier_confidence)
+    return [name] if name else []
+
+
+def _name_alone(text: str, classifier_confidence: float) -> Optional[Detail]:
     intro = _INTRO_NAME.match(text)
     if intro:
         name = intro.group("name")

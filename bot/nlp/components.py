@@ -37,7 +37,12 @@ from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
 from bot.nlp.booking_words import asks_to_book
-from bot.nlp.condition_routing import CONDITION_TOPIC, route_to_condition, states_pain
+from bot.nlp.condition_routing import (
+    CONDITION_TOPIC,
+    route_to_condition,
+    states_pain,
+    tells_of_condition,
+)
 from bot.nlp.fuzzy import Token, get_fuzzy_names
 from bot.nlp.language import get_language_check
 from bot.nlp.other_treatments import get_other_treatment_check
@@ -116,17 +121,21 @@ class UnderstandingGate(RuleComponent, IntentClassifier):
         if config["detect_language"] and get_language_check().is_foreign(text):
             _set_intent(message, config["other_language_intent"])
             return
-        if intent == intents.ASK_OTHER_TREATMENT and _pain_after_procedure(message, text):
-            _set_intent(message, FAQ)  # "had a knee replacement and it still hurts"
+        # "had a knee replacement and it still hurts", "physio says I have golfer's elbow,
+        # still sore after months of exercises": about the patient's condition, not a
+        # question about the other treatment.
+        about_condition = _pain_after_procedure(message, text) or bool(
+            _condition_chars(message) and tells_of_condition(text.lower())
+        )
+        if intent == intents.ASK_OTHER_TREATMENT and about_condition:
+            _set_intent(message, FAQ)
             _set_faq_topic(message, CONDITION_TOPIC)
             return
         if intent == intents.BOOK_CONSULTATION and not asks_to_book(text):
             intent = _next_choice(message, intent)
         topic = _faq_topic(message) if intent == FAQ else None
         if intent in (FAQ, intents.OUT_OF_SCOPE):  # ask_diagnosis already points to their doctor
-            if get_other_treatment_check().should_decline(
-                text, topic
-            ) and not _pain_after_procedure(message, text):
+            if get_other_treatment_check().should_decline(text, topic) and not about_condition:
                 _set_intent(message, config["other_treatment_intent"])
                 return
         entity_chars = _condition_chars(message)

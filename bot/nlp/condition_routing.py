@@ -37,6 +37,9 @@ CONDITION_AWARE_TOPICS = frozenset(
 )
 # A statement this short is about the condition; a longer story may ask about any topic.
 SHORT_STATEMENT_WORDS = 8
+# Small talk the classifier heard in "g'day, got bursitis in my hip" or "ok good. i get
+# tingling in my hands most nights": the condition answer when the rest tells of it.
+SOCIAL_INTENTS = frozenset({intents.GREET, intents.GOODBYE, intents.THANKS})
 # Where a real diagnosis request is better served by the no-diagnosis reply.
 DIAGNOSIS_OVERRULABLE = frozenset(
     {"faq/condition_help", "faq/conditions_treated", "faq/success_rate", intents.OUT_OF_SCOPE}
@@ -57,8 +60,6 @@ NEVER_OVERRULED = frozenset(
         intents.REQUEST_CALLBACK,
         intents.AFFIRM,
         intents.DENY,
-        intents.GOODBYE,
-        intents.THANKS,
         intents.BOT_CHALLENGE,
         intents.CLINIC_INFO,
         intents.ASK_TOPIC,
@@ -83,7 +84,7 @@ _DIAGNOSIS_RE = re.compile(
     r"|\bwhat'?s? (is )?behind (it|this|that)\b|\bwhat (is|'s) my problem\b"
     r"|\bshould i (get|have|go for) (surgery|an operation|a replacement|an? mri|a scan|an x-?ray)\b"
     r"|\b(is|could|might|can) (this|it|that|these) (be )?(a |an )?(sign|symptom|because)\b"
-    r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos"
+    r"|\bdo (i|you think i) (have|got)\b|\bhave i got\b|\bdiagnos(?!ed\b)"
     r"|\bwhat (should|can|do) i (do|take|use)\b"
     r"|\bshould i (see|go|rest|ice|take|use|stop|keep|quit|wait|be (putting|using|resting))\b"
     r"|\bwhat (kind|type|sort) of (pain|problem|injury)\b"
@@ -107,7 +108,9 @@ _NAMES_TREATMENT_RE = re.compile(
 _TOPIC_CUE_RE = re.compile(
     r"\b(sessions?|how many|how often|cost|price|pay|fee|insurance|covered|hurt|painful|needle|"
     r"side effects?|safe|risk|downtime|drive|driving|back to work|prepare|inject(ed|ion)?|"
-    r"what'?s in|appointment|visit|how long|last|when|soon|quick|fast|cure|permanent|research|"
+    r"what'?s in|appointment|visit|how long|(will|does|do|would|did|could|can) ([a-z]+ ){0,2}last|"
+    r"lasts? (long|for|forever|longer)|"
+    r"lasting|when|soon|quick|fast|cure|permanent|research|"
     r"stud(y|ies)|evidence|pregnan\w*|diabet\w*|thinners?|warfarin|book|what is (it|this|pit)|"
     r"what'?s (it|this|pit)|how does (it|this|pit) work|explain|plain words|who)\b"
 )
@@ -128,7 +131,18 @@ _STATEMENT_RE = re.compile(
     r"burns?|stiff|swollen|bad|playing up|giving me)|(pain|ache|aches|aching|sore|soreness|"
     r"problem|problems|issue|issues|trouble) (in|with|on|at|from)|for (a|two|three|\d+|many|"
     r"several|some) (year|month|week)s?|since|getting worse|worse and worse|worsening|"
-    r"still (hurts?|aches?|sore|painful|bothers? me)|won'?t go away|keeps? (hurting|coming back))\b"
+    r"still (hurts?|aches?|sore|painful|bothers? me)|won'?t go away|keeps? (hurting|coming back)|"
+    r"(been|keep|kept) getting|^(got|get)|, (got|get)|not getting (any )?better|ever since|"
+    r"(says|said|thinks|thought|reckons|told me)( that)? (i have|i've got|ive got|i got|it'?s|its)|"
+    r"been (a few|\d+|two|three|four|five|six|many|several) (day|week|month|year)s?)\b"
+)
+# A question, in its mark or its words: without one, a message only tells ("I get migraines
+# most weeks, sometimes 3 or 4") and cannot be asking about an FAQ topic, however long.
+_QUESTION_RE = re.compile(
+    r"\?|\b(how|what|whats|what's|wat|when|why|which|who|where|wonder|wondering|tell me|"
+    r"explain)\b"
+    r"|(^|[.,!;:]\s*|\b(and|but|so|also)\s+)(will|would|can|could|does|do|did|is|are|has|"
+    r"have|should|shall|may|might|any|anyone|anybody)\b"
 )
 _FILLER_RE = re.compile(
     r"\b(my|the|a|an|and|or|in|on|of|left|right|both|bad|chronic|severe|really|very|so|"
@@ -150,6 +164,12 @@ def is_diagnosis_request(text: str) -> bool:
 def states_pain(lowered: str) -> bool:
     """A statement about the patient's own pain ("my hip aches", "it still hurts")."""
     return bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
+
+
+def tells_of_condition(lowered: str) -> bool:
+    """ "ive got osteoarthritis in both knees and dont want a replacement yet": it tells of
+    the patient's own problem and asks nothing."""
+    return bool(_STATEMENT_RE.search(lowered)) and not _QUESTION_RE.search(lowered)
 
 
 def is_fragment(text: str, entity_chars: int) -> bool:
@@ -184,6 +204,8 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
         return None
     if is_fragment(lowered, entity_chars):
         return CONDITION_TOPIC
+    if predicted in SOCIAL_INTENTS:
+        return CONDITION_TOPIC if _STATEMENT_RE.search(lowered) or asks_help else None
     states = states_pain(lowered)
     if not (asks_help or states):
         return None
@@ -199,4 +221,11 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
         predicted.startswith("faq/") and len(lowered.split()) <= SHORT_STATEMENT_WORDS
     ):
         return CONDITION_TOPIC
+    if (
+        states
+        and predicted.startswith("faq/")
+        and predicted not in OWN_CARE_TOPICS
+        and not _QUESTION_RE.search(lowered)
+    ):
+        return CONDITION_TOPIC  # it tells, it does not ask: about the condition, at any length
     return None

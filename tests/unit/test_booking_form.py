@@ -853,3 +853,23 @@ async def test_contact_details_after_sending_mention_the_request_not_an_faq():
     before = tracker({}, "201 555 0123", "share_details")
     await ActionContactDetails().run(dispatcher, before, DOMAIN)
     assert [m["response"] for m in dispatcher.messages] == ["utter_details_offer"]
+
+
+async def test_a_contact_the_form_starts_with_sets_its_phone_and_email_too():
+    """Typed before the form (details offer, then yes): the summary and the request need
+    the phone and email slots, not only the contact the patient typed. Rasa's SDK drops an
+    extracted slot the form does not ask for, so the form's own check must set them."""
+    events = [
+        {"event": "user", "text": "Sam Lee, (202) 555-0188 or sam@example.org"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_details_offer"}},
+        {"event": "user", "text": "/request_booking", "parse_data": {"text": "/request_booking"}},
+        {"event": "action", "name": "booking_form"},
+    ]
+    latest = {"text": "/request_booking", "intent": {"name": "request_booking"}}
+    start = Tracker("p", {}, latest, events, False, None, {"name": "booking_form"}, "booking_form")
+    result = await ValidateBookingForm().run(CollectingDispatcher(), start, DOMAIN)
+    slots = {e["name"]: e["value"] for e in result if e["event"] == "slot"}
+    assert slots["request_name"] == "Sam Lee"
+    assert slots["request_phone"] == "+12025550188"
+    assert slots["request_email"] == "sam@example.org"
+    assert slots[REQUESTED_SLOT] == "request_pain_area"

@@ -198,10 +198,13 @@ def test_an_accepted_details_offer_prefills_the_form_and_nothing_before() -> Non
     ]
     details = offered_details(events)
     values = prefilled(details, "request_contact", "US")
-    assert values["request_phone"] == "+12025550188"
+    assert values == {"request_contact": "+12025550188"}
     assert prefilled(details, "request_name", "US") == {}
-    # A later message, not an answer to the offer: nothing is taken.
-    assert offered_details(events + [{"event": "user", "text": "/request_booking"}]) == {}
+    # A form started later in the session still has it; one in a new session does not.
+    later = events + [{"event": "bot", "text": "..."}, {"event": "user", "text": "/affirm"}]
+    assert "phone" in offered_details(later)
+    new_session = events + [{"event": "session_started"}, {"event": "user", "text": "/affirm"}]
+    assert offered_details(new_session) == {}
 
 
 def _offer() -> dict:
@@ -210,7 +213,7 @@ def _offer() -> dict:
 
 def test_details_typed_one_after_another_are_all_prefilled() -> None:
     """ "Grace Liu", offer, "grace@example.com", offer, "yes": both are kept, not only the
-    last; a detail from before the run of offers is not."""
+    last; a message that got no details offer gives nothing."""
     events = [
         {"event": "user", "text": "Sam Old"},
         {"event": "bot", "text": "an FAQ answer", "metadata": {"utter_action": "utter_faq"}},
@@ -223,8 +226,22 @@ def test_details_typed_one_after_another_are_all_prefilled() -> None:
     details = offered_details(events)
     assert prefilled(details, "request_name", "US") == {"request_name": "Grace Liu"}
     contact = prefilled(details, "request_contact", "US")
-    assert contact["request_email"] == "grace.liu@example.com"
-    assert contact["request_phone"] is None
+    assert contact == {"request_contact": "grace.liu@example.com"}
+
+
+def test_several_details_in_one_message_and_earlier_in_the_session_are_all_kept() -> None:
+    events = [
+        {"event": "user", "text": "hi its Nina Petrov, nina.petrov@example.org"},
+        _offer(),
+        {"event": "user", "text": "do you treat golfers elbow"},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_condition_listed"}},
+        {"event": "user", "text": "/request_booking"},
+    ]
+    details = offered_details(events)
+    assert prefilled(details, "request_name", "US") == {"request_name": "Nina Petrov"}
+    assert prefilled(details, "request_contact", "US") == {
+        "request_contact": "nina.petrov@example.org"
+    }
 
 
 def test_a_newer_detail_of_the_same_kind_wins() -> None:

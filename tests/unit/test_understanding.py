@@ -175,6 +175,51 @@ def test_questions_about_pit_with_other_treatments_in_them_are_kept(text, topic)
         ("should i keep taking pills for my back", "faq/medication", 4, None),
         # A long "is this ... ?" about the treatment is no diagnosis request.
         ("is this treatment safe for someone with my bad knee?", "faq/safety", 4, None),
+        # A statement that asks nothing is about the condition, however long.
+        (
+            "i keep getting bad migraines most weeks, sometimes 3 or 4",
+            "faq/how_often",
+            9,
+            CONDITION_TOPIC,
+        ),
+        (
+            "been getting awful headaches at the back of my head nearly every day",
+            "faq/how_often",
+            9,
+            CONDITION_TOPIC,
+        ),
+        (
+            "the gp reckons its tennis elbow. been 5 months, not getting any better",
+            "faq/relief_timing",
+            12,
+            CONDITION_TOPIC,
+        ),
+        # ...a question of the same length keeps its topic.
+        (
+            "i keep getting bad migraines most weeks, how often would i come in",
+            "faq/how_often",
+            9,
+            None,
+        ),
+        # "Diagnosed with" tells what the patient has; asking for a diagnosis is still one.
+        (
+            "I was diagnosed with CRPS in my foot two years ago",
+            DIAGNOSIS_INTENT,
+            4,
+            CONDITION_TOPIC,
+        ),
+        ("can you diagnose my knee", "faq/condition_help", 4, DIAGNOSIS_INTENT),
+        # "last season" is no question of how long relief lasts.
+        (
+            "my ankle has been weak ever since i sprained it last season",
+            DIAGNOSIS_INTENT,
+            5,
+            CONDITION_TOPIC,
+        ),
+        # Small talk around a condition statement: the condition answer.
+        ("hiya, got bursitis in my hip and cant lie on that side", "greet", 8, CONDITION_TOPIC),
+        ("ok thanks. i get numb fingers most nights", "goodbye", 12, CONDITION_TOPIC),
+        ("thanks, bye for now my knee", "goodbye", 4, None),
     ],
 )
 def test_condition_routing(text, predicted, chars, expected):
@@ -257,6 +302,23 @@ def test_gate_leaves_button_payloads_and_plain_pit_questions_alone():
     )
     assert _label(payload) == "ask_topic"
     assert _label(plain) == "faq/does_it_hurt"
+
+
+def test_gate_takes_a_statement_naming_another_treatment_as_about_the_condition():
+    text = "ive got arthritis in both knees and dont want a replacement yet"
+    start = text.index("arthritis")
+    entity = {"entity": "condition", "value": "arthritis", "start": start, "end": start + 9}
+    question = "should I get a replacement for my arthritis"
+    q_start = question.index("arthritis")
+    q_entity = {**entity, "start": q_start, "end": q_start + 9}
+    statement, asked = _gate(
+        [
+            _message(text, "ask_other_treatment", None, [entity]),
+            _message(question, "ask_other_treatment", None, [q_entity]),
+        ]
+    )
+    assert _label(statement) == "faq/condition_help"
+    assert _label(asked) == "ask_other_treatment"  # a question about the other treatment
 
 
 def test_gate_takes_pain_after_a_listed_procedure_as_the_condition_not_the_procedure():

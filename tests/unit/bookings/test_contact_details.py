@@ -12,7 +12,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.bookings.contact_details import emails_in, phone_part
-from bot.conversation.personal_details import PersonalDetailsClassifier, find_detail
+from bot.conversation.personal_details import (
+    PersonalDetailsClassifier,
+    find_detail,
+    find_details,
+)
 from bot.safety.red_flag_classifier import RedFlagClassifier
 
 
@@ -32,6 +36,23 @@ from bot.safety.red_flag_classifier import RedFlagClassifier
 def test_contact_details_alone_are_spotted(text: str, kind: str):
     detail = find_detail(text)
     assert detail is not None and detail.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hiya my names Shannon and my mobile is +1 415 555 0133", {"name", "phone"}),
+        ("my number is (718) 555-0104 if thats easier", {"phone"}),
+        ("thanks. reach me at 617 555 0149, ask for Mike", {"phone", "name"}),
+        ("great. Eleanor Whitby, e.w@example.com or +44 7700 900631", {"name", "email", "phone"}),
+        ("Callum Reid, callum.reid@example.co.uk", {"name", "email"}),
+        # Words of ours are no name; the number still counts.
+        ("Knee Pain, 201 555 0123", {"phone"}),
+        ("My Mobile, 201 555 0123", {"phone"}),
+    ],
+)
+def test_every_detail_of_a_message_of_details_is_found(text: str, expected: set):
+    assert {d.kind for d in find_details(text)} == expected
 
 
 @pytest.mark.parametrize(
