@@ -323,3 +323,37 @@ def test_contact_details_without_a_request_offer_the_ways_to_send_one(chat: Rest
     assert says(reply, "utter_details_offer") and len(reply) == 1
     reply = click(chat, reply, "Request a callback")
     assert says(reply, "utter_callback_intro") and says(reply, "utter_ask_request_name")
+
+
+def test_details_given_before_the_form_are_used_and_stored(chat: RestChat, stack_database: str):
+    """Name, number and email typed in one message, then a question, then booking: the form
+    asks none of them again, and the stored request has them all (the phone too, which a
+    prefilled contact once lost, so the request failed)."""
+    chat.send("/session_start")
+    reply = chat.send("great. Sam Lee, sam.lee@example.org or (202) 555-0188")
+    assert says(reply, "utter_details_offer")
+    chat.send("does it hurt?")
+    offer = chat.send("/book_consultation")
+    reply = click(chat, offer, "Yes, send my details")
+    assert says(reply, "utter_booking_intro") and says(reply, "utter_request_pain_area_open")
+    reply = chat.send("my left shoulder")
+    reply = click(chat, reply, "New patient")
+    reply = click(chat, reply, FIRST_TIME)
+    reply = click(chat, reply, "Yes, I agree")
+    summary = text_of(reply)
+    for detail in ("Sam Lee", "sam.lee@example.org", "555"):
+        assert detail in summary, summary
+    click(chat, reply, "Yes, send it")
+    [request] = stored(stack_database, chat)
+    assert (request.name, request.email, request.phone) == (
+        "Sam Lee",
+        "sam.lee@example.org",
+        "+12025550188",
+    )
+
+
+def test_a_name_typed_at_the_booking_offer_accepts_it(chat: RestChat):
+    chat.send("/session_start")
+    assert says(chat.send("/book_consultation"), "utter_book_consultation")
+    reply = chat.send("Ahmed Raza")
+    assert says(reply, "utter_booking_intro") and says(reply, "utter_ask_request_contact")
