@@ -52,6 +52,12 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # a name ("Dana Price here, 0770 900123").
 MAX_OTHER_WORDS = 2
 _INTRO_WORDS = frozenset("here name name's names i'm im i am hey hiya g'day".split())
+# A question without its mark: "Maria here, 202-555-0199: can you recommend a plumber".
+_ASKS = re.compile(
+    r"\b(?:(?:can|could|would|will|do|does|did|is|are) (?:you|u|it|i|this|that)|"
+    r"how|what|whats|when|where|why|which|who)\b",
+    re.IGNORECASE,
+)
 # How people hand over a number or address: "reach me at ..., ask for Mike", "if that's easier".
 _HANDOVER_WORDS = frozenset(
     "ask for if that's thats easier great cheers mob ring best of both either".split()
@@ -156,7 +162,7 @@ def _says_little_else(text: str, *values: str) -> bool:
     "can I email my scan to you at a@b.org?" or "my number is 0770 900123 and my knee
     still hurts" ask or tell something else, so they go through NLU as usual.
     """
-    if "?" in text:
+    if "?" in text or _ASKS.search(text):
         return False
     rest = text
     for value in values:

@@ -61,6 +61,7 @@ def test_every_detail_of_a_message_of_details_is_found(text: str, expected: set)
         "call 911",
         "911",
         "my number is 201 555 0123 and my arm is red and swollen",
+        "Maria Lopez here, text me on 202-555-0199: can you recommend a plumber",
         "I had 3 sessions on 12/05/2024",
         "my injection was on 12 05 2024",
         "can I send my scan to info@example.com?",
