@@ -62,6 +62,8 @@ _ASKS = re.compile(
 _HANDOVER_WORDS = frozenset(
     "ask for if that's thats easier great cheers mob ring best of both either".split()
 )
+# Words around details that say nothing else (and are never a name).
+_DETAILS_TALK = FILLER_WORDS | _INTRO_WORDS | _HANDOVER_WORDS
 # Longer than any name, number and greeting together: a story, not details.
 MAX_DETAILS_LEN = 200
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*"
@@ -130,11 +132,6 @@ def _contact_details(text: str) -> List[Detail]:
     return found
 
 
-def _contact_detail(text: str) -> Optional[Detail]:
-    found = _contact_details(text)
-    return found[0] if found else None
-
-
 def _name_beside_contact(text: str) -> Optional[Detail]:
     for pattern in _NAME_BESIDE_CONTACT:
         for match in pattern.finditer(text):
@@ -152,8 +149,7 @@ def _name_beside_contact(text: str) -> Optional[Detail]:
 
 def _words_of_contact(name: str) -> bool:
     """ "My Mobile" or "Email Me" are words about the details, not a name."""
-    words = {w.lower() for w in name.split()}
-    return bool(words & (FILLER_WORDS | _INTRO_WORDS | _HANDOVER_WORDS))
+    return any(w.lower() in _DETAILS_TALK for w in name.split())
 
 
 def _says_little_else(text: str, *values: str) -> bool:
@@ -167,27 +163,28 @@ def _says_little_else(text: str, *values: str) -> bool:
     rest = text
     for value in values:
         rest = rest.replace(value, " ")
-    ignored = FILLER_WORDS | _INTRO_WORDS | _HANDOVER_WORDS
-    other = [w for w in _WORD.findall(rest.lower()) if w not in ignored]
+    other = [w for w in _WORD.findall(rest.lower()) if w not in _DETAILS_TALK]
     return len(other) <= MAX_OTHER_WORDS
+
+
+def _ours(name: str) -> List[bool]:
+    """For each word of ``name``: does it appear in any training example?"""
+    from bot.nlp.fuzzy import training_words
+
+    vocabulary = training_words()
+    return [part.lower() in vocabulary for part in name.split()]
 
 
 def _all_words_we_use(name: str) -> bool:
     """ "Knee Pain, 201 555 0123": every word is one of ours, so it is no name ("Dana Price"
     has "price", but "dana" is in no training example)."""
-    from bot.nlp.fuzzy import training_words
-
-    vocabulary = training_words()
-    return all(part.lower() in vocabulary for part in name.split())
+    return all(_ours(name))
 
 
 def _words_we_never_use(name: str) -> bool:
     """ "Rebecca Thornton": no word of it appears in any training example, so whatever topic
     the classifier picked, it picked it from nothing; "Tennis Elbow" or "Side Effects" do."""
-    from bot.nlp.fuzzy import training_words
-
-    vocabulary = training_words()
-    return not any(part.lower() in vocabulary for part in name.split())
+    return not any(_ours(name))
 
 
 def find_detail(text: str, classifier_confidence: float = 0.0) -> Optional[Detail]:
@@ -253,8 +250,9 @@ class PersonalDetailsClassifier(RuleComponent, IntentClassifier):
             if name == intents.HUMAN_HANDOFF:
                 # "you can reach me at a@b.org" reads like a handoff to the classifier, yet
                 # only gives an address; a request in words ("call me back") stays a request.
-                contact = _contact_detail(str(message.get(TEXT) or ""))
-                if contact is None or not _says_little_else(str(message.get(TEXT)), contact.value):
+                text = str(message.get(TEXT) or "")
+                contacts = _contact_details(text)
+                if not contacts or not _says_little_else(text, *(c.value for c in contacts)):
                     continue
             if any(
                 e.get("entity") in ("condition", "body_part") for e in message.get(ENTITIES) or []

@@ -41,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import intents
 from bot.rule_component import RuleComponent
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,6 @@ FALLBACK_INTENT = "nlu_fallback"  # the form reads it as an answer to its questi
 TYPED_REPLY_KEY = "typed_reply"  # in the parse data: which option a typed reply chose
 # A name, phone or email typed right after an offer whose one "send my details" option is
 # one of these: the patient is answering it (actions/booking/prefill.py fills the detail in).
-SHARE_DETAILS_INTENT = "share_details"
 DETAIL_PAYLOADS = frozenset({"/request_booking", "/request_callback"})
 DETAILS_REPLY = "details"
 # Intents that keep their meaning even when the words also match an option.
@@ -289,7 +289,7 @@ def details_reply(message: Message, buttons: Sequence[Button]) -> Optional[Choic
     """A name, phone or email typed after "I can send your details now [Yes, send my
     details]" answers that option: the patient is already giving them. Not when the offer
     has two such options (book or call back): the patient must choose."""
-    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != SHARE_DETAILS_INTENT:
+    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != intents.SHARE_DETAILS:
         return None
     options = [b for b in buttons if b.payload.strip() in DETAIL_PAYLOADS]
     return Choice(options[0], DETAILS_REPLY) if len(options) == 1 else None
