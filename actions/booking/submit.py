@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Mapping, Optional, Text
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -72,6 +74,15 @@ def request_details(
     )
 
 
+def form_started_at(events: Sequence[Mapping[str, Any]], form: str) -> Optional[datetime]:
+    """When this form last became active: a resent confirmation within it is the same request."""
+    for event in reversed(events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            stamp = event.get("timestamp")
+            return datetime.fromtimestamp(float(stamp), timezone.utc) if stamp else None
+    return None
+
+
 def clinic_is_notified(settings: ClinicSettings) -> bool:
     """Whether a request reaches the clinic by itself (webhook or email), not only as a
     booking link the patient has to finish; the wording after sending depends on it."""
@@ -111,8 +122,9 @@ class SubmitRequest(Action, ABC):
         )
         try:
             # The database call blocks: keep the action server's event loop free.
+            started = form_started_at(tracker.events, self.spec.form)
             result = await asyncio.get_running_loop().run_in_executor(
-                None, service.submit_request, details
+                None, partial(service.submit_request, details, form_started_at=started)
             )
         except DailyLimitReached as reached:
             logger.info("refused a %s request: daily limit per contact", self.spec.kind)

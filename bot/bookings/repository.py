@@ -172,6 +172,29 @@ def is_same_request(stored: BookingRequest, details: RequestDetails, phone_regio
     )
 
 
+def find_resent(
+    session: Session, details: RequestDetails, phone_region: str, since: datetime
+) -> Optional[BookingRequest]:
+    """This conversation's request with these details, stored at or after ``since``.
+
+    A Rasa server that stops after the request was stored but before the conversation was
+    saved makes the patient send "yes, send it" again, to a tracker still at the summary:
+    that is the same request, not a second one (``since``: when this form started).
+    """
+    if not details.conversation_id:
+        return None
+    candidates = session.execute(
+        select(BookingRequest)
+        .where(
+            BookingRequest.conversation_id == details.conversation_id,
+            BookingRequest.kind == details.kind,
+            BookingRequest.created_at >= since,
+        )
+        .order_by(BookingRequest.id.desc())
+    ).scalars()
+    return next((r for r in candidates if is_same_request(r, details, phone_region)), None)
+
+
 def get_request(session: Session, request_id: int) -> Optional[BookingRequest]:
     return session.get(BookingRequest, request_id)
 

@@ -36,6 +36,7 @@ from bot.bookings.config import parse_booking_config
 from bot.bookings.db import database_url, session_factory, session_scope, upgrade_database
 from bot.bookings.delivery import BackgroundWorker
 from bot.bookings.intake import RequestDetails, prepare_request
+from bot.bookings.models import BookingRequest
 from bot.bookings.references import new_reference
 from bot.settings import ClinicSettings, get_settings
 
@@ -63,8 +64,13 @@ def submit_request(
     factory: Optional[sessionmaker] = None,
     now: Optional[datetime] = None,
     spool_directory: Optional[Path] = None,
+    form_started_at: Optional[datetime] = None,
 ) -> SubmitResult:
     """Check and store a request with its outbox rows, in one transaction.
+
+    ``form_started_at`` (when this conversation's form began) makes a resend safe: if the
+    same request of the same conversation was stored since then, it is returned as it is,
+    not stored twice (see :func:`bot.bookings.repository.find_resent`).
 
     Raises :class:`bot.bookings.validation.InvalidInput` (with ``field`` and a
     patient-friendly ``hint``) when an answer cannot be used; nothing is stored then.
@@ -78,7 +84,7 @@ def submit_request(
     reference = new_reference()
     try:
         factory = factory or session_factory(database_url(settings))
-        result = _store(details, reference, settings, factory, now)
+        result = _store(details, reference, settings, factory, now, form_started_at)
     except spool.UNAVAILABLE as error:
         try:
             spool.put(details, reference, directory=spool_directory, now=now)
@@ -121,11 +127,22 @@ def _store(
     settings: ClinicSettings,
     factory: sessionmaker,
     now: Optional[datetime],
+    form_started_at: Optional[datetime] = None,
 ) -> SubmitResult:
-    """Store under ``reference``, or under a fresh code if another request has it."""
+    """Store under ``reference``, or under a fresh code if another request has it; a resend
+    of a request stored since ``form_started_at`` returns that one."""
     config = parse_booking_config(settings)
     adapters = build_adapters(config, settings)
     with session_scope(factory) as session:
+        if form_started_at is not None:
+            resent = repository.find_resent(
+                session, details, settings.phone_region, form_started_at
+            )
+            if resent is not None:
+                logger.info(
+                    "%s request %s was sent again: not stored twice", resent.kind, resent.reference
+                )
+                return _result(resent)
         taken = repository.find_by_reference(session, reference) is not None
         request = repository.create_request(
             session,
@@ -136,10 +153,14 @@ def _store(
             daily_limit=settings.limits.booking_requests_per_day,
             reference=None if taken else reference,
         )
-        link = next((d.payload.get("url") for d in request.deliveries if d.adapter == "link"), None)
-        return SubmitResult(
-            request_id=request.id, reference=request.reference, kind=request.kind, link_url=link
-        )
+        return _result(request)
+
+
+def _result(request: BookingRequest) -> SubmitResult:
+    link = next((d.payload.get("url") for d in request.deliveries if d.adapter == "link"), None)
+    return SubmitResult(
+        request_id=request.id, reference=request.reference, kind=request.kind, link_url=link
+    )
 
 
 def start_worker(
