@@ -7,6 +7,7 @@ stack (Ctrl-C, SIGTERM, or a test ending) stops everything it started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -126,7 +127,12 @@ class Process:
         return self.popen.poll() if self.popen else None
 
     def stop(self) -> None:
-        if not self.popen or self.popen.poll() is not None:
+        if not self.popen:
+            return
+        if self.popen.poll() is not None:
+            # It died on its own; children it left in its group (nginx's workers) go too.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
             return
         try:
             os.killpg(self.popen.pid, signal.SIGTERM)
