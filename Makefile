@@ -11,10 +11,10 @@ PY     := $(VENV)/bin/python
 RASA   := $(PY) -m bot rasa
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install browser nginx spacy train run test test-unit test-integration validate lint types format \
+.PHONY: help install browser nginx spacy train run run-cluster test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
         test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
-        bench-studio-pages bench-model-swap bench-training-numerics profile
+        bench-studio-pages bench-model-swap bench-soak bench-training-numerics profile
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ train: spacy ## train a model unless one already matches the current data and co
 
 run: train ## run the whole assistant: action server, Rasa server, demo web page
 	@$(PY) -m bot run
+
+run-cluster: train nginx ## run 2 Rasa servers + 2 action servers behind nginx on PostgreSQL and Redis (REPLICAS=n; README "Deploy")
+	@$(PY) -m bot run-cluster --replicas $(or $(REPLICAS),2)
 
 db-upgrade: install ## create/upgrade the booking-request database (Alembic)
 	@$(PY) -m bot db upgrade
@@ -106,6 +109,9 @@ bench-per-message: spacy ## the three per-message savings (schema check once, st
 
 bench-studio-pages: install ## inbox, analytics and conversation pages with 10,000 conversations in a PostgreSQL tracker store (PostgreSQL at 127.0.0.1; writes bench/results/)
 	@$(PY) bench/studio_pages_bench.py
+
+bench-soak: train nginx ## 50 senders for 5 minutes against the cluster (make run-cluster's shape): errors, p95, memory growth (writes bench/results/)
+	@$(PY) bench/soak_bench.py
 
 bench-model-swap: train ## swap models under load, ours (studio_model channel) against Rasa's PUT /model: failed requests, latency, swap time (writes bench/results/)
 	@$(PY) bench/model_swap_bench.py

@@ -53,6 +53,16 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _run_cluster(args: argparse.Namespace) -> int:
+    from bot.cluster.runner import run_cluster
+
+    try:
+        return run_cluster(args.replicas, args.port, args.web_port, args.host)
+    except SettingsError as error:
+        print(f"clinic.yml: {error}")
+        return 1
+
+
 def _settings(args: argparse.Namespace) -> int:
     from bot.settings import load_settings, settings_path
 
@@ -192,6 +202,16 @@ def register_core(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--actions-port", type=int, default=port_from_env("PIT_ACTIONS_PORT", 5055))
     p.add_argument("--web-port", type=int, default=port_from_env("PIT_WEB_PORT", 8080))
     p.set_defaults(handler=_run)
+
+    p = subparsers.add_parser(
+        "run-cluster",
+        help="run several Rasa servers and action servers behind nginx (PostgreSQL, Redis)",
+    )
+    p.add_argument("--replicas", type=int, default=port_from_env("PIT_REPLICAS", 2))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=port_from_env("PIT_CLUSTER_PORT", 8000))
+    p.add_argument("--web-port", type=int, default=port_from_env("PIT_WEB_PORT", 8080))
+    p.set_defaults(handler=_run_cluster)
 
     from bot.evaluation.nlu import TEST_FILE, THRESHOLDS_FILE
     from bot.evaluation.styles import STYLES_FILE, STYLES_THRESHOLDS_FILE

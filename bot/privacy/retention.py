@@ -156,15 +156,21 @@ class RetentionJob:
         self.thread.join(timeout)
 
 
-def start_retention_job(settings: ClinicSettings, folder: Optional[Path] = None) -> RetentionJob:
+def start_retention_job(
+    settings: ClinicSettings, folder: Optional[Path] = None, endpoints: Optional[Path] = None
+) -> RetentionJob:
     """The running assistant's job, with ``privacy:`` from clinic.yml (database prepared).
+
+    ``endpoints``: the endpoints.yml the Rasa servers run with (default: the project's).
 
     A tracker store this module cannot reach (not Rasa's SQL store) is said once in the
     log; booking requests and channel rows are still purged.
     """
     database = database_url(settings)
     try:
-        tracker = tracker_events.tracker_store_url(folder=folder)
+        tracker = tracker_events.tracker_store_url(
+            endpoints or tracker_events.ENDPOINTS_FILE, folder=folder
+        )
     except tracker_events.TrackerStoreError as error:
         logger.warning("privacy purge: %s; conversations are not purged automatically", error)
         tracker = None
