@@ -89,7 +89,8 @@ test: lint types validate train browser nginx encoder ## everything: lint, types
 	@$(MAKE) --no-print-directory eval-safety
 	@$(MAKE) --no-print-directory eval-conversations
 
-bench: train ## latency, throughput, memory and start-up benchmark (writes bench/results/)
+bench: train ## ours beside the `rasa init` starter bot, Locust at 1 and 10 users: msg/s, p50/p95/p99, RSS, cold start, turn 500 vs 10, issue 13's targets (writes bench/results/)
+	@scripts/setup-locust.sh
 	@$(PY) bench/run_bench.py
 
 profile: train ## one message end to end under py-spy: where the time goes (writes bench/results/profile-*.md)

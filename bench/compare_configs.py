@@ -34,7 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import machine, peak_rss_mib, percentile  # noqa: E402
+from bench.common import machine, peak_rss_mib, percentile  # noqa: E402
 from bot.environment import rasa_command, rasa_env  # noqa: E402
 from bot.evaluation import styles  # noqa: E402
 from bot.evaluation.nlu import (  # noqa: E402

@@ -26,7 +26,7 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import machine, percentile  # noqa: E402
+from bench.common import machine, percentile  # noqa: E402
 from bot.evaluation.nlu import load_examples  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

@@ -47,7 +47,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import latency_run, machine, post
+from bench.common import latency_run, machine, post
 from bot.evaluation.nlu import load_examples
 from bot.model_store import ensure_model
 from bot.stack import Stack, measuring_stack

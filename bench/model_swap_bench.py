@@ -67,7 +67,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import machine, percentile
+from bench.common import machine, percentile
 from bot.channels.studio_model import MODEL_NAME
 from bot.model_store import MODELS_DIR, STUDIO_MODELS_ENV, ensure_model
 from bot.stack import Process, Stack, measuring_stack

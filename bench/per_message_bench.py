@@ -72,8 +72,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import machine, percentile, post
 from bench.event_broker_bench import cpu_seconds
-from bench.run_bench import machine, percentile, post
 from bot.environment import rasa_env
 from bot.evaluation.nlu import load_examples
 from bot.model_store import model_path_for, train_command, training_fingerprint

@@ -1,11 +1,21 @@
-"""Benchmark: start-up, training, REST latency/throughput and peak memory.
+"""`make bench`: our assistant beside Rasa's `rasa init` starter bot, in one run (issue 13).
 
-Prints the figures and records them in bench/results/<date>-<host>.{json,md}.
-The machine is shared and noisy, so latency is reported as percentiles over many
-messages and start-up as the median of several runs; compare ratios, not absolutes.
+Both are measured on the same machine, in the same run, with the same load tool (Locust,
+headless, bench/locustfile.py), the same messages (the held-out patient questions) and the
+same conversation length (a new conversation every 10 messages). Rounds alternate which one
+goes first, so the noise of the shared machine falls on both; figures are medians of the
+rounds, and the ratio ours/anchor is the headline.
 
-    make bench                      # all of it
-    python bench/run_bench.py --skip-train --messages 200
+Per round and assistant: start it (ours: action server + Rasa server as `make run` starts
+them; the anchor: `rasa run`), 20 warm-up messages, Locust with 1 user, then 10 users, the
+peak RSS of each process, stop. Once: a 500-turn conversation (p50 of turns 1-20 against
+481-500), and cold start (`make run` to the first answer; for the anchor `rasa run` to its
+first answer), both with trained models. Then the issue's targets, met or not.
+
+    make bench                                   # 3 rounds, 30 s per load
+    .venv/bin/python bench/run_bench.py --rounds 1 --seconds 10 --startup-runs 1   # a look
+
+Writes bench/results/bench-<date>.{md,json} and Locust's CSVs in bench/results/locust-<date>/.
 """
 
 from __future__ import annotations
@@ -13,230 +23,295 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.nlu import load_examples
-from bot.model_store import ensure_model
-from bot.stack import free_port, measuring_stack
+from bench.anchor import anchor_server, prepare_anchor  # noqa: E402
+from bench.common import machine, peak_rss_mib, post  # noqa: E402
+from bench.load import run_locust  # noqa: E402
+from bot.evaluation.nlu import load_examples  # noqa: E402
+from bot.model_store import ensure_model  # noqa: E402
+from bot.stack import Process, free_port, measuring_stack  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+WARM_UP = 20
+Figures = Dict[str, Any]
+
+# Issue 13's targets on this machine (medians of the rounds).
+TARGETS = (
+    ("10 users: msg/s at least 2x the anchor's", lambda r: r["ratio"]["msg_per_s_10"] >= 2.0),
+    ("10 users: p95 below the anchor's", lambda r: r["ratio"]["p95_ms_10"] < 1.0),
+    ("1 user: p50 at most 60 ms", lambda r: r["ours"]["p50_ms_1"] <= 60),
+    ("turn 500: p50 at most 1.5x turn 10", lambda r: r["ours"]["long_ratio"] <= 1.5),
+    ("Rasa process at most 1 GB RSS", lambda r: r["ours"]["rasa_rss_mib"] <= 1024),
+    ("cold start at most 20 s", lambda r: r["ours"]["cold_start_s"] <= 20),
+)
 
 
-def post(url: str, sender: str, message: str) -> float:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=120) as response:
-        payload = json.loads(response.read())
-    elapsed = time.perf_counter() - started
-    if not payload:
-        raise RuntimeError(f"empty reply to {message!r}")
-    return elapsed
+def long_conversation(url: str, messages: Sequence[str], turns: int) -> Dict[str, float]:
+    """One conversation of ``turns`` messages: p50 of its first 20 turns and its last 20."""
+    sender = f"bench-long-{uuid.uuid4().hex[:8]}"
+    timings = [post(url, sender, messages[i % len(messages)]) * 1000 for i in range(turns)]
+    first, last = statistics.median(timings[:20]), statistics.median(timings[-20:])
+    return {"turns": turns, "first_p50_ms": round(first, 1), "last_p50_ms": round(last, 1)}
 
 
-def percentile(values: Sequence[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def peak_rss_mib(pid: int) -> float:
-    """VmHWM: the peak resident set size of a process, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def latency_run(
-    url: str, messages: Sequence[str], senders: int, conversation_length: int
-) -> Dict[str, float]:
-    """Send every message once from `senders` concurrent patients. Each patient starts a
-    new conversation (/session_start, not timed) every `conversation_length` messages, as
-    real chats are short; Rasa's cost per message grows with the conversation's length."""
-    lock = threading.Lock()
-    timings: List[float] = []
-    per_sender = [messages[i::senders] for i in range(senders)]
-
-    def patient(texts: Sequence[str]) -> None:
-        sender = ""
-        for index, text in enumerate(texts):
-            if index % conversation_length == 0:
-                sender = f"bench-{uuid.uuid4().hex[:8]}"
-                post(url, sender, "/session_start")
-            elapsed = post(url, sender, text)
-            with lock:
-                timings.append(elapsed)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=senders) as pool:
-        list(pool.map(patient, per_sender))
-    wall = time.perf_counter() - started
-    return {
-        "senders": senders,
-        "messages": len(timings),
-        "messages_per_conversation": conversation_length,
-        "p50_ms": round(statistics.median(timings) * 1000, 1),
-        "p95_ms": round(percentile(timings, 95) * 1000, 1),
-        "p99_ms": round(percentile(timings, 99) * 1000, 1),
-        "throughput_msg_per_s": round(len(timings) / wall, 1),
-    }
-
-
-def startup_to_first_answer(runs: int) -> List[float]:
-    """Seconds from `make run` to the first answer, warm install (model already trained)."""
+def cold_start(command: List[str], url: str, env: Dict[str, str], runs: int) -> List[float]:
+    """Seconds from starting ``command`` to its first answer (models already trained)."""
     results = []
     for _ in range(runs):
-        rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-        env = dict(
-            os.environ,
-            PIT_RASA_PORT=str(rasa_port),
-            PIT_ACTIONS_PORT=str(actions_port),
-            PIT_WEB_PORT=str(web_port),
-        )
-        url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
         started = time.perf_counter()
         proc = subprocess.Popen(
-            ["make", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )
+        )  # fmt: skip
         try:
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError("make run exited before answering")
+                    raise RuntimeError(f"{command[0]} exited before answering")
                 try:
-                    post(url, "bench-start", "what is pit")
+                    post(url, f"bench-start-{uuid.uuid4().hex[:6]}", "hello")
                     break
                 except OSError:
                     time.sleep(0.25)
-            results.append(time.perf_counter() - started)
+            results.append(round(time.perf_counter() - started, 1))
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=60)
     return results
 
 
-def training_seconds() -> float:
-    with tempfile.TemporaryDirectory() as models:
-        started = time.perf_counter()
-        ensure_model(Path(models), force=True)
-        return time.perf_counter() - started
+def ours_cold_start(runs: int) -> List[float]:
+    rasa, actions, web = free_port(), free_port(), free_port()
+    env = dict(
+        os.environ, PIT_RASA_PORT=str(rasa), PIT_ACTIONS_PORT=str(actions), PIT_WEB_PORT=str(web)
+    )
+    return cold_start(["make", "run"], f"http://127.0.0.1:{rasa}/webhooks/rest/webhook", env, runs)
 
 
-def machine() -> Dict[str, str]:
-    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+def anchor_cold_start(model: Path, runs: int, workdir: Path) -> List[float]:
+    port = free_port()
+    server = anchor_server(model, port, workdir / "anchor-cold.log")
+    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    from bot.environment import rasa_env
+
+    return cold_start(server.command, url, rasa_env(), runs)
+
+
+class Running:
+    """One assistant started for a round: its REST URL and its processes."""
+
+    def __init__(self, url: str, processes: List[Process], stop: Callable[[], None]):
+        self.url, self.processes, self.stop = url, processes, stop
+
+
+def start_ours(model: Path, workdir: Path) -> Running:
+    stack = measuring_stack(model, workdir)
+    stack.start()
+    return Running(stack.rest_url, stack.processes, stack.stop)
+
+
+def start_anchor(model: Path, workdir: Path) -> Running:
+    port = free_port()
+    server = anchor_server(model, port, workdir / "anchor.log")
+    from bot.environment import rasa_env
+
+    server.start(rasa_env())
+    deadline = time.monotonic() + 240
+    while not server.healthy():
+        if server.exited() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"the anchor did not start (log: {server.log_path})")
+        time.sleep(0.5)
+    return Running(f"http://127.0.0.1:{port}/webhooks/rest/webhook", [server], server.stop)
+
+
+def measure(
+    name: str, running: Running, messages: Sequence[str], args: argparse.Namespace, out: Path,
+    round_number: int, long_turns: int,
+) -> Figures:  # fmt: skip
+    """Warm-up, Locust at 1 and 10 users, (once) the long conversation, peak RSS."""
+    for i in range(WARM_UP):
+        post(running.url, f"bench-warm-{i}", messages[i % len(messages)])
+    host = running.url.split("/webhooks/")[0]
+    figures: Figures = {}
+    for users in (1, 10):
+        prefix = out / f"{name}-round{round_number}-{users}users"
+        figures[f"load_{users}"] = run_locust(host, messages, users, args.seconds, prefix)
+        for extra in ("stats_history", "exceptions"):
+            Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
+    if long_turns:
+        figures["long"] = long_conversation(running.url, messages, long_turns)
+    figures["peak_rss_mib"] = {
+        p.name: round(peak_rss_mib(p.popen.pid), 1) for p in running.processes if p.popen
+    }
+    return figures
+
+
+def summarise(name: str, rounds: List[Figures], cold: List[float]) -> Figures:
+    def median(key: str, users: int) -> float:
+        return round(statistics.median(r[f"load_{users}"][key] for r in rounds), 2)
+
+    long = next(r["long"] for r in rounds if "long" in r)
+    rasa_rss = statistics.median(
+        max(v for k, v in r["peak_rss_mib"].items() if "Rasa" in k) for r in rounds
+    )
     return {
-        "host": socket.gethostname(),
-        "cpus": str(os.cpu_count()),
-        "memory_gib": f"{int(mem) / 1024 / 1024:.0f}",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        "name": name,
+        **{
+            f"{k}_{u}": median(k, u)
+            for k in ("msg_per_s", "p50_ms", "p95_ms", "p99_ms")
+            for u in (1, 10)
+        },  # fmt: skip
+        "failures": sum(r[f"load_{u}"]["failures"] for r in rounds for u in (1, 10)),
+        "long_first_p50_ms": long["first_p50_ms"],
+        "long_last_p50_ms": long["last_p50_ms"],
+        "long_ratio": round(long["last_p50_ms"] / long["first_p50_ms"], 2),
+        "rasa_rss_mib": round(rasa_rss, 1),
+        "rss_mib": {
+            k: round(statistics.median(r["peak_rss_mib"][k] for r in rounds), 1)
+            for k in rounds[0]["peak_rss_mib"]
+        },
+        "cold_start_s": statistics.median(cold),
+        "cold_start_runs": cold,
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=30, help="Locust run time per load")
     parser.add_argument("--startup-runs", type=int, default=3)
-    parser.add_argument("--skip-train", action="store_true", help="don't time a full training run")
-    parser.add_argument(
-        "--conversation-length",
-        type=int,
-        default=10,
-        help="messages per conversation before a new one starts",
-    )
+    parser.add_argument("--long-turns", type=int, default=500)
+    parser.add_argument("--model", help="our model file (default: the model for the data)")
     args = parser.parse_args()
 
-    texts = [e.text for e in load_examples()]
-    messages = [texts[i % len(texts)] for i in range(args.messages)]
-    model = ensure_model()
-    result: Dict[str, object] = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    messages = [e.text for e in load_examples()]
+    ours_model = Path(args.model) if args.model else ensure_model()
+    anchor_model = prepare_anchor()
+    stamp = datetime.now(timezone.utc)
+    out = RESULTS / f"locust-{stamp:%Y-%m-%d}"
+    result: Figures = {
+        "date": stamp.isoformat(timespec="seconds"),
         "machine": machine(),
-        "model": model.name,
+        "models": {"ours": ours_model.name, "anchor": anchor_model.name},
+        "settings": vars(args),
+        "rounds": {"ours": [], "anchor": []},
     }
-    if not args.skip_train:
-        print("Timing a full training run ...", flush=True)
-        result["training_s"] = round(training_seconds(), 1)
-    print("Timing make run -> first answer ...", flush=True)
-    startups = startup_to_first_answer(args.startup_runs)
-    result["startup_to_first_answer_s"] = {
-        "median": round(statistics.median(startups), 1),
-        "runs": [round(s, 1) for s in startups],
-    }
-
-    with tempfile.TemporaryDirectory() as workdir:
-        # Measures the assistant, not the flood limit: 10 senders share one address here.
-        stack = measuring_stack(model, Path(workdir), with_web=True)
-        with stack:
-            post(stack.rest_url, "warm-up", "hello")
-            print(f"Latency over {args.messages} messages ...", flush=True)
-            result["latency"] = [
-                latency_run(stack.rest_url, messages, n, args.conversation_length) for n in (1, 10)
-            ]
-            result["peak_rss_mib"] = {
-                p.name: round(peak_rss_mib(p.popen.pid), 1) for p in stack.processes if p.popen
-            }
-
+    starters = {"ours": start_ours, "anchor": start_anchor}
+    models = {"ours": ours_model, "anchor": anchor_model}
+    with tempfile.TemporaryDirectory(prefix="pit-bench-") as workdir:
+        for number in range(1, args.rounds + 1):
+            order = ["anchor", "ours"] if number % 2 else ["ours", "anchor"]
+            for name in order:
+                print(f"Round {number}: {name} ...", flush=True)
+                folder = Path(workdir) / f"{name}-{number}"
+                folder.mkdir()
+                running = starters[name](models[name], folder)
+                try:
+                    figures = measure(
+                        name, running, messages, args, out, number,
+                        args.long_turns if number == 1 else 0,
+                    )  # fmt: skip
+                finally:
+                    running.stop()
+                result["rounds"][name].append(figures)
+        print("Cold starts ...", flush=True)
+        cold = {
+            "ours": ours_cold_start(args.startup_runs),
+            "anchor": anchor_cold_start(anchor_model, args.startup_runs, Path(workdir)),
+        }
+    result["ours"] = summarise("ours", result["rounds"]["ours"], cold["ours"])
+    result["anchor"] = summarise("anchor", result["rounds"]["anchor"], cold["anchor"])
+    result["ratio"] = {
+        key: round(result["ours"][key] / result["anchor"][key], 2)
+        for key in ("msg_per_s_1", "msg_per_s_10", "p50_ms_1", "p95_ms_1", "p50_ms_10",
+                    "p95_ms_10", "p99_ms_10", "rasa_rss_mib", "cold_start_s", "long_ratio")
+        if result["anchor"][key]
+    }  # fmt: skip
+    result["targets"] = [{"target": text, "met": bool(check(result))} for text, check in TARGETS]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{datetime.now(timezone.utc):%Y-%m-%d}-{socket.gethostname()}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"{stem}.md").write_text(to_markdown(result))
-    print(to_markdown(result))
-    print(f"Recorded in {RESULTS / stem}.json and .md")
+    stem = RESULTS / f"bench-{stamp:%Y-%m-%d}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    report = to_markdown(result)
+    stem.with_suffix(".md").write_text(report)
+    print(report)
+    print(f"Recorded in {stem}.md and .json; Locust's CSVs in {out}")
     return 0
 
 
-def to_markdown(r: Dict) -> str:
-    m = r["machine"]
+def to_markdown(r: Figures) -> str:
+    m, o, a, q = r["machine"], r["ours"], r["anchor"], r["ratio"]
+    s = r["settings"]
+    rows = [
+        ("1 user: msg/s", "msg_per_s_1"),
+        ("1 user: p50 ms", "p50_ms_1"),
+        ("1 user: p95 ms", "p95_ms_1"),
+        ("10 users: msg/s", "msg_per_s_10"),
+        ("10 users: p50 ms", "p50_ms_10"),
+        ("10 users: p95 ms", "p95_ms_10"),
+        ("10 users: p99 ms", "p99_ms_10"),
+        ("Rasa process peak RSS MiB", "rasa_rss_mib"),
+        ("cold start s (median)", "cold_start_s"),
+        ("long conversation: p50 turns 1-20 ms", "long_first_p50_ms"),
+        (f"long conversation: p50 turns {s['long_turns'] - 19}-{s['long_turns']} ms",
+         "long_last_p50_ms"),
+        ("long conversation: last / first", "long_ratio"),
+    ]  # fmt: skip
     lines = [
-        f"# Benchmark {r['date']}",
+        f"# `make bench`: ours beside the `rasa init` starter bot ({r['date']})",
         "",
         f"Machine: {m['host']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']} "
-        f"({m['platform']}). Model: {r['model']}. "
-        "Shared, noisy machine: read ratios, not absolutes.",
+        f"({m['platform']}). Shared and noisy: read the ratios and medians. Models: ours "
+        f"`{r['models']['ours']}`, anchor `{r['models']['anchor']}` (`rasa init --no-prompt`, "
+        f"untouched). Command: `make bench` (`bench/run_bench.py --rounds {s['rounds']} "
+        f"--seconds {s['seconds']} --startup-runs {s['startup_runs']} --long-turns "
+        f"{s['long_turns']}`). Load: Locust {s['seconds']} s per load, a new conversation "
+        "every 10 messages, the held-out patient questions for both; medians of the rounds, "
+        "which alternate who goes first. Load tool and servers share the 2 cores.",
         "",
+        "| figure | ours | anchor | ours / anchor |",
+        "|---|---|---|---|",
     ]
-    if "training_s" in r:
-        lines.append(f"- Training (full, no cache): {r['training_s']} s")
-    s = r["startup_to_first_answer_s"]
-    lines.append(
-        f"- `make run` to first answer (warm install, model trained): median {s['median']} s "
-        f"(runs: {', '.join(map(str, s['runs']))})"
-    )
+    for label, key in rows:
+        ratio = q.get(key, "")
+        lines.append(f"| {label} | {o[key]} | {a[key]} | {ratio} |")
     lines += [
+        f"| failed requests (all rounds) | {o['failures']} | {a['failures']} | |",
         "",
-        "| senders | messages | per conversation | p50 ms | p95 ms | p99 ms | msg/s |",
-        "|---|---|---|---|---|---|---|",
+        f"Cold start runs (s): ours {o['cold_start_runs']} (`make run` to the first answer), "
+        f"anchor {a['cold_start_runs']} (`rasa run` to the first answer).",
+        "",
+        "Peak RSS per process (MiB, median of rounds): "
+        + "; ".join(f"{k} {v}" for k, v in {**o["rss_mib"], **a["rss_mib"]}.items()),
+        "",
+        "## Issue 13's targets",
+        "",
+        "| target | met |",
+        "|---|---|",
     ]
-    for row in r["latency"]:
-        lines.append(
-            f"| {row['senders']} | {row['messages']} | {row['messages_per_conversation']} | "
-            f"{row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['throughput_msg_per_s']} |"
-        )
-    lines += ["", "| process | peak RSS MiB |", "|---|---|"]
-    lines += [f"| {name} | {rss} |" for name, rss in r["peak_rss_mib"].items()]
+    lines += [f"| {t['target']} | {'yes' if t['met'] else '**no**'} |" for t in r["targets"]]
+    lines += ["", "## Rounds", ""]
+    for name in ("ours", "anchor"):
+        for number, figures in enumerate(r["rounds"][name], 1):
+            one, ten = figures["load_1"], figures["load_10"]
+            lines.append(
+                f"- {name} round {number}: 1 user {one['msg_per_s']} msg/s p50 {one['p50_ms']} "
+                f"ms p95 {one['p95_ms']} ms; 10 users {ten['msg_per_s']} msg/s p50 "
+                f"{ten['p50_ms']} ms p95 {ten['p95_ms']} ms; failures "
+                f"{one['failures'] + ten['failures']}"
+            )
     return "\n".join(lines) + "\n"
 
 

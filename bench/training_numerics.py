@@ -39,7 +39,7 @@ from typing import Dict, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import machine  # noqa: E402
+from bench.common import machine  # noqa: E402
 from bot.environment import DEFAULTS, NUMERICS_VARIABLES, rasa_command, rasa_env  # noqa: E402
 from bot.model_store import training_fingerprint  # noqa: E402
 

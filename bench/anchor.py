@@ -1,0 +1,58 @@
+"""The anchor of `make bench`: Rasa's own starter bot (`rasa init`), untouched.
+
+It is trained once into build/anchor (again when the Rasa version changes) with Rasa's own
+`rasa init --no-prompt`, and served with `rasa run` on loopback, REST channel only, exactly as
+`rasa init` leaves it. Our assistant is measured beside it with the same load tool, the same
+messages and the same machine, so the ratio means something on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from bot.environment import rasa_command, rasa_env
+from bot.stack import Process
+
+ROOT = Path(__file__).resolve().parent.parent
+ANCHOR_DIR = ROOT / "build" / "anchor"
+
+
+def _rasa_version() -> str:
+    import rasa
+
+    return str(rasa.__version__)
+
+
+def prepare_anchor(directory: Path = ANCHOR_DIR) -> Path:
+    """The starter bot's model, trained by `rasa init` unless one for this Rasa exists."""
+    stamp = directory / ".rasa-version"
+    models = sorted((directory / "models").glob("*.tar.gz"))
+    if models and stamp.exists() and stamp.read_text().strip() == _rasa_version():
+        return models[-1]
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    print(f"Training the `rasa init` starter bot in {directory} ...", flush=True)
+    subprocess.run(
+        rasa_command("init", "--no-prompt", "--init-dir", str(directory)),
+        cwd=directory,
+        env=rasa_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    models = sorted((directory / "models").glob("*.tar.gz"))
+    if not models:
+        raise RuntimeError(f"`rasa init` left no model in {directory / 'models'}")
+    stamp.write_text(_rasa_version() + "\n")
+    return models[-1]
+
+
+def anchor_server(model: Path, port: int, log: Path, directory: Path = ANCHOR_DIR) -> Process:
+    """`rasa run` for the starter bot (not started yet), as `rasa init` configures it."""
+    command = rasa_command(
+        "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+        "--credentials", str(directory / "credentials.yml"),
+        "--endpoints", str(directory / "endpoints.yml"),
+    )  # fmt: skip
+    return Process("anchor Rasa server", command, f"http://127.0.0.1:{port}/webhooks/rest/", log)

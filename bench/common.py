@@ -1,0 +1,90 @@
+"""Measuring helpers the benchmarks share: the machine, one REST answer, percentiles, RSS,
+and a fixed-message latency run (bench/run_bench.py, bench/event_broker_bench.py, ...)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import threading
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+
+def post(url: str, sender: str, message: str) -> float:
+    """Seconds for one answer (raises on anything but a 200 with an answer)."""
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.loads(response.read())
+    elapsed = time.perf_counter() - started
+    if not answer:
+        raise RuntimeError(f"empty reply to {message!r}")
+    return elapsed
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the peak resident set size of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def machine() -> Dict[str, str]:
+    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    return {
+        "host": socket.gethostname(),
+        "cpus": str(os.cpu_count()),
+        "memory_gib": f"{int(mem) / 1024 / 1024:.0f}",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def latency_run(
+    url: str, messages: Sequence[str], senders: int, conversation_length: int
+) -> Dict[str, float]:
+    """Send every message once from `senders` concurrent patients. Each patient starts a
+    new conversation (/session_start, not timed) every `conversation_length` messages, as
+    real chats are short; Rasa's cost per message grows with the conversation's length."""
+    lock = threading.Lock()
+    timings: List[float] = []
+    per_sender = [messages[i::senders] for i in range(senders)]
+
+    def patient(texts: Sequence[str]) -> None:
+        sender = ""
+        for index, text in enumerate(texts):
+            if index % conversation_length == 0:
+                sender = f"bench-{uuid.uuid4().hex[:8]}"
+                post(url, sender, "/session_start")
+            elapsed = post(url, sender, text)
+            with lock:
+                timings.append(elapsed)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        list(pool.map(patient, per_sender))
+    wall = time.perf_counter() - started
+    return {
+        "senders": senders,
+        "messages": len(timings),
+        "messages_per_conversation": conversation_length,
+        "p50_ms": round(statistics.median(timings) * 1000, 1),
+        "p95_ms": round(percentile(timings, 95) * 1000, 1),
+        "p99_ms": round(percentile(timings, 99) * 1000, 1),
+        "throughput_msg_per_s": round(len(timings) / wall, 1),
+    }
