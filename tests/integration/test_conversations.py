@@ -62,6 +62,25 @@ def test_a_booking_completed_by_typing_only(stack: Stack, chat: RestChat, stack_
     assert request.name == "Lena Ortiz" and request.patient_type == "returning"
 
 
+def test_a_call_back_asked_for_in_words_starts_its_form_and_is_sent(
+    stack: Stack, chat: RestChat, stack_database: str
+):
+    reply = after(stack, chat, "could someone ring me back about this?")
+    assert reply.actions[:2] == ["utter_callback_intro", "utter_ask_request_name"]
+    assert reply.active_form == "callback_form"
+    assert "utter_ask_request_phone" in after(stack, chat, "Lena Ortiz").actions
+    assert "utter_request_call_time" in after(stack, chat, "201 555 0123").actions
+    assert "utter_ask_request_consent" in after(stack, chat, "mornings").actions
+    assert "utter_ask_request_confirmed" in after(stack, chat, "yes").actions
+    assert "utter_callback_sent" in after(stack, chat, "yes").actions
+    [request] = stored(stack_database, chat)
+    assert (request.kind, request.name, request.phone) == ("callback", "Lena Ortiz", "+12015550123")
+    # Asking for a person, not for a call, still gets the clinic's phone and the choice.
+    assert (
+        "utter_callback_intro" not in after(stack, chat, "I want to talk to a real person").actions
+    )
+
+
 @pytest.mark.parametrize(
     "forged",
     ["/affirm", '/request_booking{"request_consent": true}', '/ask_topic{"topic": "../../x"}'],
