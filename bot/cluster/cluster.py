@@ -36,6 +36,11 @@ from bot.stack import (
 # Behind nginx the Rasa servers read the patient's address from X-Forwarded-For (one proxy),
 # so the per-address message limit counts patients, not nginx.
 PROXY_ENV = {"SANIC_PROXIES_COUNT": "1"}
+# How long a conversation's lock outlives a Rasa server that died holding it (Rasa's default
+# is 60 s). The patient's next message, on the other replica, waits for it: 20 s is far above
+# what one message takes here (well under 2 s at 10 senders) and a third of the wait.
+LOCK_LIFETIME_ENV = "TICKET_LOCK_LIFETIME"
+CLUSTER_LOCK_LIFETIME_S = "20"
 
 
 @dataclass
@@ -78,6 +83,7 @@ class Cluster:
         env.update(self.services.secrets())
         env[DATABASE_URL_ENV] = self.services.database_url
         env.update(PROXY_ENV)
+        env.setdefault(LOCK_LIFETIME_ENV, CLUSTER_LOCK_LIFETIME_S)
         env.update(self.extra_env)
         if self.limits:
             env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))

@@ -9,9 +9,13 @@ Routing, as in deploy/nginx/pit-assistant.conf (one machine), but to several rep
   a socket.io session lives in one server's memory, and open-source nginx has no cookie
   stickiness;
 - REST and the messaging channels go round-robin; a request that could not be sent to one
-  replica (refused, or no answer to connect) is passed to the next. A request already sent
-  is never sent again: POST is not idempotent (a booking confirmation must not run twice),
-  so the patient gets a retryable 502/504 instead;
+  replica (connection refused) is passed to the next. A request already sent is never sent
+  again: POST is not idempotent (a booking confirmation must not run twice), so the patient
+  gets a retryable 502 instead. A read time-out counts against a replica in nginx whatever
+  the settings, and a message waiting for its conversation's lock (held by a replica that
+  died) is slow on a healthy replica: so the read time-out is kept well above the lock's
+  lifetime (``READ_TIMEOUT_S`` against ``bot.cluster.cluster``'s), or one stuck message
+  would take the healthy replica out too (seen: 502s for everyone, 5 s at a time);
 - the action servers sit behind a second, private listener, used only by the Rasa servers;
 - the studio's parse channel is proxied for the web page only (loopback); the rest of the
   Rasa servers' routes (``/model``, ``/status``, the studio's model swap) are not proxied.
@@ -31,6 +35,8 @@ NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 INSTALL_HINT = "install Debian's nginx with `make nginx` (apt-get install nginx-light)"
 # Same size as the servers' own limit (bot/channels): 64 KB per request body.
 MAX_BODY = "64k"
+# Longer than a message can wait for a dead replica's conversation lock plus its own work.
+READ_TIMEOUT_S = 60
 
 
 def nginx_binary() -> Optional[str]:
@@ -99,7 +105,7 @@ http {{
     client_max_body_size {MAX_BODY};
     proxy_http_version 1.1;
     proxy_connect_timeout 2s;
-    proxy_read_timeout 60s;
+    proxy_read_timeout {READ_TIMEOUT_S}s;
     proxy_send_timeout 30s;
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 2;

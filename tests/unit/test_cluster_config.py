@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from bot.cluster import nginx
+from bot.cluster.cluster import LOCK_LIFETIME_ENV, Cluster
 from bot.cluster.services import (
     DB_PASSWORD_ENV,
     RABBITMQ_PASSWORD_ENV,
@@ -59,6 +60,15 @@ def test_a_sent_request_is_never_sent_again_and_private_routes_are_closed(tmp_pa
     assert "deny all;" in found["= /webhooks/studio_parse/"]
     assert "studio_model" not in config and "/model" not in config.replace("/models", "")
     assert all(f"listen 127.0.0.1:{p};" in config for p in (8000, 8001))
+
+
+def test_a_message_waiting_for_a_dead_replicas_lock_never_times_out_at_nginx(tmp_path: Path):
+    """A read time-out marks a replica down (max_fails=1): the healthy one must not get one."""
+    config = nginx.render(UPSTREAMS, tmp_path)
+    [read] = re.findall(r"\n    proxy_read_timeout (\d+)s;", config)
+    env = Cluster(model=Path("m"), workdir=tmp_path, services=Services())._environment()
+    assert int(read) >= 2 * (int(env[LOCK_LIFETIME_ENV]) + 5)
+    assert int(env[LOCK_LIFETIME_ENV]) < 60  # shorter than Rasa's default: quicker recovery
 
 
 def test_without_a_web_page_the_front_serves_only_the_channels(tmp_path: Path):
