@@ -27,12 +27,9 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import os
-import platform
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +46,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import machine as common_machine  # noqa: E402
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.bookings.db import upgrade_database
 from bot.evaluation.nlu import load_examples
@@ -624,13 +622,8 @@ def stop_recording(proc: subprocess.Popen) -> str:
 
 
 def machine() -> Dict[str, str]:
-    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
     return {
-        "host": socket.gethostname(),
-        "cpus": str(os.cpu_count()),
-        "memory_gib": f"{int(mem) / 1024 / 1024:.0f}",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        **common_machine(),
         "py_spy": subprocess.run(
             [str(PY_SPY), "--version"], capture_output=True, text=True, check=False
         ).stdout.strip(),

@@ -40,14 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml  # noqa: E402
 
 from bot.cluster.cluster import Cluster  # noqa: E402
-from bot.cluster.database import drop_database  # noqa: E402
-from bot.cluster.services import DEFAULT_RABBITMQ_URL, DEFAULT_REDIS_URL, Services  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 from bot.stack import MACHINE_SPEED_LIMITS, free_port  # noqa: E402
+from tests.support.cluster_services import throwaway_services  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
-POSTGRES_URL = os.environ.get("PIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CONVERSATION_LENGTH = 10
 
 
@@ -140,20 +138,12 @@ def main() -> int:
     parser.add_argument("--model", help="model file (default: the model for the current data)")
     args = parser.parse_args()
     model = Path(args.model) if args.model else ensure_model()
-    run = uuid.uuid4().hex[:10]
-    from sqlalchemy.engine import make_url
-
-    database_url = make_url(POSTGRES_URL).set(database=f"pit_soak_{run}").render_as_string(False)
-    services = Services(
-        database_url=database_url,
-        redis_url=DEFAULT_REDIS_URL,
-        rabbitmq_url=DEFAULT_RABBITMQ_URL,
-        lock_prefix=f"pitsoak{run}",
-        queue=f"pit_soak_{run}",
-    )
     first_minute: Dict[str, float] = {}
     end: Dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="pit-soak-") as workdir:
+    with (
+        throwaway_services("soak") as services,
+        tempfile.TemporaryDirectory(prefix="pit-soak-") as workdir,
+    ):
         cluster = Cluster(
             model=model,
             workdir=Path(workdir),
@@ -177,8 +167,6 @@ def main() -> int:
             died = [p.name for p in cluster.processes if p.exited() is not None]
         finally:
             cluster.stop()
-            drop_database(database_url)
-            _delete_queue(services.queue)
     report = _report(args, model, load, startup, first_minute, end, died)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
@@ -187,19 +175,6 @@ def main() -> int:
     print(report)
     print(f"Written to {out.relative_to(PROJECT_ROOT)}")
     return 0 if not load.errors and not died else 1
-
-
-def _delete_queue(name: str) -> None:
-    import asyncio
-
-    import aio_pika
-
-    async def delete() -> None:
-        connection = await aio_pika.connect(DEFAULT_RABBITMQ_URL)
-        async with connection:
-            await (await connection.channel()).queue_delete(name)
-
-    asyncio.run(delete())
 
 
 def _report(args, model, load, startup, first_minute, end, died) -> str:  # type: ignore[no-untyped-def]

@@ -43,24 +43,25 @@ def _model_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    from bot.runner import run
-
+def _until_stopped(start: Callable[[], int]) -> int:
+    """Run the assistant until it stops; a broken clinic.yml is one clear line, exit 1."""
     try:
-        return run(args.rasa_port, args.actions_port, args.web_port, args.host)
+        return start()
     except SettingsError as error:
         print(f"clinic.yml: {error}")
         return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    return _until_stopped(lambda: run(args.rasa_port, args.actions_port, args.web_port, args.host))
 
 
 def _run_cluster(args: argparse.Namespace) -> int:
     from bot.cluster.runner import run_cluster
 
-    try:
-        return run_cluster(args.replicas, args.port, args.web_port, args.host)
-    except SettingsError as error:
-        print(f"clinic.yml: {error}")
-        return 1
+    return _until_stopped(lambda: run_cluster(args.replicas, args.port, args.web_port, args.host))
 
 
 def _settings(args: argparse.Namespace) -> int:

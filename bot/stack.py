@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
@@ -144,6 +144,31 @@ class Process:
             pass
 
 
+def wait_until_healthy(
+    processes: List[Process], timeout: float, on_failure: Callable[[], None]
+) -> None:
+    """Wait until every process answers; ``on_failure`` (stop everything) before raising
+    when one stops while starting, or when ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    waiting = list(processes)
+    while waiting:
+        for process in list(waiting):
+            code = process.exited()
+            if code is not None:
+                on_failure()
+                where = f" (log: {process.log_path})" if process.log_path else ""
+                raise RuntimeError(
+                    f"The {process.name} stopped while starting (exit {code}){where}"
+                )
+            if process.healthy():
+                waiting.remove(process)
+        if waiting and time.monotonic() > deadline:
+            on_failure()
+            names = ", ".join(p.name for p in waiting)
+            raise RuntimeError(f"Timed out after {timeout:.0f}s waiting for: {names}")
+        time.sleep(0.5)
+
+
 @dataclass
 class Stack:
     """The assistant's processes on loopback ports."""
@@ -259,24 +284,7 @@ class Stack:
         self.processes = self._build()
         for process in self.processes:
             process.start(env)
-        deadline = time.monotonic() + timeout
-        waiting = list(self.processes)
-        while waiting:
-            for process in list(waiting):
-                code = process.exited()
-                if code is not None:
-                    self.stop()
-                    where = f" (log: {process.log_path})" if process.log_path else ""
-                    raise RuntimeError(
-                        f"The {process.name} stopped while starting (exit {code}){where}"
-                    )
-                if process.healthy():
-                    waiting.remove(process)
-            if waiting and time.monotonic() > deadline:
-                self.stop()
-                names = ", ".join(p.name for p in waiting)
-                raise RuntimeError(f"Timed out after {timeout:.0f}s waiting for: {names}")
-            time.sleep(0.5)
+        wait_until_healthy(self.processes, timeout, self.stop)
         return self
 
     def first_exit(self) -> Optional[Process]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -31,6 +30,7 @@ from bot.stack import (
     ensure_studio_parse_token,
     free_port,
     settings_with_limits,
+    wait_until_healthy,
 )
 
 # Behind nginx the Rasa servers read the patient's address from X-Forwarded-For (one proxy),
@@ -170,28 +170,8 @@ class Cluster:
         self._build()
         for process in self.processes:
             process.start(self.env)
-        self._wait(self.processes, timeout)
+        wait_until_healthy(self.processes, timeout, self.stop)
         return self
-
-    def _wait(self, processes: List[Process], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        waiting = list(processes)
-        while waiting:
-            for process in list(waiting):
-                code = process.exited()
-                if code is not None:
-                    self.stop()
-                    raise RuntimeError(
-                        f"The {process.name} stopped while starting (exit {code}); "
-                        f"log: {process.log_path}"
-                    )
-                if process.healthy():
-                    waiting.remove(process)
-            if waiting and time.monotonic() > deadline:
-                self.stop()
-                names = ", ".join(p.name for p in waiting)
-                raise RuntimeError(f"Timed out after {timeout:.0f}s waiting for: {names}")
-            time.sleep(0.5)
 
     def kill_rasa(self, index: int) -> None:
         """SIGKILL one Rasa server, as a crash or a lost machine would end it."""
@@ -206,7 +186,7 @@ class Cluster:
     def start_rasa(self, index: int, timeout: float = STARTUP_TIMEOUT_S) -> None:
         """Start one Rasa server again, on its port, and wait until it answers."""
         self.rasa[index].start(self.env)
-        self._wait([self.rasa[index]], timeout)
+        wait_until_healthy([self.rasa[index]], timeout, self.stop)
 
     def first_exit(self) -> Optional[Process]:
         return next((p for p in self.processes if p.exited() is not None), None)
