@@ -7,12 +7,14 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from types import FrameType
-from typing import Optional
+from typing import Callable, Optional, Tuple, Type
 
 from sqlalchemy.engine import make_url
 
 from bot.bookings import service as bookings
+from bot.bookings.delivery import BackgroundWorker
 from bot.channels import registry as channels
 from bot.environment import RUN_DIR, RUN_DIR_ENV, run_dir
 from bot.model_store import ensure_model, studio_live_model
@@ -54,6 +56,55 @@ def _print_privacy_log() -> None:
     log.addHandler(handler)
 
 
+@dataclass
+class Background:
+    """What runs in this process beside the servers: delivery to the clinic, the privacy job."""
+
+    worker: Optional[BackgroundWorker] = None
+    retention: Optional[RetentionJob] = None
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        if self.retention is not None:
+            self.retention.stop()
+
+
+def serve(
+    start: Callable[[Background], None],
+    stopped: Callable[[], Optional[str]],
+    stop: Callable[[], None],
+    start_errors: Tuple[Type[Exception], ...] = (RuntimeError,),
+) -> int:
+    """Start the servers, watch them until Ctrl-C or SIGTERM, then stop everything.
+
+    ``start`` starts them (and what runs beside them, in ``Background``); ``stopped`` names
+    a process whose stopping ends the whole run (None: all is well); ``stop`` stops them.
+    Shared by `make run` and `make run-cluster`, so both stop the same way."""
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    background = Background()
+    try:
+        start(background)
+        while True:
+            name = stopped()
+            if name is not None:
+                print(f"The {name} stopped unexpectedly; stopping everything.", flush=True)
+                return 1
+            time.sleep(1)
+    except _Stop as signalled:
+        print(f"\nReceived {signalled}; stopping ...", flush=True)
+        return 0
+    except start_errors as error:
+        print(f"Could not start: {error}", flush=True)
+        return 1
+    finally:
+        _finish_cleanup_whatever_arrives()
+        stop()
+        background.stop()
+        print("Stopped.", flush=True)
+
+
 def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1") -> int:
     settings = get_settings()  # fail early, with a clear message, on a broken clinic.yml
     model = studio_live_model()
@@ -70,21 +121,18 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         web_port=web_port,
         host=host,
     )
-    signal.signal(signal.SIGTERM, _raise_stop)
-    signal.signal(signal.SIGINT, _raise_stop)
     started = time.monotonic()
-    worker = None
-    retention: Optional[RetentionJob] = None
-    try:
+
+    def start(background: Background) -> None:
         url = make_url(bookings.prepare_database(settings))
         print(
             f"Booking requests are stored in {url.render_as_string(hide_password=True)}", flush=True
         )
-        worker = bookings.start_worker(settings)  # delivers requests to the clinic, with retries
+        background.worker = bookings.start_worker(settings)  # delivers requests, with retries
         print("Starting the action server, the Rasa server and the web page ...", flush=True)
         stack.start()
         _print_privacy_log()
-        retention = start_retention_job(settings, workdir)  # at start, then periodically
+        background.retention = start_retention_job(settings, workdir)  # now, then periodically
         privacy = settings.privacy
         print(
             "\n"
@@ -101,23 +149,9 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        while True:
-            stopped = stack.first_exit()
-            if stopped is not None:
-                print(f"The {stopped.name} stopped unexpectedly; stopping everything.", flush=True)
-                return 1
-            time.sleep(1)
-    except _Stop as stop:
-        print(f"\nReceived {stop}; stopping ...", flush=True)
-        return 0
-    except RuntimeError as error:
-        print(f"Could not start: {error}", flush=True)
-        return 1
-    finally:
-        _finish_cleanup_whatever_arrives()
-        stack.stop()
-        if worker is not None:
-            worker.stop()
-        if retention is not None:
-            retention.stop()
-        print("Stopped.", flush=True)
+
+    def stopped() -> Optional[str]:
+        process = stack.first_exit()
+        return process.name if process is not None else None
+
+    return serve(start, stopped, stack.stop)

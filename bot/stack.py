@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -50,6 +50,12 @@ def ensure_studio_model_token(env: Dict[str, str]) -> str:
     if not env.get(TOKEN_ENV):
         env[TOKEN_ENV] = new_token()
     return env[TOKEN_ENV]
+
+
+def ensure_run_secrets(env: Dict[str, str]) -> Tuple[str, str, str]:
+    """The secrets every server of one run shares (fresh unless ``env`` sets them): the
+    action server's, the studio's parse channel's and its model channel's."""
+    return ensure_token(env), ensure_studio_parse_token(env), ensure_studio_model_token(env)
 
 
 def free_port() -> int:
@@ -278,9 +284,8 @@ class Stack:
         if self.limits:
             env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))
         # A fresh shared secret per run unless the environment sets one.
-        self.action_token = ensure_token(env)
-        self.studio_parse_token = ensure_studio_parse_token(env)
-        self.studio_model_token = ensure_studio_model_token(env)
+        secrets = ensure_run_secrets(env)
+        self.action_token, self.studio_parse_token, self.studio_model_token = secrets
         self.processes = self._build()
         for process in self.processes:
             process.start(env)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bot.action_server import ensure_token
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.channels.registry import write_credentials
 from bot.cluster import nginx
@@ -26,8 +25,7 @@ from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR
 from bot.stack import (
     STARTUP_TIMEOUT_S,
     Process,
-    ensure_studio_model_token,
-    ensure_studio_parse_token,
+    ensure_run_secrets,
     free_port,
     settings_with_limits,
     wait_until_healthy,
@@ -87,9 +85,7 @@ class Cluster:
         env.update(self.extra_env)
         if self.limits:
             env[SETTINGS_ENV_VAR] = str(settings_with_limits(self.workdir, self.limits))
-        ensure_token(env)  # one secret shared by every Rasa server and action server
-        ensure_studio_parse_token(env)
-        ensure_studio_model_token(env)
+        ensure_run_secrets(env)  # shared by every Rasa server and action server
         return env
 
     def _log(self, name: str) -> Path:
@@ -180,16 +176,10 @@ class Cluster:
             os.killpg(popen.pid, signal.SIGKILL)
             popen.wait()
 
-    def stop_rasa(self, index: int) -> None:
-        self.rasa[index].stop()
-
-    def start_rasa(self, index: int, timeout: float = STARTUP_TIMEOUT_S) -> None:
-        """Start one Rasa server again, on its port, and wait until it answers."""
-        self.rasa[index].start(self.env)
-        wait_until_healthy([self.rasa[index]], timeout, self.stop)
-
-    def first_exit(self) -> Optional[Process]:
-        return next((p for p in self.processes if p.exited() is not None), None)
+    def restart(self, process: Process, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Start a replica that stopped (or was killed) again, on its port, and wait for it."""
+        process.start(self.env)
+        wait_until_healthy([process], timeout, self.stop)
 
     def stop(self) -> None:
         for process in reversed(self.processes):

@@ -7,10 +7,12 @@ PostgreSQL's catalog; the booking, studio and inbox tables come from our migrati
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from typing import Iterator
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 
 from bot.bookings.db import dispose_engines, upgrade_database
 
@@ -22,39 +24,42 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_database(url: URL) -> bool:
-    """Create the URL's database if it does not exist; True when it was created."""
+@contextlib.contextmanager
+def _maintenance(url: URL) -> Iterator[Connection]:
+    """A connection to the server's maintenance database (CREATE/DROP DATABASE run there)."""
     admin = create_engine(url.set(database=MAINTENANCE_DB), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            exists = connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-            ).first()
-            if exists:
-                return False
-            connection.execute(text(f"CREATE DATABASE {_quoted(str(url.database))}"))
-            return True
+            yield connection
     finally:
         admin.dispose()
+
+
+def create_database(url: URL) -> bool:
+    """Create the URL's database if it does not exist; True when it was created."""
+    with _maintenance(url) as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).first()
+        if exists:
+            return False
+        connection.execute(text(f"CREATE DATABASE {_quoted(str(url.database))}"))
+        return True
 
 
 def drop_database(database_url: str) -> None:
     """Remove a database (the tests' throw-away ones), closing its other connections."""
     url = make_url(database_url)
     dispose_engines()
-    admin = create_engine(url.set(database=MAINTENANCE_DB), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": url.database},
-            )
-            connection.execute(text(f"DROP DATABASE IF EXISTS {_quoted(str(url.database))}"))
-    finally:
-        admin.dispose()
+    with _maintenance(url) as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": url.database},
+        )
+        connection.execute(text(f"DROP DATABASE IF EXISTS {_quoted(str(url.database))}"))
 
 
 def create_tracker_table(url: URL) -> None:

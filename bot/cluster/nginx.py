@@ -37,6 +37,8 @@ INSTALL_HINT = "install Debian's nginx with `make nginx` (apt-get install nginx-
 MAX_BODY = "64k"
 # Longer than a message can wait for a dead replica's conversation lock plus its own work.
 READ_TIMEOUT_S = 60
+# nginx's temporary-file folders, all kept in the cluster's own folder.
+_TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def nginx_binary() -> Optional[str]:
@@ -67,16 +69,13 @@ def _servers(host: str, ports: Sequence[int]) -> str:
 
 
 def _channel_paths() -> str:
-    return "|".join(sorted(channel.name for channel in CHANNELS if channel.name != "rest"))
+    return "|".join(sorted(channel.name for channel in CHANNELS))
 
 
 def render(upstreams: Upstreams, folder: Path) -> str:
     """The whole nginx.conf for this cluster (``folder`` holds its logs and temp files)."""
     u = upstreams
-    temp = "\n".join(
-        f"    {kind}_temp_path {folder / 'tmp' / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
+    temp = "\n".join(f"    {kind}_temp_path {folder / 'tmp' / kind};" for kind in _TEMP_KINDS)
     web = (
         f"""
         location / {{
@@ -187,7 +186,7 @@ def command(config: Path) -> List[str]:
 
 def write(upstreams: Upstreams, folder: Path) -> Path:
     """Write the configuration and the folders nginx writes into; returns the config's path."""
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    for kind in _TEMP_KINDS:
         (folder / "tmp" / kind).mkdir(parents=True, exist_ok=True)
     path = folder / "nginx.conf"
     path.write_text(render(upstreams, folder), encoding="utf-8")

@@ -7,7 +7,6 @@ answers meanwhile); nginx or the web page stopping ends the whole cluster, as in
 from __future__ import annotations
 
 import os
-import signal
 import time
 from typing import Optional
 
@@ -18,8 +17,8 @@ from bot.cluster.cluster import Cluster
 from bot.cluster.services import Services
 from bot.environment import run_dir
 from bot.model_store import ensure_model, studio_live_model
-from bot.privacy.retention import RetentionJob, start_retention_job
-from bot.runner import _finish_cleanup_whatever_arrives, _raise_stop, _Stop
+from bot.privacy.retention import start_retention_job
+from bot.runner import Background, serve
 from bot.settings import get_settings
 
 RESTART_PAUSE_S = 2.0
@@ -27,16 +26,11 @@ RESTART_PAUSE_S = 2.0
 
 def _restart_replicas(cluster: Cluster) -> Optional[str]:
     """Start again any replica that stopped; the name of a vital process that stopped."""
-    for index, process in enumerate(cluster.rasa):
+    for process in [*cluster.rasa, *cluster.actions]:
         if process.exited() is not None:
             print(f"The {process.name} stopped (exit {process.exited()}); starting it again.")
             time.sleep(RESTART_PAUSE_S)
-            cluster.start_rasa(index)
-    for process in cluster.actions:
-        if process.exited() is not None:
-            print(f"The {process.name} stopped (exit {process.exited()}); starting it again.")
-            time.sleep(RESTART_PAUSE_S)
-            process.start(cluster.env)
+            cluster.restart(process)
     vital = next((p for p in cluster.others if p.exited() is not None), None)
     return vital.name if vital else None
 
@@ -56,16 +50,13 @@ def run_cluster(replicas: int, front_port: int, web_port: int, host: str = "127.
         web_port=web_port,
         host=host,
     )
-    signal.signal(signal.SIGTERM, _raise_stop)
-    signal.signal(signal.SIGINT, _raise_stop)
     started = time.monotonic()
-    worker = None
-    retention: Optional[RetentionJob] = None
-    try:
+
+    def start(background: Background) -> None:
         print(f"Starting {replicas} Rasa servers and {replicas} action servers behind nginx ...")
         cluster.start()
-        worker = bookings.start_worker(settings)
-        retention = start_retention_job(
+        background.worker = bookings.start_worker(settings)
+        background.retention = start_retention_job(
             settings, cluster.workdir, cluster.workdir / "endpoints.yml"
         )
         print(
@@ -84,23 +75,8 @@ def run_cluster(replicas: int, front_port: int, web_port: int, host: str = "127.
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
-        while True:
-            vital = _restart_replicas(cluster)
-            if vital:
-                print(f"The {vital} stopped unexpectedly; stopping everything.", flush=True)
-                return 1
-            time.sleep(1)
-    except _Stop as stop:
-        print(f"\nReceived {stop}; stopping ...", flush=True)
-        return 0
-    except (RuntimeError, ValueError) as error:
-        print(f"Could not start: {error}", flush=True)
-        return 1
-    finally:
-        _finish_cleanup_whatever_arrives()
-        cluster.stop()
-        if worker is not None:
-            worker.stop()
-        if retention is not None:
-            retention.stop()
-        print("Stopped.", flush=True)
+
+    # A wrong database URL is a ValueError from the cluster's start: said in one line too.
+    return serve(
+        start, lambda: _restart_replicas(cluster), cluster.stop, (RuntimeError, ValueError)
+    )

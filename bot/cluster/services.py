@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import yaml
 from sqlalchemy.engine import URL, make_url
@@ -57,17 +58,16 @@ class Services:
     def secrets(self) -> Dict[str, str]:
         """The environment the written endpoints.yml refers to."""
         env = {DB_PASSWORD_ENV: make_url(self.database_url).password or ""}
-        env[REDIS_PASSWORD_ENV] = make_url(_as_sqlalchemy(self.redis_url)).password or ""
+        env[REDIS_PASSWORD_ENV] = _password(urlsplit(self.redis_url))
         if self.rabbitmq_url:
-            rabbit = make_url(_as_sqlalchemy(self.rabbitmq_url))
-            env[RABBITMQ_USER_ENV] = rabbit.username or "guest"
-            env[RABBITMQ_PASSWORD_ENV] = rabbit.password or "guest"
+            rabbit = urlsplit(self.rabbitmq_url)
+            env[RABBITMQ_USER_ENV] = unquote(rabbit.username or "") or "guest"
+            env[RABBITMQ_PASSWORD_ENV] = _password(rabbit) or "guest"
         return env
 
 
-def _as_sqlalchemy(url: str) -> str:
-    """redis:// and amqp:// URLs parsed with SQLAlchemy's URL parser (same layout)."""
-    return url if "+" in url.split("://", 1)[0] else url.replace("://", "+x://", 1)
+def _password(url: SplitResult) -> str:
+    return unquote(url.password or "")
 
 
 def _tracker_store(template: Dict[str, Any], url: URL) -> Dict[str, Any]:
@@ -88,12 +88,12 @@ def _tracker_store(template: Dict[str, Any], url: URL) -> Dict[str, Any]:
 
 
 def _lock_store(template: Dict[str, Any], services: Services) -> Dict[str, Any]:
-    url = make_url(_as_sqlalchemy(services.redis_url))
+    url = urlsplit(services.redis_url)
     store = dict(template)
     store.update(
-        url=url.host or "127.0.0.1", port=url.port or 6379, key_prefix=services.lock_prefix
+        url=url.hostname or "127.0.0.1", port=url.port or 6379, key_prefix=services.lock_prefix
     )
-    store["db"] = int(url.database or 0)
+    store["db"] = int(url.path.strip("/") or 0)
     if url.password:
         store["password"] = f"${{{REDIS_PASSWORD_ENV}}}"
     return store
@@ -102,9 +102,9 @@ def _lock_store(template: Dict[str, Any], services: Services) -> Dict[str, Any]:
 def _event_broker(template: Dict[str, Any], services: Services) -> Optional[Dict[str, Any]]:
     if not services.rabbitmq_url:
         return None
-    url = make_url(_as_sqlalchemy(services.rabbitmq_url))
+    url = urlsplit(services.rabbitmq_url)
     broker = dict(template)
-    broker.update(url=url.host or "127.0.0.1", port=url.port or 5672, queues=[services.queue])
+    broker.update(url=url.hostname or "127.0.0.1", port=url.port or 5672, queues=[services.queue])
     broker["username"] = f"${{{RABBITMQ_USER_ENV}}}"
     broker["password"] = f"${{{RABBITMQ_PASSWORD_ENV}}}"
     return broker

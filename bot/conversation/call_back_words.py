@@ -24,12 +24,13 @@ _PATIENT_CALLS_RE = re.compile(
     rf"|\bwho\s+(?:do|should|can)\s+(?:i|we)\s+{_CALL}\b"
 )
 
+_ME_RE = re.compile(r"\b(?:me|us)\b")
+
 
 def asks_for_call_back(text: str) -> bool:
     """True when the message asks someone from the clinic to call the patient."""
     lowered = " ".join(str(text or "").lower().split())
-    match = _CALL_BACK_RE.search(lowered)
-    if not match:
+    if not _CALL_BACK_RE.search(lowered):
         return False
     # "can I call you back later" is the patient calling; "can you call me back" is not.
-    return not (_PATIENT_CALLS_RE.search(lowered) and not re.search(r"\b(me|us)\b", lowered))
+    return not _PATIENT_CALLS_RE.search(lowered) or bool(_ME_RE.search(lowered))

@@ -8,30 +8,22 @@ read from the cluster's own PostgreSQL database.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, text
 
-from bot.bookings import repository
-from bot.bookings.db import session_factory, session_scope
 from bot.cluster.cluster import Cluster
-from bot.settings import PROJECT_ROOT
+from tests.support.replies import Messages, requests_of, says, text_of
 
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
 
-RESPONSES: Dict[str, Any] = yaml.safe_load(
-    (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
-)["responses"]
-Messages = List[Dict[str, Any]]
 RETRYABLE = (502, 503, 504)
 # What a patient types to each question of the booking form (typed, never a button).
 TYPED_ANSWERS = (
@@ -46,15 +38,6 @@ TYPED_ANSWERS = (
     ("utter_ask_request_confirmed", "yes, send it"),
 )
 DONE = ("utter_booking_saved", "utter_booking_sent")
-
-
-def prompt(response: str) -> str:
-    """The fixed start of a domain response (up to its first placeholder or line break)."""
-    return re.split(r"[{\n]", RESPONSES[response][0]["text"])[0].strip()
-
-
-def says(messages: Messages, response: str) -> bool:
-    return prompt(response) in "\n".join(m.get("text", "") for m in messages)
 
 
 def post(url: str, sender: str, message: str, timeout: float = 120) -> Tuple[int, Messages]:
@@ -74,11 +57,6 @@ def send(url: str, sender: str, message: str) -> Messages:
     status, messages = post(url, sender, message)
     assert status == 200, (url, status)
     return messages
-
-
-def stored(cluster: Cluster, sender: str) -> List[Any]:
-    with session_scope(session_factory(cluster.services.database_url)) as session:
-        return [r for r in repository.list_requests(session) if r.conversation_id == sender]
 
 
 def next_answer(reply: Messages, email: str = "lena.ortiz@example.org") -> Optional[str]:
@@ -102,13 +80,13 @@ def test_a_conversation_alternating_between_replicas_keeps_its_state_and_books(
         reply = send(urls[turns % 2], sender, answer)  # the other replica each time
         turns += 1
     assert turns == 9  # every question asked once: no state lost between replicas
-    [request] = stored(cluster, sender)
+    [request] = requests_of(cluster.services.database_url, sender)
     assert (request.name, request.email, request.patient_type) == (
         "Lena Ortiz",
         "lena.ortiz@example.org",
         "returning",
     )
-    assert request.reference in "\n".join(m.get("text", "") for m in reply)
+    assert request.reference in text_of(reply)
     engine = create_engine(cluster.services.database_url)
     try:
         with engine.connect() as connection:
@@ -131,14 +109,14 @@ def test_a_rasa_server_killed_in_the_middle_of_a_booking_form_continues_it_after
         reply = send(url, sender, next_answer(reply) or "")
     assert says(reply, "utter_request_pain_area_open")
     cluster.kill_rasa(0)
-    cluster.start_rasa(0)
+    cluster.restart(cluster.rasa[0])
     reply = send(url, sender, "my left hip")
     assert says(reply, "utter_ask_request_patient_type")  # the form went on where it was
     while not any(says(reply, done) for done in DONE):
         answer = next_answer(reply)
         assert answer is not None, reply
         reply = send(url, sender, answer)
-    [request] = stored(cluster, sender)
+    [request] = requests_of(cluster.services.database_url, sender)
     assert request.pain_area == "my left hip" and request.name == "Lena Ortiz"
 
 
@@ -193,7 +171,7 @@ def test_killing_a_replica_under_load_loses_no_message_and_stores_no_booking_twi
     cluster.kill_rasa(1)
     for thread in threads:
         thread.join(timeout=600)
-    cluster.start_rasa(1)  # back for whatever runs next
+    cluster.restart(cluster.rasa[1])  # back for whatever runs next
     assert [p.error for p in patients if p.error] == []
     statuses = [s for p in patients for s in p.statuses]
     assert set(statuses) <= {200, *RETRYABLE, 0}  # answered, or an error worth retrying
@@ -201,7 +179,8 @@ def test_killing_a_replica_under_load_loses_no_message_and_stores_no_booking_twi
     for patient in patients:
         assert patient.sent[-1] == "yes, send it", (patient.sender, patient.last_reply)
         # Sent: the reference, or (the confirmation was resent after a replica died with the
-        # answer) the small talk of a conversation whose request is already in.
-        [request] = stored(cluster, patient.sender)  # none lost, none stored twice
-        text = "\n".join(m.get("text", "") for m in patient.last_reply)
+        # answer) the small talk of a conversation whose request is already in. One request
+        # each: none lost, none stored twice.
+        [request] = requests_of(cluster.services.database_url, patient.sender)
+        text = text_of(patient.last_reply)
         assert request.reference in text or says(patient.last_reply, "utter_anything_else"), text
