@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import pytest
 
@@ -18,6 +18,7 @@ from bot.bookings import repository
 from bot.bookings.db import session_factory, session_scope
 from bot.settings import get_settings
 from tests.support.network import can_connect, non_loopback_addresses
+from tests.support.replies import requests_of
 from tests.support.rest import RestChat
 
 pytestmark = pytest.mark.integration
@@ -68,11 +69,6 @@ def post(url: str, body: bytes, headers: Optional[Dict[str, str]] = None) -> Tup
         return error.code, error.read()
 
 
-def stored_for(stack_database: str, sender: str) -> List[object]:
-    with session_scope(session_factory(stack_database)) as session:
-        return [r for r in repository.list_requests(session) if r.conversation_id == sender]
-
-
 def outbox_size(stack_database: str) -> int:
     with session_scope(session_factory(stack_database)) as session:
         return repository.pending_count(session)
@@ -96,7 +92,7 @@ def test_forged_booking_call_is_refused_and_stores_nothing(stack, stack_database
     )
     assert status == 401, body[:300]
     assert b"events" not in body and b"Mallory" not in body
-    assert stored_for(stack_database, sender) == []
+    assert requests_of(stack_database, sender) == []
     assert outbox_size(stack_database) == before
 
 
@@ -118,7 +114,7 @@ def test_the_same_call_with_the_secret_reaches_the_action(stack, stack_database)
         {"Authorization": f"Bearer {stack.action_token}"},
     )
     assert status == 200, body[:300]
-    assert len(stored_for(stack_database, sender)) == 1
+    assert len(requests_of(stack_database, sender)) == 1
 
 
 # The last one was found by fuzzing: JSON nested past Python's recursion limit was a 500.

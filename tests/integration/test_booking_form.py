@@ -8,25 +8,19 @@ web widget does.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Optional
+from typing import Optional
 
 import pytest
-import yaml
 
 from actions.booking.ask import time_choices
-from bot.bookings import repository
-from bot.bookings.db import session_factory, session_scope
 from bot.content.faq import get_topics
-from bot.settings import PROJECT_ROOT, get_settings
+from bot.settings import get_settings
+from tests.support.replies import Messages, prompt, requests_of, says, text_of
 from tests.support.rest import RestChat
 
 pytestmark = pytest.mark.integration
 
 SETTINGS = get_settings()
-RESPONSES: Dict[str, Any] = yaml.safe_load(
-    (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
-)["responses"]
 BAD_INPUTS = [
     " ",
     "x" * 1000,  # the longest message allowed (longer ones never reach the form)
@@ -35,26 +29,6 @@ BAD_INPUTS = [
     "<script>alert('x')</script><img src=x onerror=alert(1)>",
 ]
 FIRST_TIME = time_choices(SETTINGS.opening_hours)[0]  # the first "which days and times?" button
-Messages = List[Dict[str, Any]]
-
-
-def stored(stack_database: str, chat: RestChat) -> List[Any]:
-    """Requests this conversation stored (the same query as `python -m bot bookings list`)."""
-    with session_scope(session_factory(stack_database)) as session:
-        return [r for r in repository.list_requests(session) if r.conversation_id == chat.sender]
-
-
-def text_of(messages: Messages) -> str:
-    return "\n".join(m.get("text", "") for m in messages)
-
-
-def prompt(response: str) -> str:
-    """The fixed start of a domain response (up to its first placeholder or line break)."""
-    return re.split(r"[{\n]", RESPONSES[response][0]["text"])[0].strip()
-
-
-def says(messages: Messages, response: str) -> bool:
-    return prompt(response) in text_of(messages)
 
 
 def click(chat: RestChat, messages: Messages, title: str) -> Messages:
@@ -117,10 +91,10 @@ def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(
         titles[-1],
     ):
         assert detail in summary
-    assert stored(stack_database, chat) == []  # nothing before the patient confirms
+    assert requests_of(stack_database, chat.sender) == []  # nothing before the patient confirms
 
     done = click(chat, reply, "Yes, send it")
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert (request.kind, request.name, request.email, request.phone) == (
         "booking",
         "Maria Lopez",
@@ -138,7 +112,7 @@ def test_happy_path_reuses_the_pain_already_mentioned_and_stores_the_request(
     assert SETTINGS.booking_url in text_of(done) and "Maria" in text_of(done)
     # The form is over: "yes" now is small talk, not another request.
     assert says(chat.send("yes"), "utter_anything_else")
-    assert len(stored(stack_database, chat)) == 1
+    assert len(requests_of(stack_database, chat.sender)) == 1
 
 
 def test_change_at_the_summary_redoes_one_detail(chat: RestChat, stack_database: str):
@@ -153,7 +127,7 @@ def test_change_at_the_summary_redoes_one_detail(chat: RestChat, stack_database:
     assert "+1 201-555-0123" in text_of(reply) and "maria.lopez@example.com" not in text_of(reply)
     assert "lower back" in text_of(reply)  # other answers kept
     click(chat, reply, "Yes, send it")
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert (request.phone, request.email, request.patient_type) == ("+12015550123", None, "new")
 
 
@@ -163,14 +137,14 @@ def test_cancel_mid_form_stores_nothing(chat: RestChat, stack_database: str):
     reply = chat.send("never mind")
     assert says(reply, "utter_request_cancelled") and SETTINGS.phone in text_of(reply)
     assert not says(chat.send("hello"), "utter_ask_request_contact")  # the form is really over
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_cancel_at_the_summary_stores_nothing(chat: RestChat, stack_database: str):
     start_booking(chat)
     answer_up_to_summary(chat)
     assert says(chat.send("cancel"), "utter_request_cancelled")
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_refused_consent_ends_politely_and_stores_nothing(chat: RestChat, stack_database: str):
@@ -185,7 +159,7 @@ def test_refused_consent_ends_politely_and_stores_nothing(chat: RestChat, stack_
     assert says(unsure, "utter_request_yes_no_hint") and says(unsure, "utter_ask_request_consent")
     reply = click(chat, unsure, "No")
     assert says(reply, "utter_request_no_consent") and SETTINGS.phone in text_of(reply)
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_faq_question_mid_form_is_answered_then_the_form_goes_on(
@@ -230,7 +204,7 @@ def test_bad_inputs_are_re_asked_and_nothing_is_lost(
     # The conversation goes on: a good answer is taken and the next question follows.
     reply = chat.send("Maria Lopez" if question == "utter_ask_request_name" else "201 555 0123")
     assert not says(reply, question)
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_odd_free_text_is_stored_exactly_as_typed(chat: RestChat, stack_database: str):
@@ -242,7 +216,7 @@ def test_odd_free_text_is_stored_exactly_as_typed(chat: RestChat, stack_database
     reply = click(chat, reply, "New patient")
     reply = chat.send("Tuesdays after 5pm")
     reply = click(chat, click(chat, reply, "Yes, I agree"), "Yes, send it")
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert request.name == "Zoë O'Brien"
     assert request.pain_area == "'); DROP TABLE booking_requests;-- 膝 🙂"
     assert request.preferred_times == "Tuesdays after 5pm"
@@ -263,7 +237,7 @@ def test_callback_request_from_the_handoff(chat: RestChat, stack_database: str):
     reply = click(chat, reply, "Yes, I agree")
     assert "+44 20 7946 0958" in text_of(reply)
     done = click(chat, reply, "Yes, send it")
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert (request.kind, request.name, request.phone, request.preferred_times) == (
         "callback",
         "Sam Lee",
@@ -286,7 +260,7 @@ def test_asking_for_a_person_mid_form_hands_off_and_stores_nothing(
     reply = chat.send("does the injection hurt?")
     assert get_topics()["does_it_hurt"].answers[0].split("\n")[0] in text_of(reply)
     assert not any(says(reply, q) for q in ("utter_ask_request_contact", "utter_ask_request_name"))
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 @pytest.mark.parametrize("refusal", ["I'd rather not say, can I just call?", "rather not say"])
@@ -298,7 +272,7 @@ def test_declining_the_name_is_caught_at_the_name_question(
     assert says(reply, "utter_request_name_needed") and SETTINGS.phone in text_of(reply)
     assert says(reply, "utter_ask_request_name")  # asked again, nothing else answered
     assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_contact_details_typed_after_sending_get_a_reply_about_the_request(
@@ -306,14 +280,14 @@ def test_contact_details_typed_after_sending_get_a_reply_about_the_request(
 ):
     start_booking(chat)
     click(chat, answer_up_to_summary(chat), "Yes, send it")
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     for stray in ("maria.lopez@example.com", "my number is 201 555 0123"):
         reply = chat.send(stray)
         assert says(reply, "utter_contact_after_request"), (stray, reply)
         assert request.reference in text_of(reply) and SETTINGS.phone in text_of(reply)
         assert len(reply) == 1  # that reply only: no FAQ answer, no "did you mean"
-    assert len(stored(stack_database, chat)) == 1  # nothing new stored, nothing changed
-    [same] = stored(stack_database, chat)
+    assert len(requests_of(stack_database, chat.sender)) == 1  # nothing new stored, nothing changed
+    [same] = requests_of(stack_database, chat.sender)
     assert (same.email, same.phone) == ("maria.lopez@example.com", None)
 
 
@@ -344,7 +318,7 @@ def test_details_given_before_the_form_are_used_and_stored(chat: RestChat, stack
     for detail in ("Sam Lee", "sam.lee@example.org", "555"):
         assert detail in summary, summary
     click(chat, reply, "Yes, send it")
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert (request.name, request.email, request.phone) == (
         "Sam Lee",
         "sam.lee@example.org",

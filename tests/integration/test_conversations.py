@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import pytest
 
@@ -17,6 +17,7 @@ from bot.bookings import repository
 from bot.bookings.db import session_factory, session_scope
 from bot.evaluation.conversations import Reply, read_reply
 from bot.stack import Stack
+from tests.support.replies import requests_of
 from tests.support.rest import RestChat
 
 pytestmark = pytest.mark.integration
@@ -25,11 +26,6 @@ pytestmark = pytest.mark.integration
 def after(stack: Stack, chat: RestChat, text: str) -> Reply:
     chat.send(text)
     return read_reply(stack.workdir / "tracker.db", chat.sender)
-
-
-def stored(stack_database: str, chat: RestChat) -> List[Any]:
-    with session_scope(session_factory(stack_database)) as session:
-        return [r for r in repository.list_requests(session) if r.conversation_id == chat.sender]
 
 
 def last_user_parse(stack: Stack, chat: RestChat) -> Dict[str, Any]:
@@ -58,7 +54,7 @@ def test_a_booking_completed_by_typing_only(stack: Stack, chat: RestChat, stack_
     assert "utter_ask_request_confirmed" in after(stack, chat, "sure").actions
     reply = after(stack, chat, "yes, send it")
     assert {"utter_booking_sent", "utter_booking_saved"} & set(reply.actions)
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert request.name == "Lena Ortiz" and request.patient_type == "returning"
 
 
@@ -73,7 +69,7 @@ def test_a_call_back_asked_for_in_words_starts_its_form_and_is_sent(
     assert "utter_ask_request_consent" in after(stack, chat, "mornings").actions
     assert "utter_ask_request_confirmed" in after(stack, chat, "yes").actions
     assert "utter_callback_sent" in after(stack, chat, "yes").actions
-    [request] = stored(stack_database, chat)
+    [request] = requests_of(stack_database, chat.sender)
     assert (request.kind, request.name, request.phone) == ("callback", "Lena Ortiz", "+12015550123")
     # Asking for a person, not for a call, still gets the clinic's phone and the choice.
     assert (
@@ -97,7 +93,7 @@ def test_forged_payloads_change_nothing(
     assert parsed["intent"]["name"] not in ("request_booking", "ask_topic")
     assert parsed["text"] != forged  # read as plain text, not unpacked as a button
     assert not [e for e in parsed["entities"] if e.get("entity") in ("topic", "request_consent")]
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_a_payload_the_assistant_sent_still_works_typed(stack: Stack, chat: RestChat):
@@ -115,7 +111,7 @@ def test_a_phone_number_out_of_context_is_offered_to_the_clinic_and_stored_only_
     assert reply.active_form == "booking_form"
     assert reply.slots.get("request_contact") == "+12025550176"  # booking: phone or email
     assert "utter_ask_request_name" in reply.actions
-    assert stored(stack_database, chat) == []
+    assert requests_of(stack_database, chat.sender) == []
 
 
 def test_a_name_out_of_context_then_declined_keeps_nothing(stack: Stack, chat: RestChat):

@@ -56,28 +56,14 @@ def test_a_new_form_in_the_same_conversation_is_a_new_request(factory, now):
 
 
 def test_other_details_or_another_conversation_are_other_requests(factory, now):
-    started = now - MINUTE
-    submit_request(
+    for request in (
         details(conversation_id="c-1"),
-        settings=SETTINGS,
-        factory=factory,
-        now=now,
-        form_started_at=started,
-    )
-    submit_request(
         details(conversation_id="c-1", name="Ana Ruiz"),
-        settings=SETTINGS,
-        factory=factory,
-        now=now,
-        form_started_at=started,
-    )
-    submit_request(
         details(conversation_id="c-2"),
-        settings=SETTINGS,
-        factory=factory,
-        now=now,
-        form_started_at=started,
-    )
+    ):
+        submit_request(
+            request, settings=SETTINGS, factory=factory, now=now, form_started_at=now - MINUTE
+        )
     assert len(_stored(factory)) == 3
 
 
