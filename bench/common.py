@@ -31,7 +31,10 @@ def post(url: str, sender: str, message: str) -> float:
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile; NaN for no values (a minute with no answer, say)."""
     ordered = sorted(values)
+    if not ordered:
+        return float("nan")
     index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
     return ordered[index]
 

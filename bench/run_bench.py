@@ -40,9 +40,16 @@ sys.path.insert(0, str(ROOT))
 from bench.anchor import anchor_server, prepare_anchor  # noqa: E402
 from bench.common import machine, peak_rss_mib, post  # noqa: E402
 from bench.load import run_locust  # noqa: E402
+from bot.environment import rasa_env  # noqa: E402
 from bot.evaluation.nlu import load_examples  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
-from bot.stack import Process, free_port, measuring_stack  # noqa: E402
+from bot.stack import (  # noqa: E402
+    STARTUP_TIMEOUT_S,
+    Process,
+    free_port,
+    measuring_stack,
+    wait_until_healthy,
+)
 
 RESULTS = ROOT / "bench" / "results"
 WARM_UP = 20
@@ -104,8 +111,6 @@ def anchor_cold_start(model: Path, runs: int, workdir: Path) -> List[float]:
     port = free_port()
     server = anchor_server(model, port, workdir / "anchor-cold.log")
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-    from bot.environment import rasa_env
-
     return cold_start(server.command, url, rasa_env(), runs)
 
 
@@ -125,15 +130,8 @@ def start_ours(model: Path, workdir: Path) -> Running:
 def start_anchor(model: Path, workdir: Path) -> Running:
     port = free_port()
     server = anchor_server(model, port, workdir / "anchor.log")
-    from bot.environment import rasa_env
-
     server.start(rasa_env())
-    deadline = time.monotonic() + 240
-    while not server.healthy():
-        if server.exited() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"the anchor did not start (log: {server.log_path})")
-        time.sleep(0.5)
+    wait_until_healthy([server], STARTUP_TIMEOUT_S, server.stop)
     return Running(f"http://127.0.0.1:{port}/webhooks/rest/webhook", [server], server.stop)
 
 

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -39,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml  # noqa: E402
 
+from bench.common import machine, percentile  # noqa: E402
 from bot.cluster.cluster import Cluster  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
@@ -59,13 +57,6 @@ def questions() -> List[str]:
     ]
     random.Random(13).shuffle(found)
     return found
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
 
 
 def tree_rss_mib(pid: int) -> float:
@@ -180,13 +171,13 @@ def main() -> int:
 def _report(args, model, load, startup, first_minute, end, died) -> str:  # type: ignore[no-untyped-def]
     samples = load.samples
     latencies = [ms for _, ms, ok in samples if ok]
-    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    m = machine()
     lines = [
         f"# Soak: {args.senders} senders for {args.seconds:.0f} s against the cluster "
         f"({datetime.now(timezone.utc).isoformat(timespec='seconds')})",
         "",
-        f"Machine: {socket.gethostname()}, {os.cpu_count()} CPUs, {int(mem) / 1024 / 1024:.0f} "
-        f"GiB, Python {platform.python_version()}; shared and noisy. The load runs on the same "
+        f"Machine: {m['host']}, {m['cpus']} CPUs, {m['memory_gib']} "
+        f"GiB, Python {m['python']}; shared and noisy. The load runs on the same "
         "machine (its threads share the 2 cores with the servers).",
         f"Cluster: {args.replicas} Rasa servers + {args.replicas} action servers behind nginx, "
         f"PostgreSQL tracker store, Redis lock store, RabbitMQ events; model `{model.name}`; "
