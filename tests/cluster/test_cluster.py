@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.cluster.cluster import Cluster
+from tests.support.network import can_connect, non_loopback_addresses
 from tests.support.replies import Messages, requests_of, says, text_of
 
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
@@ -184,3 +185,18 @@ def test_killing_a_replica_under_load_loses_no_message_and_stores_no_booking_twi
         [request] = requests_of(cluster.services.database_url, patient.sender)
         text = text_of(patient.last_reply)
         assert request.reference in text or says(patient.last_reply, "utter_anything_else"), text
+
+
+def test_every_port_of_the_cluster_is_on_loopback_only(cluster: Cluster):
+    addresses = non_loopback_addresses()
+    if not addresses:
+        pytest.skip("this machine has no non-loopback address to test from")
+    ports = [
+        cluster.front_port,
+        cluster.actions_front_port,
+        *cluster.rasa_ports,
+        *cluster.action_ports,
+    ]
+    assert all(can_connect("127.0.0.1", port) for port in ports)  # they are up, on loopback
+    reachable = [(a, p) for a in addresses for p in ports if can_connect(a, p)]
+    assert reachable == [], f"the cluster answers on {reachable}"
