@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help install browser nginx spacy train run run-cluster test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
-        test-postgres encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
+        test-postgres helm encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
         bench-studio-pages bench-model-swap bench-soak bench-training-numerics profile
 
 help: ## list every target
@@ -24,6 +24,9 @@ install: ## create/update the Python 3.10 environment in .venv (does nothing if 
 
 browser: ## install Debian's chromium for the widget's browser tests (if missing)
 	@scripts/setup-browser.sh
+
+helm: ## install Helm and the Kubernetes schemas (build/helm-venv) so the test of deploy/helm/ can render and check the chart
+	@scripts/setup-helm.sh
 
 nginx: ## install Debian's nginx (if missing) so the test of deploy/nginx/ can run `nginx -t`
 	@scripts/setup-nginx.sh
@@ -82,7 +85,7 @@ eval-conversations: train ## multi-turn held-out conversations through the real 
 eval-safety: train encoder ## red flags: project sets + independent set (first reply end to end): recall 100%, false alarms <=2%, Spanish 100%
 	@$(PY) -m bot eval-safety
 
-test: lint types validate train browser nginx encoder ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks
+test: lint types validate train browser nginx helm encoder ## everything: lint, types, validate, pytest (all), stories, NLU and safety checks
 	@$(PY) -m pytest tests --durations=25
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory eval-nlu

@@ -343,6 +343,18 @@ def _db_upgrade(args: argparse.Namespace, settings: ClinicSettings) -> int:
     return 0
 
 
+def _db_prepare_shared(args: argparse.Namespace, settings: ClinicSettings) -> int:
+    from bot.bookings.db import database_url, safe_url
+    from bot.cluster.database import prepare
+
+    try:
+        url = prepare(database_url(settings))
+    except ValueError as error:  # not PostgreSQL
+        raise CommandError(str(error)) from error
+    print(f"Shared database is ready (booking, studio and Rasa's events tables): {safe_url(url)}")
+    return 0
+
+
 def _known_errors() -> ErrorStatuses:
     from bot.bookings.db import DatabaseError
     from bot.bookings.validation import InvalidInput  # its message is the hint for staff
@@ -404,3 +416,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     db_sub = db.add_subparsers(dest="db_command", metavar="<action>")
     p = db_sub.add_parser("upgrade", help="create or upgrade the booking tables")
     p.set_defaults(handler=_run(_db_upgrade))
+    p = db_sub.add_parser(
+        "prepare-shared",
+        help="for several Rasa servers on one PostgreSQL database: create it if missing, "
+        "upgrade its tables and create Rasa's events table (before the servers start)",
+    )
+    p.set_defaults(handler=_run(_db_prepare_shared))
