@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from types import FrameType
-from typing import Callable, Optional, Tuple, Type
+from typing import Callable, Mapping, Optional, Tuple, Type
 
 from sqlalchemy.engine import make_url
 
@@ -19,10 +19,17 @@ from bot.channels import registry as channels
 from bot.environment import RUN_DIR, RUN_DIR_ENV, run_dir
 from bot.model_store import ensure_model, studio_live_model
 from bot.privacy.retention import RetentionJob, start_retention_job
-from bot.settings import get_settings
+from bot.settings import ClinicSettings, get_settings
 from bot.stack import Stack
 
-__all__ = ["RUN_DIR", "RUN_DIR_ENV", "run"]  # RUN_DIR_ENV: tests import it from here
+__all__ = [
+    "RUN_DIR",
+    "RUN_DIR_ENV",
+    "run",
+    "channels_and_privacy",
+    "print_privacy_log",
+    "serve",
+]  # RUN_DIR_ENV: tests import it from here
 
 
 class _Stop(Exception):
@@ -47,7 +54,19 @@ def _finish_cleanup_whatever_arrives() -> None:
     signal.signal(signal.SIGINT, _already_stopping)
 
 
-def _print_privacy_log() -> None:
+def channels_and_privacy(settings: ClinicSettings, env: Mapping[str, str], base_url: str) -> str:
+    """The start-up lines `make run` and `make run-cluster` share: each messaging channel's
+    webhook URL on ``base_url`` (what patients' providers call) and the retention rule."""
+    privacy = settings.privacy
+    return (
+        "  Messaging channels (webhook URLs to give each provider):\n"
+        + "".join(f"    {line}\n" for line in channels.describe(env, base_url))
+        + f"  Privacy: conversations and booking requests older than "
+        f"{privacy.retention_days} days are deleted every {privacy.purge_every_hours} h.\n"
+    )
+
+
+def print_privacy_log() -> None:
     """What the retention job deletes is shown with the rest of `make run`'s output."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
@@ -131,9 +150,8 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
         background.worker = bookings.start_worker(settings)  # delivers requests, with retries
         print("Starting the action server, the Rasa server and the web page ...", flush=True)
         stack.start()
-        _print_privacy_log()
+        print_privacy_log()
         background.retention = start_retention_job(settings, workdir)  # now, then periodically
-        privacy = settings.privacy
         print(
             "\n"
             f"  {settings.name} assistant is running "
@@ -141,11 +159,8 @@ def run(rasa_port: int, actions_port: int, web_port: int, host: str = "127.0.0.1
             f"  Chat on the demo page:  {stack.web_url}\n"
             f"  Staff studio:           {stack.web_url}staff/\n"
             f"  REST channel:           {stack.rest_url}\n"
-            "  Messaging channels (webhook URLs to give each provider):\n"
-            + "".join(f"    {line}\n" for line in channels.describe(os.environ, stack.rasa_url))
+            + channels_and_privacy(settings, os.environ, stack.rasa_url)
             + f"  Conversations stored in {workdir / 'tracker.db'}\n"
-            f"  Privacy: conversations and booking requests older than "
-            f"{privacy.retention_days} days are deleted every {privacy.purge_every_hours} h.\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )

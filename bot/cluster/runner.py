@@ -18,7 +18,7 @@ from bot.cluster.services import Services
 from bot.environment import run_dir
 from bot.model_store import ensure_model, studio_live_model
 from bot.privacy.retention import start_retention_job
-from bot.runner import Background, serve
+from bot.runner import Background, channels_and_privacy, print_privacy_log, serve
 from bot.settings import get_settings
 
 RESTART_PAUSE_S = 2.0
@@ -56,6 +56,7 @@ def run_cluster(replicas: int, front_port: int, web_port: int, host: str = "127.
         print(f"Starting {replicas} Rasa servers and {replicas} action servers behind nginx ...")
         cluster.start()
         background.worker = bookings.start_worker(settings)
+        print_privacy_log()
         background.retention = start_retention_job(
             settings, cluster.workdir, cluster.workdir / "endpoints.yml"
         )
@@ -69,7 +70,8 @@ def run_cluster(replicas: int, front_port: int, web_port: int, host: str = "127.
             f"  Rasa servers:           {', '.join(map(str, cluster.rasa_ports))} (round-robin; "
             "socket.io sticky per address)\n"
             f"  Action servers:         {', '.join(map(str, cluster.action_ports))}\n"
-            f"  Conversations and requests in {safe_url(services.database_url)}; "
+            + channels_and_privacy(settings, os.environ, cluster.front_url)
+            + f"  Conversations and requests in {safe_url(services.database_url)}; "
             f"locks in {safe_url(services.redis_url)}\n"
             f"  Logs in {cluster.workdir}\n"
             "  Press Ctrl-C to stop.\n",
