@@ -87,17 +87,18 @@ def train_command(root: Path, out_dir: Path, fingerprint: str) -> List[str]:
     # fmt: on
 
 
-def studio_live_model() -> Optional[Path]:
+def studio_live_model(folder: Optional[Path] = None) -> Optional[Path]:
     """The model staff made live in the studio, while the content is what it was then.
 
     After a roll back the live model is older than the content, so `make run` must not
     quietly replace it with one trained on the content; once the content changes again
     (a git pull, a publish), the model for the content is the one to run.
     """
-    pointer = studio_models_dir() / LIVE_POINTER
+    folder = folder or studio_models_dir()
+    pointer = folder / LIVE_POINTER
     try:
         chosen = json.loads(pointer.read_text(encoding="utf-8"))
-        model = studio_models_dir() / str(chosen["model"])
+        model = folder / str(chosen["model"])
         content = str(chosen["content_fingerprint"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

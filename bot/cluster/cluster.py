@@ -21,6 +21,7 @@ from bot.cluster import nginx
 from bot.cluster.database import prepare
 from bot.cluster.services import Services, write_endpoints
 from bot.environment import rasa_command, rasa_env
+from bot.model_store import STUDIO_MODELS_ENV, studio_live_model, studio_models_dir
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR
 from bot.stack import (
     STARTUP_TIMEOUT_S,
@@ -30,6 +31,7 @@ from bot.stack import (
     settings_with_limits,
     wait_until_healthy,
 )
+from bot.studio.training.swap_client import SERVERS_ENV
 
 # Behind nginx the Rasa servers read the patient's address from X-Forwarded-For (one proxy),
 # so the per-address message limit counts patients, not nginx.
@@ -67,6 +69,11 @@ class Cluster:
     @property
     def rest_url(self) -> str:
         return f"{self.front_url}/webhooks/rest/webhook"
+
+    @property
+    def rasa_urls(self) -> List[str]:
+        """Each Rasa server directly: the studio swaps models on every one of them."""
+        return [f"http://{self.host}:{port}" for port in self.rasa_ports]
 
     def replica_rest_url(self, index: int) -> str:
         """One Rasa server's own REST channel, bypassing nginx (tests pick replicas)."""
@@ -117,6 +124,7 @@ class Cluster:
         credentials = write_credentials(
             PROJECT_ROOT / "credentials.yml", self.workdir / "credentials.yml", self.env
         )
+        self.env[SERVERS_ENV] = ",".join(self.rasa_urls)  # the studio swaps models on each
         self.others = [
             Process("nginx", nginx.command(config), f"{self.front_url}/healthz", self._log("nginx"))
         ]
@@ -151,10 +159,17 @@ class Cluster:
             for i, port in enumerate(self.rasa_ports)
         ]
 
+    def live_model(self) -> Path:
+        """The model a (re)starting Rasa server loads: the one staff published in the studio
+        since the cluster started, else the one it started with. A server that crashed after
+        a studio swap must not come back with the old model beside its twin's new one."""
+        folder = Path(self.env.get(STUDIO_MODELS_ENV) or studio_models_dir())
+        return studio_live_model(folder) or self.model
+
     def _rasa_command(self, port: int, credentials: Path, endpoints: Path) -> List[str]:
         # fmt: off
         return rasa_command(
-            "run", "--model", str(self.model), "--port", str(port), "--interface", self.host,
+            "run", "--model", str(self.live_model()), "--port", str(port), "--interface", self.host,
             "--credentials", str(credentials), "--endpoints", str(endpoints), "--cors", "*",
         )
         # fmt: on
@@ -178,6 +193,9 @@ class Cluster:
 
     def restart(self, process: Process, timeout: float = STARTUP_TIMEOUT_S) -> None:
         """Start a replica that stopped (or was killed) again, on its port, and wait for it."""
+        if process in self.rasa:
+            model = process.command.index("--model") + 1
+            process.command[model] = str(self.live_model())
         process.start(self.env)
         wait_until_healthy([process], timeout, self.stop)
 

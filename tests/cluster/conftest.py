@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.cluster.cluster import Cluster
 from bot.cluster.nginx import INSTALL_HINT, nginx_binary
-from bot.model_store import ensure_model
+from bot.model_store import STUDIO_MODELS_ENV, ensure_model
 from bot.stack import MACHINE_SPEED_LIMITS, free_port
 from tests.support.cluster_services import POSTGRES_URL, throwaway_services, unreachable
 
@@ -54,6 +54,8 @@ def cluster() -> Iterator[Cluster]:
             front_port=free_port(),
             web_port=None,
             limits=MACHINE_SPEED_LIMITS,
+            # The studio's model folder, the cluster's own (tests/cluster/test_model_swap.py).
+            extra_env={STUDIO_MODELS_ENV: str(Path(workdir) / "studio-models")},
         )
         try:
             cluster.start()

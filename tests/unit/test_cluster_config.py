@@ -136,3 +136,19 @@ def test_passwords_stay_in_the_environment_never_in_the_written_file(tmp_path: P
 def test_no_rabbitmq_means_no_event_broker():
     config = replica_endpoints(Services(rabbitmq_url=None), "http://x/webhook")
     assert "event_broker" not in config
+
+
+def test_a_restarting_rasa_server_loads_the_model_published_since_the_cluster_started(
+    tmp_path: Path,
+) -> None:
+    from bot.model_store import STUDIO_MODELS_ENV, training_fingerprint
+    from bot.studio.training.publishing import write_pointer
+
+    started_with = tmp_path / "pit-00000000000a.tar.gz"
+    studio = tmp_path / "studio"
+    cluster = Cluster(model=started_with, workdir=tmp_path, env={STUDIO_MODELS_ENV: str(studio)})
+    assert cluster.live_model() == started_with
+    studio.mkdir()
+    (studio / "pit-00000000000b.tar.gz").write_bytes(b"model")
+    write_pointer(studio, "pit-00000000000b.tar.gz", training_fingerprint())
+    assert cluster.live_model() == studio / "pit-00000000000b.tar.gz"

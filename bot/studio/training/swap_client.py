@@ -1,8 +1,10 @@
-"""Ask the running Rasa server which model answers, and to swap to another one.
+"""Ask the running Rasa servers which model answers, and to swap to another one.
 
-Goes to the server's ``studio_model`` channel (bot/channels/studio_model.py) with the
+Goes to each server's ``studio_model`` channel (bot/channels/studio_model.py) with the
 per-run secret. The swap call returns once the new model answers; the old one answers
-until then.
+until then. With several servers (``make run-cluster``: ``PIT_RASA_SERVERS``) they swap one
+at a time, so only one loads a model at once; if one fails, the ones already swapped are put
+back, so patients never get two models at once for longer than a swap takes.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import os
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from bot.channels.studio_model import TOKEN_ENV
 
 STATUS_TIMEOUT_S = 10.0
 SWAP_TIMEOUT_S = 900.0
 POLL_S = 1.0
+# Comma-separated URLs of every Rasa server, each reached directly (not through a load
+# balancer, which would pick one at random); unset: the one server of ``rasa_url``.
+SERVERS_ENV = "PIT_RASA_SERVERS"
 
 
 class SwapError(Exception):
@@ -79,3 +84,56 @@ def swap_to(rasa_url: str, model_name: str, timeout: float = SWAP_TIMEOUT_S) -> 
         still = f"The server still answers with {status.get('model')}."
         raise SwapError(str(last.get("error") or still))
     raise SwapError(f"Loading {model_name} took longer than {timeout:.0f} s.")
+
+
+def rasa_servers(rasa_url: str) -> List[str]:
+    """Every Rasa server the studio must swap: ``PIT_RASA_SERVERS`` or ``rasa_url``."""
+    listed = [url.strip() for url in os.environ.get(SERVERS_ENV, "").split(",") if url.strip()]
+    return listed or [rasa_url]
+
+
+def live_model_of_all(servers: Sequence[str]) -> Optional[str]:
+    """The model the servers answer with: the first that answers (after a failed swap was
+    put back they all agree; a server that is starting again is skipped)."""
+    for url in servers:
+        name = live_model_name(url)
+        if name:
+            return name
+    return None
+
+
+def swap_all(servers: Sequence[str], model_name: str, timeout: float = SWAP_TIMEOUT_S) -> float:
+    """Swap every server to ``model_name``, one at a time; the seconds the slowest took.
+
+    If one fails, the servers already swapped go back to the model they had, and the error
+    says which server failed."""
+    before = {url: live_model_name(url) for url in servers}
+    swapped: List[str] = []
+    slowest = 0.0
+    for number, url in enumerate(servers, start=1):
+        try:
+            slowest = max(slowest, swap_to(url, model_name, timeout))
+        except SwapError as error:
+            put_back = _put_back(swapped, before, timeout)
+            where = f"server {number} of {len(servers)}: " if len(servers) > 1 else ""
+            raise SwapError(f"{where}{error}{put_back}") from error
+        swapped.append(url)
+    return slowest
+
+
+def _put_back(swapped: Sequence[str], before: Dict[str, Optional[str]], timeout: float) -> str:
+    """Return the already-swapped servers to their old model; a note for the error."""
+    failed = []
+    for url in swapped:
+        old = before.get(url)
+        try:
+            if not old:
+                raise SwapError("its model before the swap is not known")
+            swap_to(url, old, timeout)
+        except SwapError:
+            failed.append(url)
+    if not swapped:
+        return ""
+    if failed:
+        return f" Could not put back the old model on {', '.join(failed)}: restart it."
+    return " The servers already swapped were put back to the old model."

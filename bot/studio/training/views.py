@@ -19,7 +19,12 @@ from bot.studio.app import studio_options
 from bot.studio.training import publishing
 from bot.studio.training.job import LOG_FILE, STAGE_TITLES, STAGES, Busy, Trainer, plain
 from bot.studio.training.models import TrainingRun
-from bot.studio.training.swap_client import SwapError, live_model_name, swap_to
+from bot.studio.training.swap_client import (
+    SwapError,
+    live_model_of_all,
+    rasa_servers,
+    swap_all,
+)
 from bot.studio.views import db, requires, studio
 
 LOG_TAIL_BYTES = 20_000
@@ -31,11 +36,11 @@ def _rasa_url() -> str:
 
 
 def _live_file() -> Optional[str]:
-    return live_model_name(_rasa_url())
+    return live_model_of_all(rasa_servers(_rasa_url()))
 
 
 def _live_path(rasa_url: str) -> Optional[Path]:
-    name = live_model_name(rasa_url)
+    name = live_model_of_all(rasa_servers(rasa_url))
     return find_model_file(name) if name else None
 
 
@@ -136,7 +141,7 @@ def start_training() -> ResponseReturnValue:
 
 
 def _swap(model_file: str) -> float:
-    return swap_to(_rasa_url(), model_file)
+    return swap_all(rasa_servers(_rasa_url()), model_file)
 
 
 @studio.route("/models/runs/<int:run_id>/publish", methods=["POST"])
