@@ -40,24 +40,23 @@ pytestmark = pytest.mark.skipif(
 Manifest = Dict[str, Any]
 
 
-def render(*sets: str, values: Optional[Path] = TEST_VALUES) -> List[Manifest]:
+def helm_template(sets: Sequence[str], values: Optional[Path]) -> subprocess.CompletedProcess:
     args = [str(HELM), "template", "clinic", str(CHART)]
     if values:
         args += ["-f", str(values)]
     for item in sets:
         args += ["--set", item]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def render(*sets: str, values: Optional[Path] = TEST_VALUES) -> List[Manifest]:
+    done = helm_template(sets, values)
     assert done.returncode == 0, done.stderr
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
 
 
 def render_error(*sets: str, values: Optional[Path] = TEST_VALUES) -> str:
-    args = [str(HELM), "template", "clinic", str(CHART)]
-    if values:
-        args += ["-f", str(values)]
-    for item in sets:
-        args += ["--set", item]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    done = helm_template(sets, values)
     assert done.returncode != 0, "the chart rendered values it should refuse"
     return done.stderr
 
