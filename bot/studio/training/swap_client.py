@@ -92,7 +92,7 @@ def rasa_servers(rasa_url: str) -> List[str]:
     return listed or [rasa_url]
 
 
-def live_model_of_all(servers: Sequence[str]) -> Optional[str]:
+def first_live_model(servers: Sequence[str]) -> Optional[str]:
     """The model the servers answer with: the first that answers (after a failed swap was
     put back they all agree; a server that is starting again is skipped)."""
     for url in servers:

@@ -21,7 +21,7 @@ from bot.studio.training.job import LOG_FILE, STAGE_TITLES, STAGES, Busy, Traine
 from bot.studio.training.models import TrainingRun
 from bot.studio.training.swap_client import (
     SwapError,
-    live_model_of_all,
+    first_live_model,
     rasa_servers,
     swap_all,
 )
@@ -36,11 +36,11 @@ def _rasa_url() -> str:
 
 
 def _live_file() -> Optional[str]:
-    return live_model_of_all(rasa_servers(_rasa_url()))
+    return first_live_model(rasa_servers(_rasa_url()))
 
 
 def _live_path(rasa_url: str) -> Optional[Path]:
-    name = live_model_of_all(rasa_servers(rasa_url))
+    name = first_live_model(rasa_servers(rasa_url))
     return find_model_file(name) if name else None
 
 

@@ -19,7 +19,7 @@ from bot.channels.studio_model import TOKEN_ENV
 from bot.studio.training.swap_client import (
     SERVERS_ENV,
     SwapError,
-    live_model_of_all,
+    first_live_model,
     rasa_servers,
     swap_all,
 )
@@ -82,7 +82,7 @@ def test_every_server_swaps_one_at_a_time(servers: List[StandIn]) -> None:
     first_two = [s.url for s in servers[:2]]
     assert swap_all(first_two, NEW) == 1.5
     assert [s.model for s in servers[:2]] == [NEW, NEW]
-    assert live_model_of_all(first_two) == NEW
+    assert first_live_model(first_two) == NEW
 
 
 def test_a_failure_puts_the_swapped_servers_back_and_says_which_failed(
