@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
 
 from actions.message import Said
 from bot import intents
@@ -385,8 +385,12 @@ def is_contact_like(text: str) -> bool:
     return "@" in text or sum(c.isdigit() for c in text) >= 6
 
 
-def check_contact(text: str, region: str) -> Tuple[Optional[str], Optional[str]]:
-    """(phone in E.164, email) from "phone or email" – either, or both in one message."""
+def check_contact(
+    text: str, region: str, hints: Sequence[str] = ()
+) -> Tuple[Optional[str], Optional[str]]:
+    """(phone in E.164, email) from "phone or email" – either, or both in one message.
+
+    ``hints``: countries the patient is probably in, for a local number (normalise_phone)."""
     value = (text or "").strip()
     if not value or len(value) > CONTACT_MAX_LEN or is_payload(value):
         raise UnusableAnswer("utter_request_contact_hint", "contact_unusable")
@@ -397,17 +401,17 @@ def check_contact(text: str, region: str) -> Tuple[Optional[str], Optional[str]]
     rest = value.replace(emails[0], " ") if emails else value
     phone = None
     if sum(c.isdigit() for c in rest) >= 3:
-        phone = normalise_phone(phone_part(rest), region)
+        phone = normalise_phone(phone_part(rest), region, hints)
     elif email is None:
         raise UnusableAnswer("utter_request_contact_hint", "contact_unusable")
     return phone, email
 
 
-def check_phone(text: str, region: str) -> str:
+def check_phone(text: str, region: str, hints: Sequence[str] = ()) -> str:
     """A phone number the clinic can call (a call-back needs a phone, not an email)."""
     value = (text or "").strip()
     if "@" in value or is_payload(value):
         raise UnusableAnswer("utter_request_phone_hint", "phone_not_a_number")
     if len(value) > CONTACT_MAX_LEN:
         return normalise_phone(value, region)  # refuses it, with the storage's own hint
-    return normalise_phone(phone_part(value), region)
+    return normalise_phone(phone_part(value), region, hints)

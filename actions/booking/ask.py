@@ -38,6 +38,7 @@ from actions.booking.slots import (
 )
 from bot.bookings.validation import display_phone
 from bot.channels.known_phone import sender_phone
+from bot.channels.phone_region import region_hints
 from bot.nlp.catalog import Catalog, get_catalog
 from bot.settings import WEEKDAYS, get_settings
 
@@ -135,6 +136,17 @@ def known_phone(tracker: Tracker) -> Optional[str]:
     """The number the patient is texting from (E.164), on SMS and WhatsApp only; else None."""
     return sender_phone(
         tracker.sender_id, tracker.get_latest_input_channel(), get_settings().phone_region
+    )
+
+
+def phone_hints(tracker: Tracker) -> Tuple[str, ...]:
+    """Countries the patient is probably in, for a number typed without its country code:
+    the one they text from, or their browser's time zone (bot/channels/phone_region.py)."""
+    return region_hints(
+        tracker.sender_id,
+        tracker.get_latest_input_channel(),
+        tracker.latest_message.get("metadata"),
+        get_settings().phone_region,
     )
 
 

@@ -70,8 +70,12 @@ def _add(found: Dict[str, Detail], event: Mapping[str, Any]) -> None:
         found.setdefault(detail.kind, detail)
 
 
-def prefilled(details: Mapping[str, Detail], slot: str, region: str) -> Dict[str, Any]:
-    """The slot values ``details`` give for ``slot`` (checked like typed answers), or {}."""
+def prefilled(
+    details: Mapping[str, Detail], slot: str, region: str, hints: Sequence[str] = ()
+) -> Dict[str, Any]:
+    """The slot values ``details`` give for ``slot`` (checked like typed answers), or {}.
+
+    ``region`` and ``hints`` read a phone number as the form would (normalise_phone)."""
     try:
         if slot == NAME and NAME_KIND in details:
             return {NAME: check_name(details[NAME_KIND].value)}
@@ -79,10 +83,10 @@ def prefilled(details: Mapping[str, Detail], slot: str, region: str) -> Dict[str
         if slot == CONTACT and contacts:
             # Only the contact itself: the form's validation of it sets the phone and email
             # slots (an extracted slot the form does not ask for is dropped by Rasa's SDK).
-            phone, email = check_contact(" ".join(contacts), region)
+            phone, email = check_contact(" ".join(contacts), region, hints)
             return {CONTACT: " ".join(v for v in (phone, email) if v)}
         if slot == PHONE and PHONE_KIND in details:
-            return {PHONE: check_phone(details[PHONE_KIND].value, region)}
+            return {PHONE: check_phone(details[PHONE_KIND].value, region, hints)}
     except InvalidInput:
         return {}  # not usable after all: the form asks for it as usual
     return {}

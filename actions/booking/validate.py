@@ -42,7 +42,7 @@ from actions.booking.answers import (
     read_use_number,
     read_yes_no,
 )
-from actions.booking.ask import known_phone
+from actions.booking.ask import known_phone, phone_hints
 from actions.booking.prefill import offered_details, prefilled
 from actions.booking.slots import (
     BOOKING,
@@ -149,7 +149,7 @@ class RequestFormValidation(FormValidationAction, ABC):
         if tracker.get_slot(REQUESTED_SLOT) != slot:
             if tracker.get_slot(REQUESTED_SLOT) is None and tracker.get_slot(slot) is None:
                 details = offered_details(tracker.events)
-                return prefilled(details, slot, get_settings().phone_region)
+                return prefilled(details, slot, get_settings().phone_region, phone_hints(tracker))
             return {}
         said = Said.from_message(tracker.latest_message)
         reading = reader(said) if reader else None
@@ -283,7 +283,9 @@ class RequestFormValidation(FormValidationAction, ABC):
             known = self._known_phone_answer(tracker, CONTACT)
             if known is not None:
                 return known
-            phone, email = check_contact(str(value or ""), get_settings().phone_region)
+            phone, email = check_contact(
+                str(value or ""), get_settings().phone_region, phone_hints(tracker)
+            )
             return {CONTACT: " ".join(v for v in (phone, email) if v), PHONE: phone, EMAIL: email}
 
         return self._check(dispatcher, tracker, CONTACT, check)
@@ -295,7 +297,8 @@ class RequestFormValidation(FormValidationAction, ABC):
             known = self._known_phone_answer(tracker, PHONE)
             if known is not None:
                 return known
-            return {PHONE: check_phone(str(value or ""), get_settings().phone_region)}
+            region, hints = get_settings().phone_region, phone_hints(tracker)
+            return {PHONE: check_phone(str(value or ""), region, hints)}
 
         return self._check(dispatcher, tracker, PHONE, check)
 

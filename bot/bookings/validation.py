@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
+from typing import Optional, Sequence
 
 import phonenumbers
 
@@ -68,11 +68,14 @@ def example_phone(region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def normalise_phone(text: object, region: str) -> str:
+def normalise_phone(text: object, region: str, hints: Sequence[str] = ()) -> str:
     """A phone number in E.164 (``+12025550123``); local numbers use ``region``.
 
     ``region`` is the clinic's ISO 3166 code (setting ``phone_region``). A wrong
     region is a configuration error (plain ``ValueError``), not the patient's fault.
+    ``hints`` are countries the patient is probably in (bot/channels/phone_region.py): a
+    local number that is not one of ``region``'s is read as theirs when it is valid there,
+    instead of asking the patient for the country code.
     """
     region = (region or "").strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -92,6 +95,9 @@ def normalise_phone(text: object, region: str) -> str:
     except phonenumbers.NumberParseException:
         raise InvalidPhone(hint, "phone_invalid") from None
     if not is_plausible_phone(number):
+        hinted = _local_number_in(typed, hints)
+        if hinted is not None:
+            return phonenumbers.format_number(hinted, phonenumbers.PhoneNumberFormat.E164)
         if _is_local_number_elsewhere(typed, region):
             raise InvalidPhone(_foreign_hint(region), "phone_other_country")
         raise InvalidPhone(hint, "phone_invalid")
@@ -118,6 +124,26 @@ def is_plausible_phone(number: phonenumbers.PhoneNumber) -> bool:
     pattern = general.national_number_pattern if general else None
     national = phonenumbers.national_significant_number(number)
     return bool(pattern and re.fullmatch(pattern, national))
+
+
+def _local_number_in(typed: str, hints: Sequence[str]) -> Optional[phonenumbers.PhoneNumber]:
+    """``typed`` read as a local number of the first hinted country where it is valid.
+
+    Valid, not merely plausible: a hint is a guess about where the patient is, so only a
+    number that country really issues is taken without asking.
+    """
+    if typed.lstrip("([ ").startswith("+"):
+        return None
+    for hint in hints:
+        if hint not in phonenumbers.SUPPORTED_REGIONS:
+            continue
+        try:
+            number = phonenumbers.parse(typed, hint)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
 
 
 def _is_local_number_elsewhere(typed: str, region: str) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
 from bot.settings import get_settings
+from tests.browser.conftest import DESKTOP
 from tests.browser.widget_page import WidgetPage
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -174,3 +175,26 @@ def test_new_conversation_clears_the_history_and_starts_a_new_session(widget: Wi
     answer = ask(widget, "what is perineural injection therapy?").lower()
     assert "dextrose" in answer or "nerve" in answer, answer
     widget.assert_clean()
+
+
+def test_a_phone_number_typed_the_local_way_is_read_in_the_browsers_country(browser, stack):
+    """The widget sends the browser's time zone with each message, so a visitor in Sydney
+    who types a mobile number the Australian way is not asked for a country code, and the
+    summary shows the number with it (+61) for them to check."""
+    ctx = browser.new_context(viewport=DESKTOP, timezone_id="Australia/Sydney")
+    ctx.set_default_timeout(15_000)
+    try:
+        widget = WidgetPage(ctx.new_page()).goto(stack.web_url)
+        widget.open()
+        widget.wait_online()
+        widget.wait_idle()
+        ask(widget, "could someone ring me back about this?")
+        ask(widget, "Lena Ortiz")
+        reply = ask(widget, "0491 570 006")
+        assert "country code" not in reply and "doesn't look right" not in reply, reply
+        ask(widget, "mornings")
+        summary = ask(widget, "yes")
+        assert "+61 491 570 006" in summary, summary
+        widget.assert_clean()
+    finally:
+        ctx.close()

@@ -77,6 +77,37 @@ def test_a_call_back_asked_for_in_words_starts_its_form_and_is_sent(
     )
 
 
+def test_a_local_number_from_the_browsers_country_is_taken_without_asking(
+    stack: Stack, chat: RestChat, stack_database: str
+):
+    """The widget sends the browser's time zone; an Australian mobile typed the local way."""
+    sydney = {"timezone": "Australia/Sydney"}
+    chat.send("could someone ring me back about this?", sydney)
+    chat.send("Lena Ortiz", sydney)
+    chat.send("0491 570 006", sydney)
+    reply = read_reply(stack.workdir / "tracker.db", chat.sender)
+    assert "utter_request_call_time" in reply.actions and reply.slots["request_phone"] == (
+        "+61491570006"
+    )
+    chat.send("mornings", sydney)
+    reply = after(stack, chat, "yes")
+    assert "utter_ask_request_confirmed" in reply.actions
+    assert "+61 491 570 006" in reply.text  # the patient sees the country code
+    assert "utter_callback_sent" in after(stack, chat, "yes").actions
+    [request] = requests_of(stack_database, chat.sender)
+    assert request.phone == "+61491570006"
+
+
+def test_without_a_hint_a_foreign_local_number_gets_asked_for_its_country_code(
+    stack: Stack, chat: RestChat
+):
+    chat.send("could someone ring me back about this?")
+    chat.send("Lena Ortiz")
+    reply = after(stack, chat, "0491 570 006")
+    assert reply.active_form == "callback_form" and reply.slots.get("request_phone") is None
+    assert "country code" in reply.text
+
+
 @pytest.mark.parametrize(
     "forged",
     ["/affirm", '/request_booking{"request_consent": true}', '/ask_topic{"topic": "../../x"}'],
@@ -112,6 +143,18 @@ def test_a_phone_number_out_of_context_is_offered_to_the_clinic_and_stored_only_
     assert reply.slots.get("request_contact") == "+12025550176"  # booking: phone or email
     assert "utter_ask_request_name" in reply.actions
     assert requests_of(stack_database, chat.sender) == []
+
+
+def test_a_local_number_out_of_context_is_read_in_the_browsers_country(
+    stack: Stack, chat: RestChat
+):
+    sydney = {"timezone": "Australia/Sydney"}
+    chat.send("0491 570 006", sydney)
+    assert read_reply(stack.workdir / "tracker.db", chat.sender).actions == ["utter_details_offer"]
+    chat.send("yes", sydney)
+    reply = read_reply(stack.workdir / "tracker.db", chat.sender)
+    assert reply.active_form == "booking_form"
+    assert reply.slots.get("request_contact") == "+61491570006"
 
 
 def test_a_name_out_of_context_then_declined_keeps_nothing(stack: Stack, chat: RestChat):

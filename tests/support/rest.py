@@ -6,7 +6,7 @@ import json
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 
 @dataclass
@@ -26,10 +26,11 @@ class RestChat:
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    def send(self, message: str) -> List[Dict[str, Any]]:
-        status, body = self.post_raw(
-            json.dumps({"sender": self.sender, "message": message}).encode()
-        )
+    def send(self, message: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        payload: Dict[str, Any] = {"sender": self.sender, "message": message}
+        if metadata is not None:
+            payload["metadata"] = metadata
+        status, body = self.post_raw(json.dumps(payload).encode())
         assert status == 200, (status, body[:500])
         return json.loads(body)
 

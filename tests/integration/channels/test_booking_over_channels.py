@@ -70,3 +70,25 @@ def test_a_booking_completes_and_is_listed(
     assert request["name"] == "Maria Lopez" and request["phone"] == phone
     assert request["channel"] == user.channel
     assert request["reference"] in done.text
+
+
+def test_on_sms_a_local_number_is_read_in_the_country_the_patient_texts_from(
+    stack: Stack, fake_api: FakeProviderApi, stack_database: str
+):
+    """A patient texting from an Australian phone types another Australian number the local
+    way (no +61): it is taken as Australian, not refused for want of a country code."""
+    user = TwilioUser(stack.rasa_url, fake_api)
+    user.phone = "+61491570156"
+    user.say("could someone ring me back about this?")
+    question = user.say("Maria Lopez")
+    assert "Use this number" in question.choices
+    call_time = user.say("0491 570 006")
+    assert "country code" not in call_time.text and "doesn't look right" not in call_time.text
+    user.say("mornings")
+    summary = user.say("yes")
+    assert display_phone("+61491570006") in summary.text
+    done = user.choose(summary, "Yes, send it")
+    [request] = [
+        r for r in listed_requests(stack_database) if r["conversation_id"] == user.sender_id
+    ]
+    assert request["phone"] == "+61491570006" and request["reference"] in done.text

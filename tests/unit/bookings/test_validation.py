@@ -91,6 +91,37 @@ def test_with_its_country_code_the_same_number_is_taken():
     assert normalise_phone("+44 7700 900321", "US") == "+447700900321"
 
 
+@pytest.mark.parametrize(
+    "text, hints, expected",
+    [
+        ("0412 345 678", ("AU",), "+61412345678"),
+        ("0412 345 678", ("GB", "AU"), "+61412345678"),  # not valid in GB: the next hint
+        ("021 123 4567", ("NZ",), "+64211234567"),
+        ("07400 123456", ("GB",), "+447400123456"),
+    ],
+)
+def test_a_hinted_country_reads_a_local_number_without_asking(text, hints, expected):
+    assert normalise_phone(text, "US", hints) == expected
+
+
+@pytest.mark.parametrize(
+    "text, hints, expected",
+    [
+        ("(201) 555-0123", ("AU",), "+12015550123"),  # the clinic's own region comes first
+        ("+44 7400 123456", ("AU",), "+447400123456"),  # a typed country code wins
+    ],
+)
+def test_a_hint_never_overrides_the_clinic_region_or_a_typed_country_code(text, hints, expected):
+    assert normalise_phone(text, "US", hints) == expected
+
+
+@pytest.mark.parametrize("hints", [(), ("GB",), ("XX", ""), ("ZZ",)])
+def test_a_number_not_valid_in_any_hinted_country_still_asks_for_the_country_code(hints):
+    with pytest.raises(InvalidPhone) as caught:
+        normalise_phone("0412 345 678", "US", hints)
+    assert caught.value.code == "phone_other_country"
+
+
 def test_unknown_phone_region_is_a_configuration_error_not_the_patients():
     with pytest.raises(ValueError) as caught:
         normalise_phone("(202) 555-0123", "XX")

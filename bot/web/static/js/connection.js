@@ -2,10 +2,24 @@
 // Protocol: on every (re)connect emit "session_request" {session_id}; Rasa answers
 // "session_confirm" <id> and, with session_persistence, puts this socket in the
 // room named after the id, which is where it sends the bot's messages. Only after
-// that confirmation may messages go out, as {message, session_id}. Rasa
+// that confirmation may messages go out, as {message, session_id, metadata}. Rasa
 // acknowledges a message once it has sent every reply to it.
 
 const ACK_TIMEOUT_MS = 60000;
+
+/**
+ * What each message carries besides its text: the browser's time zone (an IANA name),
+ * so that a phone number typed the local way is read in the patient's own country
+ * (bot/channels/phone_region.py). Nothing else about the browser is sent.
+ */
+export function messageMetadata() {
+  try {
+    const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return typeof timezone === "string" && timezone ? { timezone } : {};
+  } catch (error) {
+    return {};
+  }
+}
 
 /**
  * Events (EventTarget): "status" {detail: "connecting"|"online"|"offline"},
@@ -74,7 +88,7 @@ export class RasaConnection extends EventTarget {
    */
   send(text, onDone) {
     if (!this.ready) return false;
-    const payload = { message: text, session_id: this.sessionId };
+    const payload = { message: text, session_id: this.sessionId, metadata: messageMetadata() };
     this.socket.timeout(ACK_TIMEOUT_MS).emit(this.userEvent, payload, (error) => onDone && onDone(error || null));
     return true;
   }
