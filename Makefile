@@ -14,7 +14,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: help install browser nginx spacy train run run-cluster test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
         test-postgres helm encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
-        bench-studio-pages bench-model-swap bench-soak bench-training-numerics profile
+        bench-studio-pages bench-model-swap bench-soak bench-pika-broker bench-training-numerics profile
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -116,6 +116,9 @@ bench-studio-pages: install ## inbox, analytics and conversation pages with 10,0
 
 bench-soak: train nginx ## 50 senders for 5 minutes against the cluster (make run-cluster's shape): errors, p95, memory growth (writes bench/results/)
 	@$(PY) bench/soak_bench.py
+
+bench-pika-broker: install ## Rasa's Pika event broker and ours on a busy event loop, alternating: backlog, time to clear it, memory growth (RabbitMQ at 127.0.0.1; writes bench/results/)
+	@$(PY) bench/pika_broker_bench.py
 
 bench-model-swap: train ## swap models under load, ours (studio_model channel) against Rasa's PUT /model: failed requests, latency, swap time (writes bench/results/)
 	@$(PY) bench/model_swap_bench.py

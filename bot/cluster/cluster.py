@@ -120,10 +120,8 @@ class Cluster:
             folder,
         )
         actions_url = f"http://{self.host}:{self.actions_front_port}/webhook"
-        endpoints = write_endpoints(self.workdir / "endpoints.yml", self.services, actions_url)
-        credentials = write_credentials(
-            PROJECT_ROOT / "credentials.yml", self.workdir / "credentials.yml", self.env
-        )
+        endpoints = write_endpoints(self._endpoints_file, self.services, actions_url)
+        write_credentials(PROJECT_ROOT / "credentials.yml", self._credentials_file, self.env)
         self.env[SERVERS_ENV] = ",".join(self.rasa_urls)  # the studio swaps models on each
         self.others = [
             Process("nginx", nginx.command(config), f"{self.front_url}/healthz", self._log("nginx"))
@@ -152,7 +150,7 @@ class Cluster:
         self.rasa = [
             Process(
                 f"Rasa server {i + 1}",
-                self._rasa_command(port, credentials, endpoints),
+                self._rasa_command(port),
                 f"http://{self.host}:{port}/webhooks/rest/",
                 self._log(f"rasa-{i + 1}"),
             )
@@ -166,11 +164,21 @@ class Cluster:
         folder = Path(self.env.get(STUDIO_MODELS_ENV) or studio_models_dir())
         return studio_live_model(folder) or self.model
 
-    def _rasa_command(self, port: int, credentials: Path, endpoints: Path) -> List[str]:
+    @property
+    def _endpoints_file(self) -> Path:
+        return self.workdir / "endpoints.yml"
+
+    @property
+    def _credentials_file(self) -> Path:
+        return self.workdir / "credentials.yml"
+
+    def _rasa_command(self, port: int) -> List[str]:
+        """A Rasa server on ``port`` with the live model (read again at every (re)start)."""
         # fmt: off
         return rasa_command(
             "run", "--model", str(self.live_model()), "--port", str(port), "--interface", self.host,
-            "--credentials", str(credentials), "--endpoints", str(endpoints), "--cors", "*",
+            "--credentials", str(self._credentials_file), "--endpoints", str(self._endpoints_file),
+            "--cors", "*",
         )
         # fmt: on
 
@@ -194,8 +202,7 @@ class Cluster:
     def restart(self, process: Process, timeout: float = STARTUP_TIMEOUT_S) -> None:
         """Start a replica that stopped (or was killed) again, on its port, and wait for it."""
         if process in self.rasa:
-            model = process.command.index("--model") + 1
-            process.command[model] = str(self.live_model())
+            process.command = self._rasa_command(self.rasa_ports[self.rasa.index(process)])
         process.start(self.env)
         wait_until_healthy([process], timeout, self.stop)
 

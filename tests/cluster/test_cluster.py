@@ -200,3 +200,47 @@ def test_every_port_of_the_cluster_is_on_loopback_only(cluster: Cluster):
     assert all(can_connect("127.0.0.1", port) for port in ports)  # they are up, on loopback
     reachable = [(a, p) for a in addresses for p in ports if can_connect(a, p)]
     assert reachable == [], f"the cluster answers on {reachable}"
+
+
+def _queued_user_texts(queue_name: str, sender: str) -> List[str]:
+    """The patient's messages among the events waiting in the cluster's RabbitMQ queue.
+
+    Nothing else reads this queue in these tests (the studio's web process is not started),
+    so it holds every event either Rasa server published; reading takes them all off."""
+    import asyncio
+
+    import aio_pika
+
+    async def read() -> List[str]:
+        found: List[str] = []
+        connection = await aio_pika.connect(host="127.0.0.1", login="guest", password="guest")
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(queue_name, durable=True, passive=True)
+            while True:
+                message = await queue.get(fail=False, no_ack=True)
+                if message is None:
+                    return found
+                event = json.loads(message.body)
+                if event.get("sender_id") == sender and event.get("event") == "user":
+                    found.append(str(event.get("text")))
+
+    return asyncio.run(read())
+
+
+def test_both_rasa_servers_publish_every_event_to_rabbitmq(cluster: Cluster):
+    """The studio's inbox reads RabbitMQ in the cluster: our Pika broker on each replica
+    (bot/studio/inbox/pika_broker.py) sends every message's events there, once."""
+    if not cluster.services.rabbitmq_url:
+        pytest.skip("RabbitMQ does not answer on 127.0.0.1:5672")
+    sender = f"broker-{uuid.uuid4().hex[:10]}"
+    said = ["hello", "does it hurt?", "how many sessions?", "what is it made of?"]
+    for number, message in enumerate(said):
+        send(cluster.replica_rest_url(number % 2), sender, message)
+    deadline, found = time.monotonic() + 30, []
+    while time.monotonic() < deadline:
+        found += _queued_user_texts(cluster.services.queue, sender)
+        if len(found) >= len(said):
+            break
+        time.sleep(0.5)
+    assert sorted(found) == sorted(said)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.cluster.database import drop_database
-from bot.settings import PROJECT_ROOT
+from tests.support.cli import run_bot
 from tests.support.cluster_services import POSTGRES_URL, unreachable
 
 pytestmark = pytest.mark.skipif(
@@ -23,15 +22,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def prepare(url: str) -> subprocess.CompletedProcess:
+    """The real command, as the chart's hook Job runs it."""
     env = {**os.environ, DATABASE_URL_ENV: url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "db", "prepare-shared"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_bot(["db", "prepare-shared"], env, real_process=True)
 
 
 def test_creates_the_database_its_tables_and_rasas_events_table_twice_safely() -> None:

@@ -23,6 +23,7 @@ from bot.stack import free_port
 from tests.support.throwaway_redis import ThrowawayRedis, unavailable_reason
 
 CLASS_PATH = "bot.lock_store.FallbackRedisLockStore"
+PIPELINED_PIKA = "bot.studio.inbox.pika_broker.PipelinedPikaEventBroker"
 DEPLOY_EXAMPLE = PROJECT_ROOT / "deploy" / "endpoints.several-servers.yml"
 
 
@@ -116,4 +117,5 @@ def test_the_deploy_example_names_this_store(monkeypatch):
     config = read_endpoint_config(str(DEPLOY_EXAMPLE), "lock_store")
     assert config is not None and config.type == CLASS_PATH
     broker = read_endpoint_config(str(DEPLOY_EXAMPLE), "event_broker")
-    assert broker is not None and broker.type == "pika" and broker.kwargs["queues"] == ["pit_inbox"]
+    assert broker is not None and broker.type == PIPELINED_PIKA
+    assert broker.kwargs["queues"] == ["pit_inbox"]

@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 EVENTS_FILE = "events.db"  # in the run folder, as bot/stack.py writes it for Rasa
 # Brokers that write Rasa's SQL table: Rasa's own, and ours that writes it in batches.
 SQL_BROKERS = ("sql", "bot.studio.inbox.broker.bufferedsqleventbroker")
-PIKA = "pika"  # Rasa's RabbitMQ broker (bot/studio/inbox/pika_consumer.py reads it)
+# RabbitMQ brokers (bot/studio/inbox/pika_consumer.py reads them): Rasa's, and ours that keeps
+# up with a busy server (bot/studio/inbox/pika_broker.py); same exchange and messages.
+PIKA_BROKERS = ("pika", "bot.studio.inbox.pika_broker.pipelinedpikaeventbroker")
 BATCH = 500
 
 _metadata = MetaData()
@@ -70,7 +72,7 @@ def broker_settings(
         return None
     broker = {key: _expand(value, environ) for key, value in dict(broker).items()}
     kind = str(broker.get("type") or "").strip()
-    if kind.lower() not in SQL_BROKERS + (PIKA,):
+    if kind.lower() not in SQL_BROKERS + PIKA_BROKERS:
         raise EventSourceError(
             f"the event broker in {Path(endpoints).name} is of type '{kind}'; the studio's "
             "inbox reads Rasa's SQL and Pika (RabbitMQ) event brokers (see README, Staff studio)"
@@ -79,7 +81,7 @@ def broker_settings(
 
 
 def is_pika(broker: Mapping[str, Any]) -> bool:
-    return str(broker.get("type") or "").strip().lower() == PIKA
+    return str(broker.get("type") or "").strip().lower() in PIKA_BROKERS
 
 
 def broker_url(
