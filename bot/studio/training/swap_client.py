@@ -14,7 +14,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from bot.channels.studio_model import TOKEN_ENV
 
@@ -92,9 +92,19 @@ def rasa_servers(rasa_url: str) -> List[str]:
     return listed or [rasa_url]
 
 
-def first_live_model(servers: Sequence[str]) -> Optional[str]:
-    """The model the servers answer with: the first that answers (after a failed swap was
+def live_models(servers: Sequence[str]) -> Dict[str, Optional[str]]:
+    """Each server's model (None for one that cannot be asked), asked once."""
+    return {url: live_model_name(url) for url in servers}
+
+
+def first_of(models: Mapping[str, Optional[str]]) -> Optional[str]:
+    """The model the servers answer with: the first that answered (after a failed swap was
     put back they all agree; a server that is starting again is skipped)."""
+    return next((name for name in models.values() if name), None)
+
+
+def first_live_model(servers: Sequence[str]) -> Optional[str]:
+    """:func:`first_of` the servers, stopping at the first that answers."""
     for url in servers:
         name = live_model_name(url)
         if name:
@@ -102,12 +112,18 @@ def first_live_model(servers: Sequence[str]) -> Optional[str]:
     return None
 
 
-def swap_all(servers: Sequence[str], model_name: str, timeout: float = SWAP_TIMEOUT_S) -> float:
+def swap_all(
+    servers: Sequence[str],
+    model_name: str,
+    timeout: float = SWAP_TIMEOUT_S,
+    before: Optional[Mapping[str, Optional[str]]] = None,
+) -> float:
     """Swap every server to ``model_name``, one at a time; the seconds the slowest took.
 
-    If one fails, the servers already swapped go back to the model they had, and the error
-    says which server failed."""
-    before = {url: live_model_name(url) for url in servers}
+    If one fails, the servers already swapped go back to the model they had (``before``,
+    from :func:`live_models`; asked here when not given), and the error says which server
+    failed."""
+    before = dict(before) if before is not None else live_models(servers)
     swapped: List[str] = []
     slowest = 0.0
     for number, url in enumerate(servers, start=1):

@@ -7,7 +7,7 @@ training, publish a model that passed every gate, and roll back to an earlier on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from flask import Flask, abort, current_app, flash, g, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -22,6 +22,8 @@ from bot.studio.training.models import TrainingRun
 from bot.studio.training.swap_client import (
     SwapError,
     first_live_model,
+    first_of,
+    live_models,
     rasa_servers,
     swap_all,
 )
@@ -140,18 +142,26 @@ def start_training() -> ResponseReturnValue:
     return redirect(url_for("studio.models_page"))
 
 
-def _swap(model_file: str) -> float:
-    return swap_all(rasa_servers(_rasa_url()), model_file)
+def _live_and_swap() -> Tuple[Optional[str], Callable[[str], float]]:
+    """The live model, and the swap of every server to another one, asking each server for
+    its model once (the swap puts a failed server's neighbours back to what they had)."""
+    servers = rasa_servers(_rasa_url())
+    before = live_models(servers)
+
+    def swap(model_file: str) -> float:
+        return swap_all(servers, model_file, before=before)
+
+    return first_of(before), swap
 
 
 @studio.route("/models/runs/<int:run_id>/publish", methods=["POST"])
 @requires("publisher")
 def publish_model(run_id: int) -> ResponseReturnValue:
-    live_file = _live_file()
+    live_file, swap = _live_and_swap()
     try:
         with db() as work:
             publication = publishing.publish_run(
-                work, run_id, g.staff_user.username, live_file, _swap, studio_models_dir()
+                work, run_id, g.staff_user.username, live_file, swap, studio_models_dir()
             )
             model_file, seconds = publication.model_file, publication.swap_seconds
         publishing.write_pointer(
@@ -171,11 +181,11 @@ def publish_model(run_id: int) -> ResponseReturnValue:
 @studio.route("/models/rollback/<int:publication_id>", methods=["POST"])
 @requires("publisher")
 def roll_back_model(publication_id: int) -> ResponseReturnValue:
-    live_file = _live_file()
+    live_file, swap = _live_and_swap()
     try:
         with db() as work:
             publication = publishing.roll_back(
-                work, publication_id, g.staff_user.username, live_file, _swap, studio_models_dir()
+                work, publication_id, g.staff_user.username, live_file, swap, studio_models_dir()
             )
             model_file = publication.model_file
         publishing.write_pointer(

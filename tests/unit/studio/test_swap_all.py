@@ -20,6 +20,8 @@ from bot.studio.training.swap_client import (
     SERVERS_ENV,
     SwapError,
     first_live_model,
+    first_of,
+    live_models,
     rasa_servers,
     swap_all,
 )
@@ -34,6 +36,7 @@ class StandIn:
         self.model = OLD
         self.refuses = refuses
         self.loaded: List[str] = []
+        self.asked = 0  # GETs: "which model answers?"
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +52,7 @@ class StandIn:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
+                stand_in.asked += 1
                 self._answer(200, {"model": stand_in.model, "loading": None, "last": {}})
 
             def do_POST(self) -> None:
@@ -110,3 +114,22 @@ def test_the_servers_come_from_the_environment_else_the_one_url(
     assert rasa_servers("http://front:8000") == ["http://front:8000"]
     monkeypatch.setenv(SERVERS_ENV, "http://127.0.0.1:5005, http://127.0.0.1:5006,")
     assert rasa_servers("http://front:8000") == ["http://127.0.0.1:5005", "http://127.0.0.1:5006"]
+
+
+def test_models_asked_once_serve_both_the_live_name_and_the_put_back(
+    servers: List[StandIn],
+) -> None:
+    """Publish asks each server for its model once: the same answers name the live model
+    and are what a failed swap puts the others back to."""
+    urls = [s.url for s in servers]
+    before = live_models(urls)
+    assert first_of(before) == OLD and [s.asked for s in servers] == [1, 1, 1]
+    with pytest.raises(SwapError):
+        swap_all(urls, NEW, before=before)
+    assert [s.asked for s in servers] == [1, 1, 1]  # not asked again
+    assert [s.model for s in servers] == [OLD, OLD, OLD]
+
+
+def test_first_of_skips_a_server_that_did_not_answer() -> None:
+    assert first_of({"http://a": None, "http://b": NEW}) == NEW
+    assert first_of({"http://a": None}) is None
