@@ -61,13 +61,7 @@ class PipelinedPikaEventBroker(PikaEventBroker):
         """Queue ``event``; the sender task sends it on the event loop's next turn."""
         if len(self._queue) >= MAX_PENDING:
             self._queue.popleft()
-            self._dropped += 1
-            if self._dropped == 1 or self._dropped % 1000 == 0:
-                logger.warning(
-                    "RabbitMQ is not taking events: %d dropped from the broker's queue "
-                    "(the tracker store keeps them)",
-                    self._dropped,
-                )
+            self._count_dropped(1)
         self._queue.append((event, headers))
         if self._sender is None or self._sender.done():
             self._sender = self._loop.create_task(self._send_queued())
@@ -77,7 +71,7 @@ class PipelinedPikaEventBroker(PikaEventBroker):
         return len(self._queue)
 
     async def flush(self, timeout: float = CLOSE_TIMEOUT_S) -> bool:
-        """Wait until everything queued is sent and confirmed (or failed); False on timeout."""
+        """Wait until RabbitMQ has everything queued (or it failed); False on timeout."""
         sender = self._sender
         if sender is None or sender.done():
             return True
@@ -141,4 +135,21 @@ class PipelinedPikaEventBroker(PikaEventBroker):
             else "",
         )
         if self.should_keep_unpublished_messages:
-            self._unpublished_events.extend(event for event, _ in batch)
+            kept = self._unpublished_events
+            kept.extend(event for event, _ in batch)
+            over = len(kept) - MAX_PENDING  # Rasa's own list has no bound
+            for _ in range(max(0, over)):
+                kept.popleft()
+            self._count_dropped(max(0, over))
+
+    def _count_dropped(self, count: int) -> None:
+        """Log the first event dropped for want of room, then every thousandth."""
+        if count <= 0:
+            return
+        before, self._dropped = self._dropped, self._dropped + count
+        if before == 0 or before // 1000 != self._dropped // 1000:
+            logger.warning(
+                "RabbitMQ is not taking events: %d dropped so far, the oldest first "
+                "(the tracker store keeps them)",
+                self._dropped,
+            )
