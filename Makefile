@@ -40,10 +40,10 @@ spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/c
 train: spacy ## train a model unless one already matches the current data and config
 	@$(PY) -m bot train
 
-run: train ## run the whole assistant: action server, Rasa server, demo web page
+run: install ## run the whole assistant: action server, Rasa server, demo web page
 	@$(PY) -m bot run
 
-run-cluster: train nginx ## run 2 Rasa servers + 2 action servers behind nginx on PostgreSQL and Redis (REPLICAS=n; README "Deploy")
+run-cluster: install nginx ## run 2 Rasa servers + 2 action servers behind nginx on PostgreSQL and Redis (REPLICAS=n; README "Deploy")
 	@$(PY) -m bot run-cluster --replicas $(or $(REPLICAS),2)
 
 db-upgrade: install ## create/upgrade the booking-request database (Alembic)

@@ -74,13 +74,16 @@ def long_conversation(url: str, messages: Sequence[str], turns: int) -> Dict[str
     return {"turns": turns, "first_p50_ms": round(first, 1), "last_p50_ms": round(last, 1)}
 
 
-def cold_start(command: List[str], url: str, env: Dict[str, str], runs: int) -> List[float]:
-    """Seconds from starting ``command`` to its first answer (models already trained)."""
+def cold_start(
+    command: List[str], url: str, env: Dict[str, str], runs: int, cwd: Path = ROOT
+) -> List[float]:
+    """Seconds from starting ``command`` in ``cwd`` to its first answer (models already
+    trained)."""
     results = []
     for _ in range(runs):
         started = time.perf_counter()
         proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
         try:
@@ -99,12 +102,18 @@ def cold_start(command: List[str], url: str, env: Dict[str, str], runs: int) -> 
     return results
 
 
-def ours_cold_start(runs: int) -> List[float]:
+def ours_cold_start(runs: int, cwd: Path = ROOT, extra_env: Dict[str, str] = {}) -> List[float]:  # noqa: B006
+    """`make run` in ``cwd`` to its first answer, on free ports."""
     rasa, actions, web = free_port(), free_port(), free_port()
     env = dict(
-        os.environ, PIT_RASA_PORT=str(rasa), PIT_ACTIONS_PORT=str(actions), PIT_WEB_PORT=str(web)
+        os.environ,
+        PIT_RASA_PORT=str(rasa),
+        PIT_ACTIONS_PORT=str(actions),
+        PIT_WEB_PORT=str(web),
+        **extra_env,
     )
-    return cold_start(["make", "run"], f"http://127.0.0.1:{rasa}/webhooks/rest/webhook", env, runs)
+    url = f"http://127.0.0.1:{rasa}/webhooks/rest/webhook"
+    return cold_start(["make", "run"], url, env, runs, cwd)
 
 
 def anchor_cold_start(model: Path, runs: int, workdir: Path) -> List[float]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional
 
 from bot.environment import numerics_signature, rasa_command, rasa_env
-from bot.nlp.pipeline import FINGERPRINT_FILE, PIPELINE_DIR, build_and_save
+from bot.nlp.pipeline_state import FINGERPRINT_FILE, PIPELINE_DIR, is_current
 from bot.settings import PROJECT_ROOT
 
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -104,8 +104,16 @@ def studio_live_model(folder: Optional[Path] = None) -> Optional[Path]:
         return None
     if not model.is_file():
         return None
-    build_and_save()
+    ensure_pipeline()
     return model if content == training_fingerprint() else None
+
+
+def ensure_pipeline() -> None:
+    """Build the spaCy pipeline if it is missing or stale; spaCy is imported only then."""
+    if not is_current():
+        from bot.nlp.pipeline import build_and_save
+
+        build_and_save()
 
 
 def model_path_for(fingerprint: str, models_dir: Path = MODELS_DIR) -> Path:
@@ -114,7 +122,7 @@ def model_path_for(fingerprint: str, models_dir: Path = MODELS_DIR) -> Path:
 
 def current_model(models_dir: Path = MODELS_DIR) -> Optional[Path]:
     """The model trained on exactly the current content, if there is one."""
-    build_and_save()
+    ensure_pipeline()
     path = model_path_for(training_fingerprint(), models_dir)
     return path if path.exists() else None
 
@@ -128,7 +136,7 @@ def _shown(path: Path) -> str:
 
 def ensure_model(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
     """Return the model for the current content, training it first if needed."""
-    build_and_save()
+    ensure_pipeline()
     fingerprint = training_fingerprint()
     target = model_path_for(fingerprint, models_dir)
     if target.exists() and not force:

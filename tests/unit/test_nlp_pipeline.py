@@ -72,3 +72,26 @@ def test_build_is_deterministic():
     a = build_nlp().get_pipe("entity_ruler").patterns
     b = build_nlp().get_pipe("entity_ruler").patterns
     assert a == b and len(a) > 0
+
+
+def test_the_quick_check_agrees_with_the_pipeline_without_importing_spacy(tmp_path):
+    """`make run` asks bot.nlp.pipeline_state (no spaCy import, so no TensorFlow) first."""
+    import subprocess
+    import sys
+
+    from bot.nlp import pipeline, pipeline_state
+
+    assert pipeline_state.expected_fingerprint() == pipeline.source_fingerprint()
+    assert (pipeline_state.PIPELINE_DIR, pipeline_state.FINGERPRINT_FILE) == (
+        pipeline.PIPELINE_DIR,
+        pipeline.FINGERPRINT_FILE,
+    )
+    target = tmp_path / "spacy_pit"
+    assert not pipeline_state.is_current(target)
+    build_and_save(target)
+    assert pipeline_state.is_current(target)
+    (target / FINGERPRINT_FILE).write_text("stale\n")
+    assert not pipeline_state.is_current(target)
+    check = "import sys, bot.model_store; print('spacy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr[-2000:]

@@ -184,7 +184,7 @@ def test_make_run_keeps_the_studio_choice_only_while_the_content_is_unchanged(
     from bot import model_store
 
     monkeypatch.setattr(model_store, "training_fingerprint", lambda: "abc")
-    monkeypatch.setattr(model_store, "build_and_save", lambda: None)
+    monkeypatch.setattr(model_store, "ensure_pipeline", lambda: None)
     assert studio_live_model() is None  # nothing chosen yet
     publishing.write_pointer(models_dir, OLD, "abc")
     assert studio_live_model() == models_dir / OLD
