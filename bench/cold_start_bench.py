@@ -23,11 +23,10 @@ from typing import Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, write_result  # noqa: E402
 from bench.run_bench import ours_cold_start  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 SHARED = (".venv", "build", "models")
 
 
@@ -75,11 +74,7 @@ def main() -> int:
             "",
         ]
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"cold-start-{datetime.now(timezone.utc):%Y-%m-%d}.md"
-    out.write_text(text, encoding="utf-8")
-    print(text)
-    print(f"Written to {out.relative_to(PROJECT_ROOT)}")
+    write_result("cold-start", text)
     return 0
 
 

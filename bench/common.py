@@ -91,3 +91,18 @@ def latency_run(
         "p99_ms": round(percentile(timings, 99) * 1000, 1),
         "throughput_msg_per_s": round(len(timings) / wall, 1),
     }
+
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def write_result(name: str, text: str) -> Path:
+    """Print ``text`` and record it as bench/results/<name>-<UTC date>.md."""
+    from datetime import datetime, timezone
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"{name}-{datetime.now(timezone.utc):%Y-%m-%d}.md"
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"Written to bench/results/{out.name}")
+    return out

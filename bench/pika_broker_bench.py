@@ -38,11 +38,9 @@ import aio_pika  # noqa: E402
 import rasa.shared.core.events  # noqa: E402,F401  (Rasa's broker needs it; a Rasa server has it)
 from rasa.core.brokers.pika import PikaEventBroker  # noqa: E402
 
-from bench.common import machine  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
+from bench.common import machine, write_result  # noqa: E402
 from bot.studio.inbox.pika_broker import PipelinedPikaEventBroker  # noqa: E402
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 KINDS = {"rasa": PikaEventBroker, "ours": PipelinedPikaEventBroker}
 TITLES = {"rasa": "Rasa's PikaEventBroker", "ours": "ours (PipelinedPikaEventBroker)"}
 LOGIN = {"host": "127.0.0.1", "login": "guest", "password": "guest"}
@@ -195,11 +193,7 @@ def main() -> int:
         return 0
     runs = [run_child(kind, args) for _ in range(args.repeats) for kind in ("rasa", "ours")]
     text = report(runs, args)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pika-broker-{datetime.now(timezone.utc):%Y-%m-%d}.md"
-    out.write_text(text, encoding="utf-8")
-    print(text)
-    print(f"Written to {out.relative_to(PROJECT_ROOT)}")
+    write_result("pika-broker", text)
     return 0
 
 

@@ -36,14 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml  # noqa: E402
 
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import machine, percentile, write_result  # noqa: E402
 from bot.cluster.cluster import Cluster  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 from bot.stack import MACHINE_SPEED_LIMITS, free_port  # noqa: E402
 from tests.support.cluster_services import throwaway_services  # noqa: E402
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 CONVERSATION_LENGTH = 10
 
 
@@ -159,12 +158,7 @@ def main() -> int:
         finally:
             cluster.stop()
     report = _report(args, model, load, startup, first_minute, end, died)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    out = RESULTS / f"soak-{stamp}.md"
-    out.write_text(report, encoding="utf-8")
-    print(report)
-    print(f"Written to {out.relative_to(PROJECT_ROOT)}")
+    write_result("soak", report)
     return 0 if not load.errors and not died else 1
 
 
