@@ -32,7 +32,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,7 +102,9 @@ def cold_start(
     return results
 
 
-def ours_cold_start(runs: int, cwd: Path = ROOT, extra_env: Dict[str, str] = {}) -> List[float]:  # noqa: B006
+def ours_cold_start(
+    runs: int, cwd: Path = ROOT, extra_env: Optional[Dict[str, str]] = None
+) -> List[float]:
     """`make run` in ``cwd`` to its first answer, on free ports."""
     rasa, actions, web = free_port(), free_port(), free_port()
     env = dict(
@@ -110,7 +112,7 @@ def ours_cold_start(runs: int, cwd: Path = ROOT, extra_env: Dict[str, str] = {})
         PIT_RASA_PORT=str(rasa),
         PIT_ACTIONS_PORT=str(actions),
         PIT_WEB_PORT=str(web),
-        **extra_env,
+        **(extra_env or {}),
     )
     url = f"http://127.0.0.1:{rasa}/webhooks/rest/webhook"
     return cold_start(["make", "run"], url, env, runs, cwd)

@@ -130,10 +130,10 @@ def _local_number_in(typed: str, hints: Sequence[str]) -> Optional[phonenumbers.
     """``typed`` read as a local number of the first hinted country where it is valid.
 
     Valid, not merely plausible: a hint is a guess about where the patient is, so only a
-    number that country really issues is taken without asking.
+    number that country really issues is taken without asking. (A number typed with its
+    country code reads the same in every region; not plausible for the clinic's, it is
+    valid in none.)
     """
-    if typed.lstrip("([ ").startswith("+"):
-        return None
     for hint in hints:
         if hint not in phonenumbers.SUPPORTED_REGIONS:
             continue

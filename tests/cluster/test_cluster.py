@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.cluster.cluster import Cluster
+from tests.support.cluster_services import take_queued
 from tests.support.network import can_connect, non_loopback_addresses
 from tests.support.replies import Messages, requests_of, says, text_of
 
@@ -202,32 +203,6 @@ def test_every_port_of_the_cluster_is_on_loopback_only(cluster: Cluster):
     assert reachable == [], f"the cluster answers on {reachable}"
 
 
-def _queued_user_texts(queue_name: str, sender: str) -> List[str]:
-    """The patient's messages among the events waiting in the cluster's RabbitMQ queue.
-
-    Nothing else reads this queue in these tests (the studio's web process is not started),
-    so it holds every event either Rasa server published; reading takes them all off."""
-    import asyncio
-
-    import aio_pika
-
-    async def read() -> List[str]:
-        found: List[str] = []
-        connection = await aio_pika.connect(host="127.0.0.1", login="guest", password="guest")
-        async with connection:
-            channel = await connection.channel()
-            queue = await channel.declare_queue(queue_name, durable=True, passive=True)
-            while True:
-                message = await queue.get(fail=False, no_ack=True)
-                if message is None:
-                    return found
-                event = json.loads(message.body)
-                if event.get("sender_id") == sender and event.get("event") == "user":
-                    found.append(str(event.get("text")))
-
-    return asyncio.run(read())
-
-
 def test_both_rasa_servers_publish_every_event_to_rabbitmq(cluster: Cluster):
     """The studio's inbox reads RabbitMQ in the cluster: our Pika broker on each replica
     (bot/studio/inbox/pika_broker.py) sends every message's events there, once."""
@@ -239,7 +214,12 @@ def test_both_rasa_servers_publish_every_event_to_rabbitmq(cluster: Cluster):
         send(cluster.replica_rest_url(number % 2), sender, message)
     deadline, found = time.monotonic() + 30, []
     while time.monotonic() < deadline:
-        found += _queued_user_texts(cluster.services.queue, sender)
+        # Nothing else reads this queue here (no web process): it holds every event either
+        # Rasa server published, and taking them empties it.
+        for message in take_queued(cluster.services.queue):
+            event = json.loads(message.body)
+            if event.get("sender_id") == sender and event.get("event") == "user":
+                found.append(str(event.get("text")))
         if len(found) >= len(said):
             break
         time.sleep(0.5)

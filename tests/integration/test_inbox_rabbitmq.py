@@ -20,6 +20,7 @@ from bot.bookings.db import dispose_engines, session_factory, session_scope, upg
 from bot.studio.inbox.models import InboxConversation, InboxMessage
 from bot.studio.inbox.pika_broker import BATCH, PipelinedPikaEventBroker
 from bot.studio.inbox.pika_consumer import PikaInboxConsumer
+from tests.support.cluster_services import take_queued
 from tests.support.inbox_events import bot, user
 
 RABBITMQ = {"url": "127.0.0.1", "port": 5672, "username": "guest", "password": "guest"}
@@ -180,31 +181,13 @@ def test_the_web_process_reads_rabbitmq_when_endpoints_say_pika(names, tmp_path,
         dispose_engines()
 
 
-def _drain(names: dict) -> List[aio_pika.abc.AbstractIncomingMessage]:
-    """Every message waiting in the test's queue, in order (acknowledged)."""
-
-    async def run() -> List[aio_pika.abc.AbstractIncomingMessage]:
-        found = []
-        connection = await aio_pika.connect(host="127.0.0.1", login="guest", password="guest")
-        async with connection:
-            channel = await connection.channel()
-            queue = await channel.declare_queue(names["queue"], durable=True, passive=True)
-            while True:
-                message = await queue.get(fail=False, no_ack=True)
-                if message is None:
-                    return found
-                found.append(message)
-
-    return asyncio.run(run())
-
-
 def test_our_broker_sends_every_event_once_in_order_as_rasas_messages(names):
     """A burst far bigger than one batch: nothing lost or doubled, order kept, and each
     message is what Rasa's broker sends (JSON event with its sender, persistent)."""
     count = 2 * BATCH + 37
     events = [user(f"message {number}", "faq", 0.9) for number in range(count)]
     _publish(names, "p-5", events, PipelinedPikaEventBroker)
-    messages = _drain(names)
+    messages = take_queued(names["queue"])
     bodies = [json.loads(message.body) for message in messages]
     assert [body["text"] for body in bodies] == [f"message {n}" for n in range(count)]
     assert {body["sender_id"] for body in bodies} == {"p-5"}

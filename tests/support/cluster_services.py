@@ -13,7 +13,7 @@ import contextlib
 import os
 import socket
 import uuid
-from typing import Iterator
+from typing import Any, Iterator, List
 
 from sqlalchemy.engine import make_url
 
@@ -29,6 +29,25 @@ def unreachable(host: str, port: int) -> bool:
         return False
     except OSError:
         return True
+
+
+def take_queued(name: str) -> List[Any]:
+    """Every message waiting in queue ``name``, in order, taken off it (aio_pika messages)."""
+    import aio_pika
+
+    async def take() -> List[Any]:
+        found: List[Any] = []
+        connection = await aio_pika.connect(DEFAULT_RABBITMQ_URL)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(name, durable=True, passive=True)
+            while True:
+                message = await queue.get(fail=False, no_ack=True)
+                if message is None:
+                    return found
+                found.append(message)
+
+    return asyncio.run(take())
 
 
 def delete_queue(name: str) -> None:

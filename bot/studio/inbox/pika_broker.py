@@ -138,9 +138,9 @@ class PipelinedPikaEventBroker(PikaEventBroker):
             kept = self._unpublished_events
             kept.extend(event for event, _ in batch)
             over = len(kept) - MAX_PENDING  # Rasa's own list has no bound
-            for _ in range(max(0, over)):
+            for _ in range(over):
                 kept.popleft()
-            self._count_dropped(max(0, over))
+            self._count_dropped(over)
 
     def _count_dropped(self, count: int) -> None:
         """Log the first event dropped for want of room, then every thousandth."""
