@@ -8,6 +8,13 @@ The schema never changes, so here it is checked once and its validator kept. Rep
 validated exactly as before, with the same error (``jsonschema.validate`` raises the best
 match of the validator's errors) and Rasa's same hint appended.
 
+``Event.resolve_by_type`` finds an event's class by walking every subclass of ``Event``
+(``all_subclasses``, recursive, with an ``inspect.isabstract`` check each) for *each* stored
+event it reads back. At turn 400 of one conversation that walk was a quarter of the Rasa
+server's time (bench/results/long-conversation-2026-12-03.md). Here the same walk fills a
+table once, and is done again only for a name the table does not know (a class defined
+later), so each name resolves to the class Rasa's own loop would return.
+
 Installed when the Rasa server imports our channels (bot/channels/rest.py, always on);
 the action server never imports Rasa, so it is not touched.
 """
@@ -16,7 +23,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any, Dict, Text
+from typing import Any, Dict, Optional, Text, Type
 
 _INSTALLED = False
 # "0" leaves Rasa's own check in place: only for benchmarks that compare the two.
@@ -52,11 +59,43 @@ def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     return True
 
 
+_EVENT_CLASSES: Dict[Text, Any] = {}
+
+
+def _event_classes() -> Dict[Text, Any]:
+    """type_name -> the first concrete ``Event`` subclass with it, in Rasa's own order."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    table: Dict[Text, Any] = {}
+    for cls in all_subclasses(Event):
+        table.setdefault(cls.type_name, cls)
+    return table
+
+
+def resolve_event_type(type_name: Text, default: Optional[Type[Any]] = None) -> Optional[Type[Any]]:
+    """``Event.resolve_by_type`` from a table instead of a walk of every subclass."""
+    global _EVENT_CLASSES
+    cls = _EVENT_CLASSES.get(type_name)
+    if cls is None:
+        _EVENT_CLASSES = _event_classes()
+        cls = _EVENT_CLASSES.get(type_name)
+    if cls is not None:
+        return cls
+    if type_name == "topic":
+        return None  # Rasa's own backwards compatibility for old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
 def install() -> None:
     global _INSTALLED
     if _INSTALLED or os.environ.get(SWITCH_ENV, "").strip() == "0":
         return
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
 
     RemoteAction._validate_action_result = validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     _INSTALLED = True

@@ -54,3 +54,66 @@ def test_installing_replaces_rasas_check_once():
     rasa_speedups.install()
     rasa_speedups.install()
     assert RemoteAction._validate_action_result is validate_action_result
+
+
+def _rasa_resolution(type_name: str):
+    """Rasa's own loop in Event.resolve_by_type: the first concrete subclass with the name."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    return next((c for c in all_subclasses(Event) if c.type_name == type_name), None)
+
+
+def test_event_types_resolve_to_the_class_rasas_own_loop_finds():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started", "active_loop"} <= names
+    for name in names:
+        assert rasa_speedups.resolve_event_type(name) is _rasa_resolution(name), name
+
+
+def test_unknown_event_types_behave_as_in_rasa():
+    from rasa.shared.core.events import UserUttered
+
+    assert rasa_speedups.resolve_event_type("topic") is None
+    assert rasa_speedups.resolve_event_type("no_such_event", UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        rasa_speedups.resolve_event_type("no_such_event")
+
+
+def test_an_event_class_defined_after_the_table_is_found():
+    from rasa.shared.core.events import Restarted
+
+    rasa_speedups.resolve_event_type("user")  # the table exists now
+
+    class LateEvent(Restarted):
+        type_name = "pit_test_late_event"
+
+    assert rasa_speedups.resolve_event_type("pit_test_late_event") is LateEvent
+
+
+def test_stored_events_read_back_the_same_once_installed():
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        BotUttered,
+        Event,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet", "confidence": 0.9}),
+        SlotSet("clinic_phone", "+1 555"),
+        ActiveLoop("booking_form"),
+        BotUttered("hello", {"buttons": None}),
+    ]
+    rasa_speedups.install()
+    assert Event.resolve_by_type("slot") is SlotSet
+    again = [Event.from_parameters(e.as_dict()) for e in events]
+    assert again == events
