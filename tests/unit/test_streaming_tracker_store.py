@@ -98,3 +98,149 @@ def test_same_rows_and_same_published_events_as_rasas_store(tmp_path: Path, with
     assert json.loads(rows[2][5])["text"] == "question 0.0"
     if with_broker:
         assert [e["event"] for e in published] == [r[1] for r in rows]
+
+
+# --- reading: the kept rows of a session ------------------------------------------------
+
+
+def _state(tracker: "DialogueStateTracker | None") -> Any:
+    from rasa.shared.core.trackers import EventVerbosity
+
+    return None if tracker is None else tracker.current_state(EventVerbosity.ALL)
+
+
+class _Pair:
+    """Rasa's store and ours on one database: every read must give the same tracker."""
+
+    def __init__(self, db: Path, domain: Domain, **ours: Any) -> None:
+        self.rasa = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
+        self.ours = StreamingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db), **ours)
+        self.full_reads = 0
+        read = self.ours._read_session
+
+        def counting(*args: Any) -> Any:
+            self.full_reads += 1
+            return read(*args)
+
+        self.ours._read_session = counting  # type: ignore[method-assign]
+
+    def retrieve(self, sender: str) -> "DialogueStateTracker | None":
+        ours = asyncio.run(self.ours.retrieve(sender))
+        assert _state(ours) == _state(asyncio.run(self.rasa.retrieve(sender)))
+        return ours
+
+    def execute(self, sql: str, **params: Any) -> None:
+        with self.ours.engine.begin() as connection:
+            connection.execute(text(sql), params)
+
+
+def _one_turn(store: SQLTrackerStore, tracker: DialogueStateTracker, n: int) -> None:
+    _turns(tracker, 0, n)
+    asyncio.run(store.save(tracker))
+
+
+def _started(store: SQLTrackerStore, domain: Domain, sender: str, at: float) -> None:
+    tracker = DialogueStateTracker(sender, domain.slots)
+    tracker.update(SessionStarted(timestamp=at))
+    tracker.update(ActionExecuted("action_listen", timestamp=at + 0.1))
+    asyncio.run(store.save(tracker))
+
+
+def test_a_long_session_is_read_in_full_once_and_then_only_its_new_rows(tmp_path: Path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain)
+    _started(pair.ours, domain, "p", 999.0)
+    for turn in range(40):
+        tracker = pair.retrieve("p")
+        _one_turn(pair.ours, tracker, turn)
+    assert pair.full_reads == 1
+    assert len(pair.retrieve("p").events) == 2 + 40 * 5
+    assert pair.ours.session_rows.get("p") is not None
+
+
+def test_rows_written_by_another_server_are_read(tmp_path: Path):
+    """Two Rasa replicas on one database: each sees what the other stored."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain)
+    other = StreamingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+    _started(pair.ours, domain, "p", 999.0)
+    for turn in range(6):
+        store = pair.ours if turn % 2 else other
+        tracker = pair.retrieve("p") if turn % 2 else asyncio.run(other.retrieve("p"))
+        _one_turn(store, tracker, turn)
+    assert [e.text for e in pair.retrieve("p").events if e.type_name == "user"] == [
+        f"question 0.{t}" for t in range(6)
+    ]
+    assert pair.full_reads == 1
+
+
+def test_a_new_session_from_another_server_starts_the_reading_again(tmp_path: Path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain)
+    _started(pair.ours, domain, "p", 999.0)
+    _one_turn(pair.ours, pair.retrieve("p"), 0)
+    tracker = pair.retrieve("p")
+    tracker.update(SessionStarted(timestamp=5000.0))
+    tracker.update(ActionExecuted("action_listen", timestamp=5000.1))
+    asyncio.run(pair.ours.save(tracker))
+    after = pair.retrieve("p")
+    assert [e.type_name for e in after.events] == ["session_started", "action"]
+    assert pair.full_reads == 2
+
+
+def test_an_erased_conversation_stays_erased(tmp_path: Path):
+    """A privacy erase deletes the rows in another process: nothing kept may come back."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain)
+    _started(pair.ours, domain, "p", 999.0)
+    _one_turn(pair.ours, pair.retrieve("p"), 0)
+    assert pair.retrieve("p") is not None
+    pair.execute("DELETE FROM events WHERE sender_id = :s", s="p")
+    assert pair.retrieve("p") is None
+    # A new conversation under the same id starts clean and is saved without the old rows.
+    _started(pair.ours, domain, "p", 2000.0)
+    tracker = pair.retrieve("p")
+    assert len(tracker.events) == 2
+    _one_turn(pair.ours, tracker, 1)
+    assert len(_rows(tmp_path / "t.db")) == 2 + 5
+
+
+def test_rows_removed_by_the_retention_job_are_not_read_back(tmp_path: Path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain)
+    _started(pair.ours, domain, "p", 999.0)
+    for turn in range(3):
+        _one_turn(pair.ours, pair.retrieve("p"), turn)
+    pair.retrieve("p")
+    pair.execute("DELETE FROM events WHERE sender_id = :s AND timestamp < 1001.7", s="p")
+    # The session start went too, so Rasa reads every row left: the same 7 here.
+    assert len(pair.retrieve("p").events) == 7
+
+
+def test_a_row_committed_late_among_the_kept_ids_is_read(tmp_path: Path):
+    """An id below the last kept one (a writer that committed late) makes a full read."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain)
+    _started(pair.ours, domain, "p", 999.0)
+    _started(pair.ours, domain, "someone else", 999.0)  # ids 3 and 4
+    _one_turn(pair.ours, pair.retrieve("p"), 0)
+    pair.retrieve("p")
+    pair.execute("DELETE FROM events WHERE sender_id = 'someone else'")
+    late = json.dumps(SlotSet("body_part", "knee", timestamp=1500.0).as_dict())
+    pair.execute(
+        "INSERT INTO events (id, sender_id, type_name, timestamp, data) "
+        "VALUES (3, :s, 'slot', 1500.0, :d)",
+        s="p",
+        d=late,
+    )
+    assert pair.retrieve("p").get_slot("body_part") == "knee"
+
+
+def test_with_nothing_kept_every_read_is_a_full_read(tmp_path: Path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    pair = _Pair(tmp_path / "t.db", domain, cached_chars=0)
+    _started(pair.ours, domain, "p", 999.0)
+    for turn in range(3):
+        _one_turn(pair.ours, pair.retrieve("p"), turn)
+    assert pair.full_reads == 3
+    assert len(pair.ours.session_rows) == 0
