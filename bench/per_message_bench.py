@@ -1,28 +1,32 @@
-"""Benchmark: the three per-message savings of 2026-12-02, one after another, side by side.
+"""Benchmark: the per-message savings of 2026-12-02 and 12-03, one after another, side by side.
 
-Four configurations of the Rasa server, each added change on top of the one before, all
+Six configurations of the Rasa server, each added change on top of the one before, all
 started the way benchmarks start the stack (bot.stack.measuring_stack: loopback, free ports,
 SQLite tracker store and event queue in a throw-away workdir, no web process) and measured in
-ONE run, interleaved (A B C D per phase, round after round) so the noise of the shared
-2-core machine falls on all four alike:
+ONE run, interleaved (A B C D E F per phase, round after round) so the noise of the shared
+2-core machine falls on all of them alike:
 
   A. before: the model trained with the old domain (the nine ``clinic_*`` slots mapped with
      ``type: custom`` + ``action: action_session_start``), Rasa's ``type: SQL`` tracker store,
      and ``PIT_RASA_SPEEDUPS=0`` (Rasa re-checks its action-reply JSON schema on every reply);
-  B. + schema check once: as A with bot/rasa_speedups.py on;
+  B. + schema check once: as A with ``PIT_RASA_SPEEDUPS=schema`` (bot/rasa_speedups.py);
   C. + streaming tracker store: as B with ``bot.tracker_store.StreamingSQLTrackerStore`` (as
-     shipped in endpoints.yml) instead of ``type: SQL``;
-  D. after: as C with the model trained with custom mappings that name no action (so
-     ``action_extract_slots`` no longer calls the action server at every message).
+     shipped in endpoints.yml) instead of ``type: SQL``, keeping no rows (``cached_chars: 0``);
+  D. + no per-message session action: as C with the model trained with custom mappings that
+     name no action (so ``action_extract_slots`` no longer calls the action server at every
+     message);
+  E. + event classes from a table: as D with all of bot/rasa_speedups.py;
+  F. after: as E with the session rows kept between messages (as shipped: only new rows
+     are read at each message).
 
-The event broker is the shipped one (``BufferedSQLEventBroker``) in all four. Both models
+The event broker is the shipped one (``BufferedSQLEventBroker``) in all of them. Both models
 are found in models/ by the training fingerprint of the current config.yml and data/ with
 each variant of domain.yml (rebuilt from whichever of the two domain.yml holds now: the
 action put back under each clinic slot's custom mapping, or taken out); a missing one is
 trained once and kept there (--before-model / --after-model name other files).
 
-Each round starts a fresh stack per configuration, all four at once, then runs each phase
-for A, B, C, D in turn while the other three stacks wait idle, over REST:
+Each round starts a fresh stack per configuration, all at once, then runs each phase for
+each configuration in turn while the other stacks wait idle, over REST:
 
 1. one sender, --single held-out patient questions (tests/nlu/test_nlu.yml, shuffled with a
    fixed seed), a new conversation (untimed ``/session_start``) every --conversation-length
@@ -34,7 +38,7 @@ for A, B, C, D in turn while the other three stacks wait idle, over REST:
 3. in the first --long-rounds round(s) only (the slowest phase), one long conversation of
    --long messages per configuration: p50 of the first --window turns against p50 of the
    last --window turns (Rasa loads, stores and sends the whole session every turn); those
-   are timed with the other stacks idle, the untimed turns in between go to all four at once.
+   are timed with the other stacks idle, the untimed turns in between go to all at once.
 
 Prints the medians per configuration and the ratios to A, and writes
 bench/results/per-message-<date>.md.
@@ -78,7 +82,7 @@ from bot.environment import rasa_env
 from bot.evaluation.nlu import load_examples
 from bot.model_store import model_path_for, train_command, training_fingerprint
 from bot.nlp.pipeline import build_and_save
-from bot.rasa_speedups import SWITCH_ENV
+from bot.rasa_speedups import SCHEMA_ONLY, SWITCH_ENV
 from bot.stack import Process, Stack, measuring_stack
 from bot.tracker_store import CLASS_PATH as STREAMING_STORE
 
@@ -95,14 +99,17 @@ class Config:
     label: str
     before_model: bool
     tracker_store: str  # "SQL" (Rasa's) or STREAMING_STORE (ours)
-    speedups: bool
+    speedups: str  # the Rasa server's SWITCH_ENV: "0", SCHEMA_ONLY or "1" (all)
+    keep_rows: bool = False  # ours only: session rows kept between messages (as shipped)
 
 
 CONFIGS: Dict[str, Config] = {
-    "A": Config("before", True, "SQL", False),
-    "B": Config("+ schema check once", True, "SQL", True),
-    "C": Config("+ streaming tracker store", True, STREAMING_STORE, True),
-    "D": Config("after (+ no per-message session action)", False, STREAMING_STORE, True),
+    "A": Config("before", True, "SQL", "0"),
+    "B": Config("+ schema check once", True, "SQL", SCHEMA_ONLY),
+    "C": Config("+ streaming tracker store", True, STREAMING_STORE, SCHEMA_ONLY),
+    "D": Config("+ no per-message session action", False, STREAMING_STORE, SCHEMA_ONLY),
+    "E": Config("+ event classes from a table", False, STREAMING_STORE, "1"),
+    "F": Config("after (+ session rows kept)", False, STREAMING_STORE, "1", keep_rows=True),
 }
 
 
@@ -214,6 +221,7 @@ class ConfigStack(Stack):
     and the action server started through bench/profile_hooks.py (counts action calls)."""
 
     tracker_type: str = STREAMING_STORE
+    keep_rows: bool = True
     count_actions: bool = True
 
     def _build(self) -> List[Process]:
@@ -224,6 +232,8 @@ class ConfigStack(Stack):
         if shipped.get("type") != STREAMING_STORE:
             raise RuntimeError(f"endpoints.yml ships tracker_store {shipped!r}, not ours")
         shipped["type"] = self.tracker_type
+        if self.tracker_type == STREAMING_STORE and not self.keep_rows:
+            shipped["cached_chars"] = 0
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         self.tracker = dict(shipped)
         if self.count_actions:
@@ -251,9 +261,12 @@ def start(model: Path, workdir: Path, config: Config, args: argparse.Namespace) 
     """A started stack; a start that fails (the shared machine) is shown and tried again."""
     for attempt in (1, 2):
         base = measuring_stack(model, workdir, with_web=False)
-        fields = {**vars(base), "extra_env": {SWITCH_ENV: "1" if config.speedups else "0"}}
+        fields = {**vars(base), "extra_env": {SWITCH_ENV: config.speedups}}
         stack = ConfigStack(
-            **fields, tracker_type=config.tracker_store, count_actions=not args.no_count
+            **fields,
+            tracker_type=config.tracker_store,
+            keep_rows=config.keep_rows,
+            count_actions=not args.no_count,
         )
         try:
             stack.start(timeout=STARTUP_TIMEOUT_S)
@@ -474,7 +487,7 @@ def stop_round(running: Dict[str, Running]) -> None:
 def measure_round(
     running: Dict[str, Running], args: argparse.Namespace, texts: Sequence[str], long: bool
 ) -> None:
-    """The phases, each for A B C D in turn while the other stacks wait idle (so every
+    """The phases, each configuration in turn while the other stacks wait idle (so every
     configuration is measured beside the same idle neighbours)."""
     length = args.conversation_length
     for run in running.values():
@@ -483,6 +496,7 @@ def measure_round(
             config=run.key,
             model=run.model.name,
             tracker_store=stack.tracker.get("type"),
+            cached_chars=stack.tracker.get("cached_chars"),
             speedups_env=server_env(stack.pid("Rasa server"), SWITCH_ENV),
         )
         warm = Failures()
@@ -619,10 +633,9 @@ def table(result: Dict[str, Any]) -> List[str]:
         row = [f"**{key}** {CONFIGS[key].label}"] + [shown(med[key][m]) for m, _ in cols]
         row.append(str(med[key]["failed"]))
         lines.append("| " + " | ".join(row) + " |")
-    for key in result["keys"] if "A" in med else []:
-        if key == "A":
-            continue
-        row = [f"{key}/A"] + [ratio(med["A"][m], med[key][m]) for m, _ in cols] + [""]
+    first = result["keys"][0]
+    for key in result["keys"][1:]:
+        row = [f"{key}/{first}"] + [ratio(med[first][m], med[key][m]) for m, _ in cols] + [""]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -630,7 +643,7 @@ def table(result: Dict[str, Any]) -> List[str]:
 def to_markdown(result: Dict[str, Any]) -> str:
     m, a = result["machine"], result["args"]
     lines = [
-        f"# Per-message cost of the Rasa server: the three changes of 2026-12-02 "
+        f"# Per-message cost of the Rasa server: the changes of 2026-12-02 and 12-03 "
         f"({result['date']})",
         "",
         f"Machine: {m['host']}, {m['cpus']} CPUs (nproc {result['nproc']}), "
@@ -647,10 +660,10 @@ def to_markdown(result: Dict[str, Any]) -> str:
         "",
         f"{a['rounds']} rounds. Each round starts a fresh stack per configuration (action "
         "server + Rasa server, `bot.stack.measuring_stack`: loopback, free ports, SQLite "
-        "tracker store and event queue in its own temporary workdir, no web process), all four "
-        "at once, then runs each phase for A, B, C, D in turn while the other three stacks wait "
-        "idle (so every configuration is measured beside the same idle neighbours, and the "
-        "noise of the machine falls on all four alike), and stops them. "
+        "tracker store and event queue in its own temporary workdir, no web process), all "
+        f"at once, then runs each phase for {', '.join(result['keys'])} in turn while the other "
+        "stacks wait idle (so every configuration is measured beside the same idle neighbours, "
+        "and the noise of the machine falls on all alike), and stops them. "
         f"{a['warmup']} warm-up messages per stack. Messages: the held-out patient questions of "
         f"tests/nlu/test_nlu.yml, shuffled with seed {SEED}, the same for every run.",
         "",
@@ -668,7 +681,7 @@ def to_markdown(result: Dict[str, Any]) -> str:
         f"slowest phase): one conversation of {a['long']} messages per configuration (the "
         f"questions above in turn, after one `/session_start`); p50 of its first {a['window']} "
         f"turns and of its last {a['window']}, each timed with the other stacks idle. The "
-        "turns in between are not timed and are sent to the four stacks at the same time.",
+        "turns in between are not timed and are sent to all stacks at the same time.",
         "- A request fails when it gets no non-empty answer within 120 s (HTTP error, time-out).",
         "",
         "Configurations (each adds one change to the one before):",
@@ -678,7 +691,9 @@ def to_markdown(result: Dict[str, Any]) -> str:
         run = next(r for r in result["runs"] if r["config"] == key)
         lines.append(
             f"- **{key}** {CONFIGS[key].label}: model `{run['model']}`, tracker store "
-            f"`type: {run['tracker_store']}`, Rasa server's `{SWITCH_ENV}={run['speedups_env']}`"
+            f"`type: {run['tracker_store']}`"
+            + ("" if run.get("cached_chars") is None else f" `cached_chars: {run['cached_chars']}`")
+            + f", Rasa server's `{SWITCH_ENV}={run['speedups_env']}`"
         )
     lines += ["", "## Medians of the rounds", ""]
     lines += table(result)
@@ -701,7 +716,7 @@ def to_markdown(result: Dict[str, Any]) -> str:
     cols = labels(a)
     header = ["round", "config"] + [label for _, label in cols]
     header += ["failed", "Rasa gave up on an action", "ready after s", "1-sender phase s"]
-    header += ["senders phase s", "long phase s (all four)", "round s"]
+    header += ["senders phase s", "long phase s (all)", "round s"]
     lines += ["", "## Every run, in the order measured", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in result["runs"]:
@@ -720,6 +735,8 @@ def to_markdown(result: Dict[str, Any]) -> str:
 
 
 def conclusion(med: Dict[str, Dict[str, Optional[float]]]) -> List[str]:
+    """One line per change measured beside the one before it, and first against last."""
+
     def step(key: str, prev: str, what: str) -> str:
         x, y = med[prev], med[key]
         return (
@@ -729,18 +746,23 @@ def conclusion(med: Dict[str, Dict[str, Optional[float]]]) -> List[str]:
             f"x{ratio(x['p50_last_ms'], y['p50_last_ms'])}."
         )
 
-    a, d = med["A"], med["D"]
-    return [
-        step("B", "A", "Schema checked once"),
-        step("C", "B", "Streaming tracker store"),
-        step("D", "C", "No per-message session action"),
-        f"- All three (D against A): 1-sender p50 x{ratio(a['p50_ms'], d['p50_ms'])}, p95 "
-        f"x{ratio(a['p95_ms'], d['p95_ms'])}, Rasa CPU per message "
-        f"x{ratio(a['rasa_cpu_ms'], d['rasa_cpu_ms'])}, action calls per message "
-        f"{shown(a['action_calls'])} -> {shown(d['action_calls'])}, msg/s at "
-        f"concurrency x{ratio(a['msg_per_s'], d['msg_per_s'])}, long conversation's last turns "
-        f"{shown(a['p50_last_ms'])} -> {shown(d['p50_last_ms'])} ms.",
+    keys = [k for k in CONFIGS if k in med]
+    lines = [
+        step(key, prev, CONFIGS[key].label.split("(")[-1].strip("+ )").capitalize())
+        for prev, key in zip(keys, keys[1:], strict=False)
+        if ord(key) == ord(prev) + 1
     ]
+    if len(keys) > 2:
+        a, z, first, last = med[keys[0]], med[keys[-1]], keys[0], keys[-1]
+        lines.append(
+            f"- All ({last} against {first}): 1-sender p50 x{ratio(a['p50_ms'], z['p50_ms'])}, "
+            f"p95 x{ratio(a['p95_ms'], z['p95_ms'])}, Rasa CPU per message "
+            f"x{ratio(a['rasa_cpu_ms'], z['rasa_cpu_ms'])}, action calls per message "
+            f"{shown(a['action_calls'])} -> {shown(z['action_calls'])}, msg/s at "
+            f"concurrency x{ratio(a['msg_per_s'], z['msg_per_s'])}, long conversation's last "
+            f"turns {shown(a['p50_last_ms'])} -> {shown(z['p50_last_ms'])} ms."
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------------------
@@ -848,7 +870,7 @@ def main() -> int:
         "medians": medians(runs, keys),
         "wall_min": round((time.monotonic() - started) / 60, 1),
     }
-    result["conclusion"] = conclusion(result["medians"]) if set(keys) == set("ABCD") else []
+    result["conclusion"] = conclusion(result["medians"])
     report = to_markdown(result)
     suffix = "-quick" if args.quick else ""
     out = args.out or RESULTS / f"per-message-{args.date}{suffix}.md"

@@ -15,6 +15,16 @@ server's time (bench/results/long-conversation-2026-12-03.md). Here the same wal
 table once, and is done again only for a name the table does not know (a class defined
 later), so each name resolves to the class Rasa's own loop would return.
 
+``RasaModel.load`` builds each TensorFlow model (DIET, ResponseSelector) by *training it on
+one example*: Keras traces the whole training step with its gradients and creates Adam's
+two slots per weight, all kept for the life of the server, only for the trained weights to
+be loaded over them. Here a model loaded for prediction is built by one forward pass
+instead, then the trained weights are loaded and its label embeddings computed from them,
+as Rasa does after its training step. Answers are the same to the last bit
+(tests/integration/test_model_loading.py compares every confidence), and the Rasa server holds
+about 360 MiB less (bench/results/model-memory-2026-12-03.md). Fine-tuning (``rasa train
+--finetune``) keeps Rasa's own path.
+
 Installed when the Rasa server imports our channels (bot/channels/rest.py, always on);
 the action server never imports Rasa, so it is not touched.
 """
@@ -26,8 +36,10 @@ from functools import lru_cache
 from typing import Any, Dict, Optional, Text, Type
 
 _INSTALLED = False
-# "0" leaves Rasa's own check in place: only for benchmarks that compare the two.
+# Only for benchmarks that compare: "0" leaves Rasa's own code in place, "schema" installs
+# the schema check alone; anything else (or unset) installs all three.
 SWITCH_ENV = "PIT_RASA_SPEEDUPS"
+SCHEMA_ONLY = "schema"
 
 
 @lru_cache(maxsize=1)
@@ -89,13 +101,53 @@ def resolve_event_type(type_name: Text, default: Optional[Type[Any]] = None) -> 
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+def load_for_prediction(
+    cls: Any,
+    model_file_name: Text,
+    model_data_example: Any,
+    predict_data_example: Any = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """``RasaModel.load`` without the training step, for a model that only predicts."""
+    if finetune_mode or predict_data_example is None:
+        return _rasa_model_load(
+            cls,
+            model_file_name,
+            model_data_example,
+            predict_data_example,
+            finetune_mode,
+            *args,
+            **kwargs,
+        )
+    model = cls(*args, **kwargs)
+    model.run_inference(predict_data_example)  # creates every weight prediction uses
+    model.load_weights(model_file_name).expect_partial()  # the optimizer's are not wanted
+    # The first pass cached label embeddings (and a traced step holding them) made from
+    # untrained weights: drop both, and prepare again from the trained ones.
+    model.prepared_for_prediction = False
+    model._tf_predict_step = None
+    model.run_inference(predict_data_example)
+    return model
+
+
+_rasa_model_load: Any = None
+
+
 def install() -> None:
-    global _INSTALLED
-    if _INSTALLED or os.environ.get(SWITCH_ENV, "").strip() == "0":
+    global _INSTALLED, _rasa_model_load
+    switch = os.environ.get(SWITCH_ENV, "").strip()
+    if _INSTALLED or switch == "0":
         return
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
     RemoteAction._validate_action_result = validate_action_result
-    Event.resolve_by_type = staticmethod(resolve_event_type)
+    if switch != SCHEMA_ONLY:
+        from rasa.utils.tensorflow.models import RasaModel
+
+        Event.resolve_by_type = staticmethod(resolve_event_type)
+        _rasa_model_load = RasaModel.load.__func__
+        RasaModel.load = classmethod(load_for_prediction)
     _INSTALLED = True

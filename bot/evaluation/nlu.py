@@ -133,6 +133,9 @@ async def _parse_all(model: Path, texts: Iterable[str]) -> List[Dict[str, Any]]:
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
+    from bot import rasa_speedups
+
+    rasa_speedups.install()  # the model is loaded as the Rasa server loads it
     configure_structlog(logging.WARNING)  # Rasa logs every parsed text at debug level
     logging.getLogger("rasa").setLevel(logging.WARNING)
     agent = Agent.load(str(model))

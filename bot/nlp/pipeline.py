@@ -9,7 +9,6 @@ features.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from functools import lru_cache
@@ -22,10 +21,8 @@ from spacy.pipeline import EntityRuler
 
 from bot import intents
 from bot.nlp.catalog import CATALOG_PATH, Catalog, load_catalog
-from bot.settings import PROJECT_ROOT
+from bot.nlp.pipeline_state import FINGERPRINT_FILE, PIPELINE_DIR, expected_fingerprint
 
-PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy_pit"
-FINGERPRINT_FILE = "pit_fingerprint.txt"
 PIPELINE_NAME = "pit_en"
 PIPELINE_VERSION = "1.0.0"
 
@@ -91,12 +88,10 @@ def build_nlp(catalog: Optional[Catalog] = None) -> Language:
 
 
 def source_fingerprint(catalog_path: Path = CATALOG_PATH) -> str:
-    """Hash of everything the saved pipeline is built from."""
-    digest = hashlib.sha256()
-    digest.update(Path(catalog_path).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    digest.update(spacy.__version__.encode())
-    return digest.hexdigest()[:16]
+    """Hash of everything the saved pipeline is built from: the catalog, this module's
+    bytes and spaCy's version (computed in bot.nlp.pipeline_state, which `make run` uses
+    without importing spaCy)."""
+    return expected_fingerprint(catalog_path)
 
 
 def build_and_save(target: Path = PIPELINE_DIR, force: bool = False) -> bool:

@@ -117,3 +117,26 @@ def test_stored_events_read_back_the_same_once_installed():
     assert Event.resolve_by_type("slot") is SlotSet
     again = [Event.from_parameters(e.as_dict()) for e in events]
     assert again == events
+
+
+@pytest.mark.parametrize(
+    "switch, schema, rest", [("0", False, False), ("schema", True, False), ("", True, True)]
+)
+def test_the_benchmark_switch_installs_what_it_names(switch, schema, rest):
+    """bench/per_message_bench.py measures each saving alone through PIT_RASA_SPEEDUPS."""
+    import os
+    import subprocess
+    import sys
+
+    check = (
+        "from bot import rasa_speedups as s; s.install();"
+        "from rasa.core.actions.action import RemoteAction;"
+        "from rasa.shared.core.events import Event;"
+        "from rasa.utils.tensorflow.models import RasaModel;"
+        "print(RemoteAction._validate_action_result is s.validate_action_result,"
+        " Event.resolve_by_type is s.resolve_event_type,"
+        " RasaModel.load.__func__ is s.load_for_prediction)"
+    )
+    env = {**os.environ, rasa_speedups.SWITCH_ENV: switch}
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == [str(schema), str(rest), str(rest)], done.stderr[-2000:]
