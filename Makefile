@@ -14,7 +14,8 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: help install browser nginx spacy train run run-cluster test test-unit test-integration validate lint types format \
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
         test-postgres helm encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
-        bench-studio-pages bench-model-swap bench-soak bench-pika-broker bench-training-numerics profile
+        bench-studio-pages bench-model-swap bench-model-memory bench-soak bench-pika-broker bench-training-numerics \
+        profile profile-long
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -99,6 +100,9 @@ bench: train ## ours beside the `rasa init` starter bot, Locust at 1 and 10 user
 profile: train ## one message end to end under py-spy: where the time goes (writes bench/results/profile-*.md)
 	@$(PY) bench/profile_message.py
 
+profile-long: train ## the last turns of a 400-turn conversation under py-spy: where the late turns' time goes (writes bench/results/long-conversation-*.md)
+	@$(PY) bench/long_conversation_profile.py
+
 bench-fuzz: train ## 10,000 fuzzed requests to every entry point of the real stack: 5xx, crashes, traces (writes bench/results/)
 	@$(PY) bench/fuzz_bench.py
 
@@ -119,6 +123,9 @@ bench-soak: train nginx ## 50 senders for 5 minutes against the cluster (make ru
 
 bench-pika-broker: install ## Rasa's Pika event broker and ours on a busy event loop, alternating: backlog, time to clear it, memory growth (RabbitMQ at 127.0.0.1; writes bench/results/)
 	@$(PY) bench/pika_broker_bench.py
+
+bench-model-memory: train ## the Rasa server's memory with Rasa's model loading and ours, alternating: RSS, peak, per graph node, identical answers (writes bench/results/)
+	@$(PY) bench/model_memory.py
 
 bench-model-swap: train ## swap models under load, ours (studio_model channel) against Rasa's PUT /model: failed requests, latency, swap time (writes bench/results/)
 	@$(PY) bench/model_swap_bench.py

@@ -146,10 +146,20 @@ def _started(store: SQLTrackerStore, domain: Domain, sender: str, at: float) -> 
     asyncio.run(store.save(tracker))
 
 
-def test_a_long_session_is_read_in_full_once_and_then_only_its_new_rows(tmp_path: Path):
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    pair = _Pair(tmp_path / "t.db", domain)
-    _started(pair.ours, domain, "p", 999.0)
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def pair(tmp_path: Path, domain: Domain) -> _Pair:
+    """Both stores on a new database holding the start of patient "p"'s session."""
+    both = _Pair(tmp_path / "t.db", domain)
+    _started(both.ours, domain, "p", 999.0)
+    return both
+
+
+def test_a_long_session_is_read_in_full_once_and_then_only_its_new_rows(pair: _Pair):
     for turn in range(40):
         tracker = pair.retrieve("p")
         _one_turn(pair.ours, tracker, turn)
@@ -158,12 +168,9 @@ def test_a_long_session_is_read_in_full_once_and_then_only_its_new_rows(tmp_path
     assert pair.ours.session_rows.get("p") is not None
 
 
-def test_rows_written_by_another_server_are_read(tmp_path: Path):
+def test_rows_written_by_another_server_are_read(tmp_path: Path, domain: Domain, pair: _Pair):
     """Two Rasa replicas on one database: each sees what the other stored."""
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    pair = _Pair(tmp_path / "t.db", domain)
     other = StreamingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
-    _started(pair.ours, domain, "p", 999.0)
     for turn in range(6):
         store = pair.ours if turn % 2 else other
         tracker = pair.retrieve("p") if turn % 2 else asyncio.run(other.retrieve("p"))
@@ -174,10 +181,7 @@ def test_rows_written_by_another_server_are_read(tmp_path: Path):
     assert pair.full_reads == 1
 
 
-def test_a_new_session_from_another_server_starts_the_reading_again(tmp_path: Path):
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    pair = _Pair(tmp_path / "t.db", domain)
-    _started(pair.ours, domain, "p", 999.0)
+def test_a_new_session_from_another_server_starts_the_reading_again(pair: _Pair):
     _one_turn(pair.ours, pair.retrieve("p"), 0)
     tracker = pair.retrieve("p")
     tracker.update(SessionStarted(timestamp=5000.0))
@@ -188,11 +192,8 @@ def test_a_new_session_from_another_server_starts_the_reading_again(tmp_path: Pa
     assert pair.full_reads == 2
 
 
-def test_an_erased_conversation_stays_erased(tmp_path: Path):
+def test_an_erased_conversation_stays_erased(tmp_path: Path, domain: Domain, pair: _Pair):
     """A privacy erase deletes the rows in another process: nothing kept may come back."""
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    pair = _Pair(tmp_path / "t.db", domain)
-    _started(pair.ours, domain, "p", 999.0)
     _one_turn(pair.ours, pair.retrieve("p"), 0)
     assert pair.retrieve("p") is not None
     pair.execute("DELETE FROM events WHERE sender_id = :s", s="p")
@@ -205,10 +206,7 @@ def test_an_erased_conversation_stays_erased(tmp_path: Path):
     assert len(_rows(tmp_path / "t.db")) == 2 + 5
 
 
-def test_rows_removed_by_the_retention_job_are_not_read_back(tmp_path: Path):
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    pair = _Pair(tmp_path / "t.db", domain)
-    _started(pair.ours, domain, "p", 999.0)
+def test_rows_removed_by_the_retention_job_are_not_read_back(pair: _Pair):
     for turn in range(3):
         _one_turn(pair.ours, pair.retrieve("p"), turn)
     pair.retrieve("p")
@@ -217,11 +215,8 @@ def test_rows_removed_by_the_retention_job_are_not_read_back(tmp_path: Path):
     assert len(pair.retrieve("p").events) == 7
 
 
-def test_a_row_committed_late_among_the_kept_ids_is_read(tmp_path: Path):
+def test_a_row_committed_late_among_the_kept_ids_is_read(domain: Domain, pair: _Pair):
     """An id below the last kept one (a writer that committed late) makes a full read."""
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    pair = _Pair(tmp_path / "t.db", domain)
-    _started(pair.ours, domain, "p", 999.0)
     _started(pair.ours, domain, "someone else", 999.0)  # ids 3 and 4
     _one_turn(pair.ours, pair.retrieve("p"), 0)
     pair.retrieve("p")
@@ -236,8 +231,7 @@ def test_a_row_committed_late_among_the_kept_ids_is_read(tmp_path: Path):
     assert pair.retrieve("p").get_slot("body_part") == "knee"
 
 
-def test_with_nothing_kept_every_read_is_a_full_read(tmp_path: Path):
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+def test_with_nothing_kept_every_read_is_a_full_read(tmp_path: Path, domain: Domain):
     pair = _Pair(tmp_path / "t.db", domain, cached_chars=0)
     _started(pair.ours, domain, "p", 999.0)
     for turn in range(3):
