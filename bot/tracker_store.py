@@ -72,20 +72,16 @@ class StreamingSQLTrackerStore(SQLTrackerStore):
         self.session_rows.put(sender_id, entry)
         return entry.data
 
-    def _columns(self, session: Any) -> Any:
+    def _row_columns(self) -> Sequence[Any]:
+        """The columns both reads fetch: no ORM objects, only what the cache keeps."""
         table = self.SQLEvent
-        return session.query(table.id, table.type_name, table.timestamp, table.data)
+        return (table.id, table.type_name, table.timestamp, table.data)
 
     def _read_session(self, session: Any, sender_id: Text) -> SessionRows:
         """All rows of the current session, by Rasa's own query (``_event_query``)."""
         rows = (
             self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            .with_entities(
-                self.SQLEvent.id,
-                self.SQLEvent.type_name,
-                self.SQLEvent.timestamp,
-                self.SQLEvent.data,
-            )
+            .with_entities(*self._row_columns())
             .all()
         )
         starts = [r.timestamp for r in rows if r.type_name == SessionStarted.type_name]
@@ -104,7 +100,7 @@ class StreamingSQLTrackerStore(SQLTrackerStore):
         if entry.session_start is not None:
             in_session.append(table.timestamp >= entry.session_start)
         new = (
-            self._columns(session)
+            session.query(*self._row_columns())
             .filter(*in_session, table.id > entry.last_id)
             .order_by(table.id)
             .all()
