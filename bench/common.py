@@ -39,12 +39,21 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[index]
 
 
-def peak_rss_mib(pid: int) -> float:
-    """VmHWM: the peak resident set size of a process, from /proc."""
+def _status_mib(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the peak resident set size of a process, from /proc."""
+    return _status_mib(pid, "VmHWM")
+
+
+def rss_mib(pid: int) -> float:
+    """VmRSS: the resident set size of a process now, from /proc."""
+    return _status_mib(pid, "VmRSS")
 
 
 def machine() -> Dict[str, str]:

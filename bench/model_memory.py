@@ -29,8 +29,8 @@ from typing import Any, Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, write_result  # noqa: E402
-from bot.evaluation.nlu import load_examples  # noqa: E402
+from bench.common import machine, peak_rss_mib, rss_mib, write_result  # noqa: E402
+from bot.evaluation.nlu import load_examples, prediction_numbers  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
 from bot.rasa_speedups import SCHEMA_ONLY, SWITCH_ENV  # noqa: E402
 
@@ -39,8 +39,7 @@ LOADERS = {RASA_LOADING: SCHEMA_ONLY, "ours": "1"}
 
 
 def _rss_mib() -> int:
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) // 1024
+    return int(rss_mib(os.getpid()))
 
 
 def child(model: str, texts_file: str) -> None:
@@ -65,24 +64,13 @@ def child(model: str, texts_file: str) -> None:
     agent = Agent.load(model)
     load_s = time.perf_counter() - started
     texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
-    answers = []
-    for text in texts:
-        parse = asyncio.run(agent.parse_message(text))
-        selectors = {
-            k: [(r.get("intent_response_key"), r.get("confidence")) for r in v.get("ranking", [])]
-            for k, v in (parse.get("response_selector") or {}).items()
-            if k != "all_retrieval_intents"
-        }
-        ranking = [(r["name"], r["confidence"]) for r in parse.get("intent_ranking", [])]
-        answers.append([ranking, selectors])
-    status = Path("/proc/self/status").read_text()
-    hwm = int(status.split("VmHWM:")[1].split()[0]) // 1024
+    answers = [prediction_numbers(asyncio.run(agent.parse_message(t))) for t in texts]
     print(
         json.dumps(
             {
                 "before_load": before_load,
                 "rss": _rss_mib(),
-                "hwm": hwm,
+                "hwm": int(peak_rss_mib(os.getpid())),
                 "load_s": round(load_s, 1),
                 "nodes": nodes,
                 "answers": answers,

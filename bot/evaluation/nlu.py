@@ -107,6 +107,22 @@ def predicted_label(parse: Mapping[str, Any]) -> str:
     return intent
 
 
+def prediction_numbers(parse: Mapping[str, Any]) -> Dict[str, Any]:
+    """Every number a parse gives that an answer depends on: the intent, its ranking, each
+    response selector's ranking and the entities (to compare two ways of loading a model)."""
+    selectors = {
+        name: [(r.get("intent_response_key"), r.get("confidence")) for r in s.get("ranking", [])]
+        for name, s in (parse.get("response_selector") or {}).items()
+        if name != "all_retrieval_intents"
+    }
+    return {
+        "intent": parse["intent"],
+        "ranking": [(r["name"], r["confidence"]) for r in parse.get("intent_ranking", [])],
+        "selectors": selectors,
+        "entities": [(e["entity"], e.get("value")) for e in parse.get("entities", [])],
+    }
+
+
 def is_correct(gold: str, predicted: str) -> bool:
     if predicted == gold:
         return True
