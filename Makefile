@@ -112,7 +112,7 @@ bench-studio: train ## studio publish -> first REST reply with the new text, and
 bench-event-broker: train ## Rasa server with no event broker, Rasa's SQL broker and ours (batched), interleaved: latency, CPU per message, msg/s (writes bench/results/)
 	@$(PY) bench/event_broker_bench.py
 
-bench-per-message: spacy ## the per-message savings (schema check once, streaming tracker store, no per-message session action, event classes from a table, session rows kept) side by side, interleaved: latency, CPU and action calls per message, msg/s, long conversation (writes bench/results/)
+bench-per-message: spacy ## the per-message savings (schema check once, streaming tracker store, no per-message session action, event classes from a table, session rows kept, rule window with turn-only action calls) side by side, interleaved: latency, CPU and action calls per message, msg/s, long conversation (writes bench/results/)
 	@$(PY) bench/per_message_bench.py
 
 bench-studio-pages: install ## inbox, analytics and conversation pages with 10,000 conversations in a PostgreSQL tracker store (PostgreSQL at 127.0.0.1; writes bench/results/)

@@ -1,9 +1,9 @@
 """Benchmark: the per-message savings of 2026-12-02 and 12-03, one after another, side by side.
 
-Six configurations of the Rasa server, each added change on top of the one before, all
+Seven configurations of the Rasa server, each added change on top of the one before, all
 started the way benchmarks start the stack (bot.stack.measuring_stack: loopback, free ports,
 SQLite tracker store and event queue in a throw-away workdir, no web process) and measured in
-ONE run, interleaved (A B C D E F per phase, round after round) so the noise of the shared
+ONE run, interleaved (A to G per phase, round after round) so the noise of the shared
 2-core machine falls on all of them alike:
 
   A. before: the model trained with the old domain (the nine ``clinic_*`` slots mapped with
@@ -15,9 +15,13 @@ ONE run, interleaved (A B C D E F per phase, round after round) so the noise of 
   D. + no per-message session action: as C with the model trained with custom mappings that
      name no action (so ``action_extract_slots`` no longer calls the action server at every
      message);
-  E. + event classes from a table: as D with all of bot/rasa_speedups.py;
-  F. after: as E with the session rows kept between messages (as shipped: only new rows
-     are read at each message).
+  E. + event classes from a table: as D with bot/rasa_speedups.py but its windows
+     (``PIT_RASA_SPEEDUPS=no-windows``);
+  F. + session rows kept: as E with the session rows kept between messages (only new rows
+     are read at each message);
+  G. after: as F with the rule window (bot/rule_window.py), action calls that carry the
+     current turn (bot/action_payload.py) and endpoints.yml's ``enable_selective_domain``
+     (the domain goes only to the forms' validation): as shipped.
 
 The event broker is the shipped one (``BufferedSQLEventBroker``) in all of them. Both models
 are found in models/ by the training fingerprint of the current config.yml and data/ with
@@ -78,11 +82,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, percentile, post
 from bench.event_broker_bench import cpu_seconds
+from bot.action_server import SELECTIVE_DOMAIN_KEY
 from bot.environment import rasa_env
 from bot.evaluation.nlu import load_examples
 from bot.model_store import model_path_for, train_command, training_fingerprint
 from bot.nlp.pipeline import build_and_save
-from bot.rasa_speedups import SCHEMA_ONLY, SWITCH_ENV
+from bot.rasa_speedups import NO_WINDOWS, SCHEMA_ONLY, SWITCH_ENV
 from bot.stack import Process, Stack, measuring_stack
 from bot.tracker_store import CLASS_PATH as STREAMING_STORE
 
@@ -101,6 +106,7 @@ class Config:
     tracker_store: str  # "SQL" (Rasa's) or STREAMING_STORE (ours)
     speedups: str  # the Rasa server's SWITCH_ENV: "0", SCHEMA_ONLY or "1" (all)
     keep_rows: bool = False  # ours only: session rows kept between messages (as shipped)
+    selective_domain: bool = False  # endpoints.yml's enable_selective_domain (as shipped)
 
 
 CONFIGS: Dict[str, Config] = {
@@ -108,8 +114,16 @@ CONFIGS: Dict[str, Config] = {
     "B": Config("+ schema check once", True, "SQL", SCHEMA_ONLY),
     "C": Config("+ streaming tracker store", True, STREAMING_STORE, SCHEMA_ONLY),
     "D": Config("+ no per-message session action", False, STREAMING_STORE, SCHEMA_ONLY),
-    "E": Config("+ event classes from a table", False, STREAMING_STORE, "1"),
-    "F": Config("after (+ session rows kept)", False, STREAMING_STORE, "1", keep_rows=True),
+    "E": Config("+ event classes from a table", False, STREAMING_STORE, NO_WINDOWS),
+    "F": Config("+ session rows kept", False, STREAMING_STORE, NO_WINDOWS, keep_rows=True),
+    "G": Config(
+        "after (+ rule window, turn-only action calls, selective domain)",
+        False,
+        STREAMING_STORE,
+        "1",
+        keep_rows=True,
+        selective_domain=True,
+    ),
 }
 
 
@@ -223,6 +237,7 @@ class ConfigStack(Stack):
     tracker_type: str = STREAMING_STORE
     keep_rows: bool = True
     count_actions: bool = True
+    selective_domain: bool = True
 
     def _build(self) -> List[Process]:
         processes = super()._build()
@@ -234,6 +249,7 @@ class ConfigStack(Stack):
         shipped["type"] = self.tracker_type
         if self.tracker_type == STREAMING_STORE and not self.keep_rows:
             shipped["cached_chars"] = 0
+        config["action_endpoint"][SELECTIVE_DOMAIN_KEY] = self.selective_domain
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         self.tracker = dict(shipped)
         if self.count_actions:
@@ -266,6 +282,7 @@ def start(model: Path, workdir: Path, config: Config, args: argparse.Namespace) 
             **fields,
             tracker_type=config.tracker_store,
             keep_rows=config.keep_rows,
+            selective_domain=config.selective_domain,
             count_actions=not args.no_count,
         )
         try:

@@ -66,9 +66,20 @@ def required_token(env: Mapping[str, str]) -> str:
     return token
 
 
+# Rasa's endpoints.yml key (rasa.core.actions.action.SELECTIVE_DOMAIN): without it the whole
+# domain (about 40 KB of JSON) goes with every action call.
+SELECTIVE_DOMAIN_KEY = "enable_selective_domain"
+
+
 def endpoint_config(url: str) -> Dict[str, Any]:
-    """The ``action_endpoint`` section for endpoints.yml (Rasa expands ``${...}`` itself)."""
-    return {"url": url, "headers": {AUTH_HEADER: AUTH_HEADER_TEMPLATE}}
+    """The ``action_endpoint`` section for endpoints.yml (Rasa expands ``${...}`` itself).
+
+    The domain goes only to actions domain.yml marks ``send_domain: true``."""
+    return {
+        "url": url,
+        "headers": {AUTH_HEADER: AUTH_HEADER_TEMPLATE},
+        SELECTIVE_DOMAIN_KEY: True,
+    }
 
 
 def is_authorized(header: Optional[str], token: str) -> bool:

@@ -25,6 +25,12 @@ as Rasa does after its training step. Answers are the same to the last bit
 about 360 MiB less (bench/results/model-memory-2026-12-03.md). Fine-tuning (``rasa train
 --finetune``) keeps Rasa's own path.
 
+``RulePolicy`` builds one dialogue state per turn of the whole conversation, several times
+per message, though no rule looks further back than its own length: bot/rule_window.py
+builds states for those last turns only, with the same predictions. And each action call
+carries the whole session's events, though most actions read only the current turn:
+bot/action_payload.py sends those the turn and the few that read further back the session.
+
 Installed when the Rasa server imports our channels (bot/channels/rest.py, always on);
 the action server never imports Rasa, so it is not touched.
 """
@@ -37,9 +43,11 @@ from typing import Any, Dict, Optional, Text, Type
 
 _INSTALLED = False
 # Only for benchmarks that compare: "0" leaves Rasa's own code in place, "schema" installs
-# the schema check alone; anything else (or unset) installs all three.
+# the schema check alone, "no-windows" all but the rule window and the turn-only action
+# payload; anything else (or unset) installs them all.
 SWITCH_ENV = "PIT_RASA_SPEEDUPS"
 SCHEMA_ONLY = "schema"
+NO_WINDOWS = "no-windows"
 
 
 @lru_cache(maxsize=1)
@@ -150,4 +158,9 @@ def install() -> None:
         Event.resolve_by_type = staticmethod(resolve_event_type)
         _rasa_model_load = RasaModel.load.__func__
         RasaModel.load = classmethod(load_for_prediction)
+    if switch not in (SCHEMA_ONLY, NO_WINDOWS):
+        from bot import action_payload, rule_window
+
+        rule_window.install()
+        action_payload.install()
     _INSTALLED = True

@@ -26,15 +26,27 @@ def test_answers_are_identical_with_rasas_loading_and_ours(tmp_path: Path):
     runs = {}
     for name, switch in (("rasa", SCHEMA_ONLY), ("ours", "1")):
         env = {**os.environ, SWITCH_ENV: switch}
-        command = [sys.executable, "-m", "tests.support.model_outputs", str(model), str(texts_file)]
-        runs[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        out_file = tmp_path / f"{name}.json"
+        command = [
+            sys.executable,
+            "-m",
+            "tests.support.model_outputs",
+            str(model),
+            str(texts_file),
+            str(out_file),
+        ]
+        log = (tmp_path / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+        runs[name] = (process, out_file, log)
     results = {}
-    for name, process in runs.items():
-        out, err = process.communicate(timeout=900)
-        assert process.returncode == 0, err.decode(errors="replace")[-3000:]
-        results[name] = json.loads(out.decode().strip().splitlines()[-1])
+    for name, (process, out_file, log) in runs.items():
+        process.wait(timeout=900)
+        log.close()
+        log_text = Path(log.name).read_text(errors="replace")
+        assert process.returncode == 0, log_text[-3000:]
+        results[name] = json.loads(out_file.read_text(encoding="utf-8"))
     ours, rasa = results["ours"]["outputs"], results["rasa"]["outputs"]
     assert len(ours) == len(texts)
     for text, a, b in zip(texts, ours, rasa, strict=True):

@@ -1,7 +1,10 @@
-"""`python -m tests.support.model_outputs MODEL TEXTS_JSON`: what a model's NLU says for
-each text, loaded the way ``PIT_RASA_SPEEDUPS`` in the environment selects (as the Rasa
-server loads it), printed as JSON. Run in a fresh process per loader, because the loaders
-are installed for the whole process."""
+"""`python -m tests.support.model_outputs MODEL TEXTS_JSON OUT_JSON`: what a model's NLU says
+for each text, loaded the way ``PIT_RASA_SPEEDUPS`` in the environment selects (as the Rasa
+server loads it), written to OUT_JSON. Run in a fresh process per loader, because the loaders
+are installed for the whole process.
+
+The result goes to a file, not to stdout: Rasa logs to stdout too, and a parent reading two
+of these one after the other got the second one's JSON cut short at the pipe's 64 KiB."""
 
 from __future__ import annotations
 
@@ -25,10 +28,10 @@ def main() -> int:
     from bot import rasa_speedups
 
     rasa_speedups.install()  # as bot/channels/rest.py does in the Rasa server
-    model, texts_file = sys.argv[1], sys.argv[2]
+    model, texts_file, out_file = sys.argv[1], sys.argv[2], sys.argv[3]
     texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
     result = asyncio.run(_parse(model, texts))
-    print(json.dumps({"outputs": result}))
+    Path(out_file).write_text(json.dumps({"outputs": result}), encoding="utf-8")
     return 0
 
 
