@@ -8,7 +8,9 @@ the action server for each call, and it was the largest cost of a late turn in t
 profile (bench/results/long-conversation-2026-12-03.md). Most actions read only the latest
 message, the slots and the events of the current turn (what a form's validation adds), so
 they get the events from the latest user message on. The few whose code reads earlier
-events get the whole session, as before: :data:`SESSION_HISTORY_ACTIONS`.
+events get the whole session, as before: :data:`SESSION_HISTORY_ACTIONS`; the forms'
+validation only while the form starts, the one time it reads them (a form answered over
+many turns, with questions in between, no longer sends the session at each one).
 tests/unit/test_action_payload.py checks that every action whose code reads
 ``tracker.events`` is listed there.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
+from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
@@ -41,10 +44,23 @@ SESSION_HISTORY_ACTIONS = frozenset(
 )
 
 
+# The forms' validation reads earlier messages only as a form starts (nothing asked yet:
+# ``requested_slot`` empty), to fill in the details the patient typed before accepting the
+# details offer (``RequestFormValidation._answer`` in actions/booking/validate.py).
+FORM_VALIDATION_ACTIONS = frozenset({"validate_booking_form", "validate_callback_form"})
+
+
+def needs_session(action_name: Text, tracker: DialogueStateTracker) -> bool:
+    """Whether ``action_name``'s code may read this session's earlier events now."""
+    if action_name in FORM_VALIDATION_ACTIONS:
+        return tracker.get_slot(REQUESTED_SLOT) is None
+    return action_name in SESSION_HISTORY_ACTIONS
+
+
 def events_for_action(action_name: Text, tracker: DialogueStateTracker) -> List[Event]:
-    """The events ``action_name`` is sent: the session's for :data:`SESSION_HISTORY_ACTIONS`,
+    """The events ``action_name`` is sent: the session's when :func:`needs_session`,
     otherwise those from the latest user message on (all of them before the first)."""
-    if action_name in SESSION_HISTORY_ACTIONS:
+    if needs_session(action_name, tracker):
         return list(tracker.events)
     turn: List[Event] = []
     for event in reversed(tracker.events):

@@ -7,7 +7,7 @@ import importlib
 import inspect
 import json
 import pkgutil
-from typing import Dict, List, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 import pytest
 import yaml
@@ -24,10 +24,18 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk import Action
+from rasa_sdk import Tracker as SdkTracker
+from rasa_sdk.executor import CollectingDispatcher
 
 import actions
+from actions.booking.validate import ValidateBookingForm, ValidateCallbackForm
 from bot import action_payload
-from bot.action_payload import SESSION_HISTORY_ACTIONS, events_for_action, tracker_state_for_action
+from bot.action_payload import (
+    FORM_VALIDATION_ACTIONS,
+    SESSION_HISTORY_ACTIONS,
+    events_for_action,
+    tracker_state_for_action,
+)
 from bot.action_server import SELECTIVE_DOMAIN_KEY, endpoint_config
 from bot.settings import PROJECT_ROOT
 
@@ -78,6 +86,55 @@ def test_actions_that_read_history_get_the_whole_session(domain: Domain):
     tracker = conversation(domain)
     for name in SESSION_HISTORY_ACTIONS:
         assert events_for_action(name, tracker) == list(tracker.events)
+
+
+def test_the_forms_validation_gets_the_session_only_as_the_form_starts(domain: Domain):
+    tracker = conversation(domain)
+    tracker.update(SlotSet("requested_slot", "request_contact"))
+    for name in FORM_VALIDATION_ACTIONS:
+        assert events_for_action(name, tracker)[0].text == "yes"
+    for name in SESSION_HISTORY_ACTIONS - FORM_VALIDATION_ACTIONS:
+        assert events_for_action(name, tracker) == list(tracker.events)
+
+
+async def run_validation(state: Dict, action: Any) -> Tuple[List[Dict], List[Dict]]:
+    dispatcher = CollectingDispatcher()
+    domain_dict = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    events = await action.run(dispatcher, SdkTracker.from_dict(state), domain_dict)
+    return events, dispatcher.messages
+
+
+@pytest.mark.parametrize("action", [ValidateBookingForm(), ValidateCallbackForm()])
+@pytest.mark.parametrize("asked", [None, "request_name", "request_contact", "request_phone"])
+async def test_the_validation_answers_the_same_with_the_turn_as_with_the_session(
+    domain: Domain, action: Any, asked: Optional[str]
+):
+    """With details typed earlier in the session (the case where the session matters), the
+    real validation action does the same with what it is sent as with every event."""
+    form = action.form_name()
+    tracker = DialogueStateTracker("payload", domain.slots)
+    for event in (
+        ActionExecuted("action_listen"),
+        UserUttered(
+            "I'm Sam Lee, 202 555 0188, sam@example.org", {"name": "faq", "confidence": 0.6}
+        ),
+        ActionExecuted("action_answer_faq"),
+        BotUttered(
+            "Shall I send your details?",
+            {"buttons": [{"title": "Yes, send my details", "payload": "/affirm"}]},
+        ),
+        ActionExecuted("action_listen"),
+        UserUttered("yes", {"name": "affirm", "confidence": 0.99}),
+        ActionExecuted(form),
+        ActiveLoop(form),
+        SlotSet("requested_slot", asked),
+        ActionExecuted("action_listen"),
+        UserUttered("Sam Lee", {"name": "nlu_fallback", "confidence": 0.3}),
+    ):
+        tracker.update(event)
+    ours = await run_validation(tracker_state_for_action(action.name(), tracker), action)
+    everything = await run_validation(tracker.current_state(EventVerbosity.ALL), action)
+    assert ours == everything
 
 
 def test_before_the_first_message_every_event_is_sent(domain: Domain):
