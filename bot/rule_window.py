@@ -19,6 +19,7 @@ with Rasa's own on long, random conversations.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
@@ -27,6 +28,8 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+# The last states built for a tracker, kept on it: (what they were built from, states).
+_MEMO_ATTRIBUTE = "_pit_recent_states"
 # The longest rule, cached per policy: (the rule tables it was measured on, their sizes, N).
 _WINDOW_ATTRIBUTE = "_pit_rule_window"
 
@@ -46,7 +49,23 @@ def rule_window(policy: RulePolicy) -> int:
 
 
 def recent_states(tracker: DialogueStateTracker, domain: Domain, count: int) -> List[State]:
-    """The last ``count`` of ``tracker.past_states(domain)``, built only for those turns."""
+    """The last ``count`` of ``tracker.past_states(domain)``, built only for those turns.
+
+    The policy asks twice per prediction (the message as text, then as intent) about the
+    same tracker: the second answer is a copy of the first. States depend only on the
+    events, which a tracker only ever appends to, so the number of events and the identity
+    of the last one tell whether they are still the same."""
+    events = tracker.events
+    key = (len(events), id(events[-1]) if events else None, id(domain), count)
+    memo = tracker.__dict__.get(_MEMO_ATTRIBUTE)
+    if memo is not None and memo[0] == key:
+        return copy.deepcopy(memo[1])
+    states = _build_recent_states(tracker, domain, count)
+    tracker.__dict__[_MEMO_ATTRIBUTE] = (key, copy.deepcopy(states))
+    return states
+
+
+def _build_recent_states(tracker: DialogueStateTracker, domain: Domain, count: int) -> List[State]:
     applied = tracker.applied_events()
     turns = 1 + sum(1 for event in applied if isinstance(event, ActionExecuted))
     first = turns - count

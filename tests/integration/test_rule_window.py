@@ -218,5 +218,11 @@ def test_states_are_the_last_of_rasas(trained):
         full = tracker.past_states(domain)
         for count in (1, 3, 8, len(full) + 5):
             assert rule_window.recent_states(tracker, domain, count) == full[-count:]
+            # Asked again about the same events: the kept answer, as a copy the caller
+            # may change (the policy deletes the last state's text or intent).
+            again = rule_window.recent_states(tracker, domain, count)
+            assert again == full[-count:]
+            again[-1].clear()
+            assert rule_window.recent_states(tracker, domain, count) == full[-count:]
         if turn > 120:
             break
