@@ -22,15 +22,20 @@ def run_locust(
     seconds: int,
     csv_prefix: Path,
     per_conversation: int = 10,
+    allow_empty: bool = False,
 ) -> Dict[str, float]:
-    """``users`` patients for ``seconds``; the aggregated figures of Locust's stats CSV."""
+    """``users`` patients for ``seconds``; the aggregated figures of Locust's stats CSV.
+    ``allow_empty``: a 200 with no messages is an answer (the starter bot's silence)."""
     if not LOCUST.exists():
         raise RuntimeError("Locust is missing: run scripts/setup-locust.sh (make bench does)")
     csv_prefix.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(list(messages), handle)
     env = dict(
-        os.environ, PIT_BENCH_MESSAGES=handle.name, PIT_BENCH_CONVERSATION=str(per_conversation)
+        os.environ,
+        PIT_BENCH_MESSAGES=handle.name,
+        PIT_BENCH_CONVERSATION=str(per_conversation),
+        PIT_BENCH_ALLOW_EMPTY="1" if allow_empty else "0",
     )
     try:
         with open(f"{csv_prefix}.log", "w", encoding="utf-8") as log:
