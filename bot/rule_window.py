@@ -66,6 +66,8 @@ def recent_states(tracker: DialogueStateTracker, domain: Domain, count: int) -> 
 
 
 def _build_recent_states(tracker: DialogueStateTracker, domain: Domain, count: int) -> List[State]:
+    """Replay every applied event (the tracker at each turn needs them all), but build a
+    state only at the last ``count`` turns: building states was the cost, not replaying."""
     applied = tracker.applied_events()
     turns = 1 + sum(1 for event in applied if isinstance(event, ActionExecuted))
     first = turns - count
