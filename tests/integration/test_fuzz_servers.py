@@ -20,6 +20,7 @@ from bot.action_server import AUTH_HEADER
 from bot.settings import PROJECT_ROOT
 from bot.stack import Stack
 from tests.integration.test_fuzz_chat import METHODS, assert_still_answers
+from tests.support.domain_actions import domain_action_names
 from tests.support.fuzz import (
     as_body,
     assert_clean,
@@ -39,11 +40,7 @@ from tests.support.fuzz_studio import Staff, signed_in_admin
 
 pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
 
-# domain.yml lists an action by name, or as a one-key mapping with its options (send_domain).
-ACTIONS: List[str] = [
-    entry if isinstance(entry, str) else next(iter(entry))
-    for entry in yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["actions"]
-]
+ACTIONS: List[str] = domain_action_names(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text()))
 
 
 # --- action server ------------------------------------------------------------------------

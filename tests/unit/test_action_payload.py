@@ -3,10 +3,8 @@ the session for those whose code reads earlier events, and the domain only where
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
-import pkgutil
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 import pytest
@@ -27,7 +25,6 @@ from rasa_sdk import Action
 from rasa_sdk import Tracker as SdkTracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions
 from actions.booking.validate import ValidateBookingForm, ValidateCallbackForm
 from bot import action_payload
 from bot.action_payload import (
@@ -38,6 +35,7 @@ from bot.action_payload import (
 )
 from bot.action_server import SELECTIVE_DOMAIN_KEY, endpoint_config
 from bot.settings import PROJECT_ROOT
+from tests.support.domain_actions import custom_action_classes
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 
@@ -190,18 +188,6 @@ def test_every_shipped_endpoints_file_enables_the_selective_domain():
         assert config["action_endpoint"][SELECTIVE_DOMAIN_KEY] is True, path
 
 
-def all_actions() -> List[Type[Action]]:
-    for module in pkgutil.walk_packages(actions.__path__, "actions."):
-        importlib.import_module(module.name)
-    found, todo = [], list(Action.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if cls.__module__.startswith("actions.") and not inspect.isabstract(cls):
-            found.append(cls)
-    return found
-
-
 def reads_history(cls: Type[Action]) -> bool:
     """Whether the class or one of our base classes reads ``tracker.events``."""
     ours = [k for k in inspect.getmro(cls) if k.__module__.startswith("actions.")]
@@ -209,8 +195,7 @@ def reads_history(cls: Type[Action]) -> bool:
 
 
 def test_every_action_that_reads_earlier_events_gets_the_session(domain: Domain):
-    classes = all_actions()
-    names = {cls().name(): cls for cls in classes}
+    names = custom_action_classes()
     # Every action of the domain is found here, so none is missed by the check below.
     custom = {a for a in domain.user_actions if not a.startswith("utter_")}
     assert custom <= set(names), custom - set(names)

@@ -8,15 +8,10 @@ test fails first.
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
 from typing import Any, Dict, Set
 
 import yaml
-from rasa_sdk import Action
 
-import actions
 from actions.booking.slots import (
     ALL_SLOTS,
     BOOKING,
@@ -28,6 +23,7 @@ from actions.booking.slots import (
 )
 from bot import intents
 from bot.settings import PROJECT_ROOT
+from tests.support.domain_actions import custom_action_classes, domain_action_names
 
 DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 # Intents Rasa defines itself; domain.yml does not list them.
@@ -48,20 +44,6 @@ def _constants(entities: bool) -> Set[str]:
     }
 
 
-def _custom_actions() -> Dict[str, type]:
-    """Every concrete Action subclass in the actions package, by the name it runs as."""
-    for module in pkgutil.walk_packages(actions.__path__, prefix="actions."):
-        importlib.import_module(module.name)
-    found: Dict[str, type] = {}
-    pending = list(Action.__subclasses__())
-    while pending:
-        cls = pending.pop()
-        pending += cls.__subclasses__()
-        if cls.__module__.startswith("actions.") and not inspect.isabstract(cls):
-            found[cls().name()] = cls
-    return found
-
-
 def test_each_forms_questions_match_its_spec_in_the_code():
     forms = DOMAIN["forms"]
     assert set(forms) == {BOOKING.form, CALLBACK.form}
@@ -79,10 +61,9 @@ def test_the_request_slots_are_the_codes_slots():
 
 
 def test_domain_actions_are_exactly_the_action_classes():
-    # An action is listed by name, or as a one-key mapping with its options (send_domain).
-    names = [a if isinstance(a, str) else next(iter(a)) for a in DOMAIN["actions"]]
+    names = domain_action_names(DOMAIN)
     assert len(names) == len(set(names))
-    assert set(names) == set(_custom_actions())
+    assert set(names) == set(custom_action_classes())
 
 
 def test_every_intent_and_entity_the_code_names_is_declared():
