@@ -47,15 +47,36 @@ _PIT_CONTEXT_RE = re.compile(
 )
 
 
-# "would it help after my knee replacement?", "is this cheaper than surgery?", "should I
-# bring my MRI?": PIT is the subject, the other treatment only its background.
+# "is this cheaper than surgery?", "should I bring my MRI?": PIT is the subject, the other
+# treatment only its background, wherever the words stand.
 _ABOUT_PIT_RE = re.compile(
-    r"\b(would|will|can|could|does|do|is|did|might|should) (it|this|that|these|they)\b"
-    r"|\b(compared?( to| with)?|than|versus|vs|instead of|rather than)\b"
+    r"\b(compared?( to| with)?|than|versus|vs|instead of|rather than)\b"
     r"|\bbring (my|the|any|a)\b"
     r"|\bthe (injection|shot|jab|course|treatment|session)s?\b|\btreatment day\b"
+)
+# "would it help after my knee replacement?", "can I start it after surgery?": a pronoun
+# whose subject is PIT when it comes before the other treatment. After it ("is cupping
+# backed by science, or is it just a fad?", "ads for red light therapy, does that stuff do
+# anything?") "it", "that" and "they" point back at the other treatment, unless that
+# treatment is only the patient's background (below); "this" and "these" still point at
+# what the patient is reading about ("2 steroid shots and nothing, worth trying this?").
+_PIT_PRONOUN_RE = re.compile(
+    r"\b(would|will|can|could|does|do|is|did|might|should) (it|this|that|these|they)\b"
     r"|\bwith (it|them)\b|\b(do|give|does) the\b"
     r"|\b(start|starting|try|trying|get|getting|have|having) (this|it|these)\b"
+)
+_THIS_RE = re.compile(r"\b(this|these)\b")
+# Words just before the other treatment that make it the patient's history, not the
+# question's subject: "I had a knee replacement, would it help?", "after my surgery".
+_BACKGROUND_BEFORE_RE = re.compile(
+    r"\b(my|had|have had|after|since|from|following|post|previous|last|recent)"
+    r"( (a|an|the|my|his|her|our|\w+))?\s*$"
+)
+# Two other treatments set against each other, PIT not named: "what's the difference
+# between a cortisone shot and a nerve block?", "is diclofenac gel the same as voltaren?".
+_TWO_OTHERS_COMPARED_RE = re.compile(
+    r"\bdiff?e?rence between\b|\bdifferent (from|to|than)\b|\bsame (thing )?as\b"
+    r"|\bwhich (one )?(is )?(better|best|safer|stronger)\b|\bvs\b|\bversus\b"
 )
 
 
@@ -80,9 +101,19 @@ class OtherTreatmentCheck:
         lowered = text.lower()
         if self.pit.search(lowered):
             return True
+        others = list(self.other.finditer(lowered))
+        if len({m.group(1) for m in others}) >= 2:
+            return False
         if _ABOUT_PIT_RE.search(lowered):
-            return len({m.group(1) for m in self.other.finditer(lowered)}) < 2
-        return False
+            return True
+        pronoun = _PIT_PRONOUN_RE.search(lowered)
+        if pronoun is None:
+            return False
+        if not others or pronoun.start() < others[0].start():
+            return True
+        if _THIS_RE.search(pronoun.group(0)):
+            return True
+        return bool(_BACKGROUND_BEFORE_RE.search(lowered[: others[0].start()]))
 
     def should_decline(self, text: str, topic: Optional[str] = None) -> bool:
         """True when the question is about another treatment and not about PIT.
@@ -93,7 +124,9 @@ class OtherTreatmentCheck:
         if not named or self.mentions_pit(lowered):
             return False
         if len({m.group(1) for m in self.other.finditer(lowered)}) >= 2:
-            return topic not in TOPICS_ABOUT_OTHER_MEDICINES  # two others compared, no PIT
+            if _TWO_OTHERS_COMPARED_RE.search(lowered):
+                return True  # two others set against each other, no PIT
+            return topic not in TOPICS_ABOUT_OTHER_MEDICINES
         if topic in TOPICS_ABOUT_OTHER_MEDICINES:
             return False
         if topic in TOPICS_WITH_CONTEXT and _PIT_CONTEXT_RE.search(lowered):

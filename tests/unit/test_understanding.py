@@ -82,6 +82,13 @@ def test_english_with_typos_slang_and_names_stays_english(text):
         ("how long does an MRI take", "visit"),
         ("should I get the flu vaccine this year", None),
         ("is physio better than surgery", "vs_prolotherapy"),
+        # the pronoun after the treatment points back at it, not at PIT
+        ("is reflexology proven or is it just relaxing", "research"),
+        ("saw an advert for cryotherapy, does that do anything for joints", "conditions_treated"),
+        ("lip fillers, how often do you have to get them topped up, and do they hurt", "how_often"),
+        # two other treatments set against each other, even on a medicines topic
+        ("whats the diffrence between an epidural and a nerve block", "medication"),
+        ("is advil the same thing as motrin", "medication"),
     ],
 )
 def test_other_treatments_without_pit_are_declined(text, topic):
@@ -97,6 +104,11 @@ def test_other_treatments_without_pit_are_declined(text, topic):
         ("will I still need my tramadol", "medication"),
         ("should i bring my mri", "preparation"),
         ("does it hurt", "does_it_hurt"),
+        # the treatment is the patient's history, the pronoun is PIT
+        ("I had a hip replacement in 2019, would it help the pain that's left", "condition_help"),
+        ("after my spinal fusion can it still be done", "condition_help"),
+        # "this" is what the patient is reading about
+        ("three cortisone injections and no change. could this work instead", "condition_help"),
     ],
 )
 def test_questions_about_pit_with_other_treatments_in_them_are_kept(text, topic):
