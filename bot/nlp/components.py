@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Text, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.classifier import IntentClassifier
@@ -131,6 +131,10 @@ class UnderstandingGate(RuleComponent, IntentClassifier):
             _set_intent(message, FAQ)
             _set_faq_topic(message, CONDITION_TOPIC)
             return
+        if intent == intents.ASK_OTHER_TREATMENT and get_other_treatment_check().names_pit(text):
+            # "tried gabapentin and duloxetine, would PIT let me stay off tablets?": about PIT
+            # alongside other care, so the FAQ topic the selector picked, when it has one.
+            intent = _next_choice(message, intent, NEXT_CHOICES_FOR_PIT)
         if intent == intents.BOOK_CONSULTATION and not asks_to_book(text):
             intent = _next_choice(message, intent)
         topic = _faq_topic(message) if intent == FAQ else None
@@ -158,13 +162,20 @@ NEXT_CHOICES_FOR_BOOKING = frozenset(
 )
 
 
-def _next_choice(message: Message, intent: str) -> str:
-    """The classifier's next intent after ``intent`` if it is one of
-    NEXT_CHOICES_FOR_BOOKING, made certain (an FAQ topic needs the selector's pick);
-    ``intent`` itself otherwise."""
+# What a decline of another treatment becomes when the message names PIT: the FAQ answer
+# the selector picked (measured on tests/nlu/dev/styles_dev3.yml: the diagnosis reply as a
+# second choice gained nothing).
+NEXT_CHOICES_FOR_PIT = frozenset({FAQ})
+
+
+def _next_choice(
+    message: Message, intent: str, choices: FrozenSet[str] = NEXT_CHOICES_FOR_BOOKING
+) -> str:
+    """The classifier's next intent after ``intent`` if it is one of ``choices``, made
+    certain (an FAQ topic needs the selector's pick); ``intent`` itself otherwise."""
     ranking = [i.get(INTENT_NAME_KEY) for i in message.get(INTENT_RANKING_KEY) or []]
     name = next((n for n in ranking if n and n != intent), None)
-    if name not in NEXT_CHOICES_FOR_BOOKING or (name == FAQ and not _faq_topic(message)):
+    if name not in choices or (name == FAQ and not _faq_topic(message)):
         return intent
     _set_intent(message, str(name))
     return str(name)

@@ -112,7 +112,10 @@ _TOPIC_CUE_RE = re.compile(
     r"lasts? (long|for|forever|longer)|"
     r"lasting|when|soon|quick|fast|cure|permanent|research|"
     r"stud(y|ies)|evidence|pregnan\w*|diabet\w*|thinners?|warfarin|book|what is (it|this|pit)|"
-    r"what'?s (it|this|pit)|how does (it|this|pit) work|explain|plain words|who)\b"
+    r"what'?s (it|this|pit)|how does (it|this|pit) work|explain|plain words|who|"
+    # the patient's own medicines: "would PIT mean I could come off my Lyrica?"
+    r"(come|coming|get|getting|stay|staying) off|stop taking|pills?|tablets?|meds|"
+    r"medications?|painkillers?|opioids?)\b"
 )
 _PAIN_RE = re.compile(
     r"\b(sore|aching|achy|hurts|hurting|painful|pain|ache|aches|stiff|flare|flaring|throbbing|"

@@ -66,6 +66,8 @@ _PIT_PRONOUN_RE = re.compile(
     r"|\b(start|starting|try|trying|get|getting|have|having) (this|it|these)\b"
 )
 _THIS_RE = re.compile(r"\b(this|these)\b")
+# The patient's PIT appointment named without the word: "before the injections".
+_THE_INJECTIONS_RE = re.compile(r"\bthe (injection|jab|session)s?\b")
 # Words just before the other treatment that make it the patient's history, not the
 # question's subject: "I had a knee replacement, would it help?", "after my surgery".
 _BACKGROUND_BEFORE_RE = re.compile(
@@ -77,6 +79,7 @@ _BACKGROUND_BEFORE_RE = re.compile(
 _TWO_OTHERS_COMPARED_RE = re.compile(
     r"\bdiff?e?rence between\b|\bdifferent (from|to|than)\b|\bsame (thing )?as\b"
     r"|\bwhich (one )?(is )?(better|best|safer|stronger)\b|\bvs\b|\bversus\b"
+    r"|\b(better|safer|stronger|weaker|worse) than\b"
 )
 
 
@@ -95,6 +98,11 @@ class OtherTreatmentCheck:
         """The other treatment the message names, if any."""
         match = self.other.search(text.lower())
         return match.group(1) if match else None
+
+    def names_pit(self, text: str) -> bool:
+        """PIT named outright ("PIT", "dextrose", "these injections", "the injections")."""
+        lowered = text.lower()
+        return bool(self.pit.search(lowered) or _THE_INJECTIONS_RE.search(lowered))
 
     def mentions_pit(self, text: str) -> bool:
         """PIT named, or the subject of the question with the other treatment as background."""

@@ -89,6 +89,7 @@ def test_english_with_typos_slang_and_names_stays_english(text):
         # two other treatments set against each other, even on a medicines topic
         ("whats the diffrence between an epidural and a nerve block", "medication"),
         ("is advil the same thing as motrin", "medication"),
+        ("is codeine really stronger than tylenol", "medication"),
     ],
 )
 def test_other_treatments_without_pit_are_declined(text, topic):
@@ -403,3 +404,37 @@ def test_gate_gives_a_booking_guess_without_booking_words_the_next_answer():
     assert _label(booking) == "book_consultation"
     assert _label(never_red_flag) == "book_consultation"
     assert _label(never_a_form) == "book_consultation"
+
+
+def test_gate_answers_about_pit_when_the_classifier_declined_a_message_that_names_it():
+    def ranked(text, first, second, topic):
+        message = _message(text, first, topic)
+        message.set(
+            "intent_ranking",
+            [{"name": first, "confidence": 0.6}, {"name": second, "confidence": 0.3}],
+        )
+        return message
+
+    named, unnamed, no_topic_choice = _gate(
+        [
+            ranked(
+                "tried gabapentin then duloxetine, would PIT let me stay off tablets",
+                "ask_other_treatment",
+                "faq",
+                "medication",
+            ),
+            ranked(
+                "tried gabapentin then duloxetine, any good", "ask_other_treatment", "faq", None
+            ),
+            ranked(
+                "do i stop my gabapentin before the injections",
+                "ask_other_treatment",
+                "ask_diagnosis",
+                "preparation",
+            ),
+        ]
+    )
+    assert _label(named) == "faq/medication"
+    assert named.get("intent")["confidence"] == 1.0
+    assert _label(unnamed) == "ask_other_treatment"  # PIT not named: still declined
+    assert _label(no_topic_choice) == "ask_other_treatment"  # only an FAQ answer replaces it
