@@ -36,7 +36,7 @@ from bot import intents
 from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
-from bot.nlp.booking_words import asks_to_book
+from bot.nlp.booking_words import asks_to_book, gives_contact_details
 from bot.nlp.condition_routing import (
     CONDITION_TOPIC,
     route_to_condition,
@@ -135,6 +135,11 @@ class UnderstandingGate(RuleComponent, IntentClassifier):
             # "tried gabapentin and duloxetine, would PIT let me stay off tablets?": about PIT
             # alongside other care, so the FAQ topic the selector picked, when it has one.
             intent = _next_choice(message, intent, NEXT_CHOICES_FOR_PIT)
+        if intent in (FAQ, intents.OUT_OF_SCOPE) and books_with_details(text):
+            # "I'm Sam Lee, sam@example.org, I'd like to book": no FAQ question, whatever
+            # topic the name and address looked like; the form reads the details from it.
+            _set_intent(message, intents.BOOK_CONSULTATION)
+            return
         if intent == intents.BOOK_CONSULTATION and not asks_to_book(text):
             intent = _next_choice(message, intent)
         topic = _faq_topic(message) if intent == FAQ else None
@@ -179,6 +184,11 @@ def _next_choice(
         return intent
     _set_intent(message, str(name))
     return str(name)
+
+
+def books_with_details(text: str) -> bool:
+    """A booking request that comes with the patient's email address or phone number."""
+    return gives_contact_details(text) and asks_to_book(text)
 
 
 def _pain_after_procedure(message: Message, text: str) -> bool:

@@ -438,3 +438,28 @@ def test_gate_answers_about_pit_when_the_classifier_declined_a_message_that_name
     assert named.get("intent")["confidence"] == 1.0
     assert _label(unnamed) == "ask_other_treatment"  # PIT not named: still declined
     assert _label(no_topic_choice) == "ask_other_treatment"  # only an FAQ answer replaces it
+
+
+def test_gate_books_when_a_booking_request_comes_with_contact_details():
+    with_email, with_phone, question, details_only = _gate(
+        [
+            _message("I'm Sam Lee, sam@example.org, I'd like to book", "faq", "pregnancy"),
+            _message("can you book me in? 0412 345 678", "out_of_scope"),
+            _message("my email is sam@example.org, is it safe in pregnancy", "faq", "pregnancy"),
+            _message("how do I book, is it 1200 for 3 sessions", "faq", "cost"),
+        ]
+    )
+    assert _label(with_email) == "book_consultation"
+    assert with_email.get("intent")["confidence"] == 1.0
+    assert _label(with_phone) == "book_consultation"
+    assert _label(question) == "faq/pregnancy"  # no booking words: the question is answered
+    assert _label(details_only) == "faq/cost"  # a price is not a phone number
+
+
+def test_contact_details_need_an_address_or_enough_digits_for_a_phone():
+    from bot.nlp.booking_words import gives_contact_details
+
+    assert gives_contact_details("reach me at lee.s@mail.example.com")
+    assert gives_contact_details("+61 412 345 678")
+    assert not gives_contact_details("3 sessions, 2 weeks apart, $450")
+    assert not gives_contact_details("")
