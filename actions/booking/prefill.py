@@ -8,12 +8,15 @@ asked again; the summary before sending shows them all. The details come from:
 - every message of the session that got the details offer ("Grace Liu", then
   "grace.liu@gmail.com", then "yes"): the newest of each kind wins;
 - the message that starts the form, when typing a detail was read as the offer's one
-  "send my details" button (bot/conversation/typed_replies.py, details_reply).
+  "send my details" button (bot/conversation/typed_replies.py, details_reply);
+- every message of the session that got the booking offer and holds an email address or a
+  phone number ("I'm Sam Lee, sam@example.org, I'd like to book"): those and a name beside
+  them, whatever else the request says.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 from actions.booking.answers import check_contact, check_name, check_phone
 from actions.booking.slots import CONTACT, NAME, PHONE
@@ -21,15 +24,18 @@ from bot.bookings.validation import InvalidInput
 from bot.conversation.personal_details import EMAIL as EMAIL_KIND
 from bot.conversation.personal_details import NAME as NAME_KIND
 from bot.conversation.personal_details import PHONE as PHONE_KIND
-from bot.conversation.personal_details import Detail, find_details
+from bot.conversation.personal_details import Detail, details_in_request, find_details
 from bot.conversation.typed_replies import DETAIL_PAYLOADS
 
 DETAILS_OFFER = "utter_details_offer"
+BOOKING_OFFER = "utter_book_consultation"
 
 
-def _offered_after(events: Sequence[Mapping[str, Any]], start: int, end: int) -> bool:
+def _offered_after(
+    events: Sequence[Mapping[str, Any]], start: int, end: int, offer: str = DETAILS_OFFER
+) -> bool:
     return any(
-        e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == DETAILS_OFFER
+        e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == offer
         for e in events[start:end]
     )
 
@@ -61,12 +67,22 @@ def offered_details(events: Sequence[Mapping[str, Any]]) -> Dict[str, Detail]:
             break
         if _offered_after(events, previous, after):
             _add(found, events[previous])
+        elif _offered_after(events, previous, after, BOOKING_OFFER):
+            _add(found, events[previous], details_in_request)
     return found
 
 
-def _add(found: Dict[str, Detail], event: Mapping[str, Any]) -> None:
+def _details_message(text: str) -> List[Detail]:
+    return find_details(text, classifier_confidence=0.0)
+
+
+def _add(
+    found: Dict[str, Detail],
+    event: Mapping[str, Any],
+    read: Callable[[str], List[Detail]] = _details_message,
+) -> None:
     """The message's details, for kinds a newer message has not given already."""
-    for detail in find_details(str(event.get("text") or ""), classifier_confidence=0.0):
+    for detail in read(str(event.get("text") or "")):
         found.setdefault(detail.kind, detail)
 
 

@@ -212,6 +212,20 @@ def find_details(text: str, classifier_confidence: float = 0.0) -> List[Detail]:
     return [name] if name else []
 
 
+def details_in_request(text: str) -> List[Detail]:
+    """The email address, phone number and a name beside them in a message that asks for
+    something too: "I'm Sam Lee, sam@example.org, I'd like to book" gives two. For a booking
+    request, whose other words are the request itself, not a question about the details."""
+    text = text or ""
+    if text.strip().startswith("/") or len(text) > MAX_DETAILS_LEN:
+        return []
+    contacts = _contact_details(text)
+    if not contacts:
+        return []
+    name = _name_beside_contact(text)
+    return contacts + ([name] if name else [])
+
+
 def _name_alone(text: str, classifier_confidence: float) -> Optional[Detail]:
     intro = _INTRO_NAME.match(text)
     if intro:

@@ -331,3 +331,27 @@ def test_a_name_typed_at_the_booking_offer_accepts_it(chat: RestChat):
     assert says(chat.send("/book_consultation"), "utter_book_consultation")
     reply = chat.send("Ahmed Raza")
     assert says(reply, "utter_booking_intro") and says(reply, "utter_ask_request_contact")
+
+
+def test_a_booking_request_with_details_in_it_books_and_keeps_them(
+    chat: RestChat, stack_database: str
+):
+    """ "I'm Sam Lee, sam@example.org, I'd like to book" once got the pregnancy answer (the
+    classifier read the name and address as a topic), and the typed "yes, send my details"
+    that followed got "No problem". Now it is the booking offer, and the form asks for
+    neither detail again."""
+    chat.send("/session_start")
+    offer = chat.send("I'm Sam Lee, sam.lee@example.org, I'd like to book")
+    assert says(offer, "utter_book_consultation"), text_of(offer)
+    reply = chat.send("yes, send my details")
+    assert says(reply, "utter_booking_intro") and says(reply, "utter_request_pain_area_open")
+    reply = chat.send("my lower back")
+    reply = click(chat, reply, "New patient")
+    reply = click(chat, reply, FIRST_TIME)
+    reply = click(chat, reply, "Yes, I agree")
+    summary = text_of(reply)
+    for detail in ("Sam Lee", "sam.lee@example.org"):
+        assert detail in summary, summary
+    click(chat, reply, "Yes, send it")
+    [request] = requests_of(stack_database, chat.sender)
+    assert (request.name, request.email) == ("Sam Lee", "sam.lee@example.org")

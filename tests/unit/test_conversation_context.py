@@ -420,3 +420,28 @@ def test_a_sure_cancel_or_one_outside_a_form_is_kept() -> None:
         "cancel"
     )
     assert guessed("left hip", "cancel", 0.5, loop=None).get("intent")["name"] == "cancel"
+
+
+def test_a_booking_request_with_details_in_it_prefills_them_and_a_plain_one_does_not() -> None:
+    booking_offer = {
+        "event": "bot",
+        "text": "...",
+        "metadata": {"utter_action": "utter_book_consultation"},
+    }
+    events = [
+        {"event": "user", "text": "I'm Sam Lee, sam.lee@example.org, I'd like to book"},
+        booking_offer,
+        {"event": "user", "text": "yes, send my details"},
+    ]
+    details = offered_details(events)
+    assert prefilled(details, "request_name", "US") == {"request_name": "Sam Lee"}
+    assert prefilled(details, "request_contact", "US") == {"request_contact": "sam.lee@example.org"}
+    plain = [
+        {"event": "user", "text": "I'd like to book, my knee is killing me"},
+        booking_offer,
+        {"event": "user", "text": "yes"},
+    ]
+    assert offered_details(plain) == {}
+    # The request's details are not read from a message that got some other answer.
+    answered = [events[0], {"event": "bot", "text": "...", "metadata": {}}, events[2]]
+    assert offered_details(answered) == {}
