@@ -201,12 +201,10 @@ def find_details(text: str, classifier_confidence: float = 0.0) -> List[Detail]:
     else: a bare capitalised "Dana Price" counts as a name only when it was unsure.
     """
     text = text or ""
-    if text.strip().startswith("/") or len(text) > MAX_DETAILS_LEN:
+    if not _may_hold_details(text):
         return []
-    contacts = _contact_details(text)
-    if contacts:
-        name = _name_beside_contact(text)
-        found = contacts + ([name] if name else [])
+    found = _contacts_and_name(text)
+    if found:
         return found if _says_little_else(text, *(d.value for d in found)) else []
     name = _name_alone(text, classifier_confidence)
     return [name] if name else []
@@ -217,8 +215,16 @@ def details_in_request(text: str) -> List[Detail]:
     something too: "I'm Sam Lee, sam@example.org, I'd like to book" gives two. For a booking
     request, whose other words are the request itself, not a question about the details."""
     text = text or ""
-    if text.strip().startswith("/") or len(text) > MAX_DETAILS_LEN:
-        return []
+    return _contacts_and_name(text) if _may_hold_details(text) else []
+
+
+def _may_hold_details(text: str) -> bool:
+    """Not a button payload, and short enough to be read for details."""
+    return not text.strip().startswith("/") and len(text) <= MAX_DETAILS_LEN
+
+
+def _contacts_and_name(text: str) -> List[Detail]:
+    """The email and phone in ``text``, and the name beside them; nothing without a contact."""
     contacts = _contact_details(text)
     if not contacts:
         return []

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-from bot.bookings.contact_details import PHONE_RUN, emails_in
-
 _BOOKING_RE = re.compile(
     r"\bbook|\bre-?schedul|\bschedul|\bappts?\b|\breserv|\bslots?\b|\bspots?\b|\bopenings?\b"
     r"|\bavailab|\bconsult|\benrol|\bregister\b|\bsign (me|us|him|her|them) up\b|\bsign up\b"
@@ -36,15 +34,3 @@ _BOOKING_RE = re.compile(
 def asks_to_book(text: str) -> bool:
     """True when the message has words of a booking request."""
     return bool(_BOOKING_RE.search(text.lower()))
-
-
-# Digits a phone number has at least (a run of fewer is a date, a price or a dose).
-MIN_PHONE_DIGITS = 7
-
-
-def gives_contact_details(text: str) -> bool:
-    """True when the message holds an email address or a phone number."""
-    if emails_in(text):
-        return True
-    match = PHONE_RUN.search(text or "")
-    return bool(match and sum(c.isdigit() for c in match.group()) >= MIN_PHONE_DIGITS)

@@ -33,10 +33,11 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import intents
+from bot.conversation.personal_details import details_in_request
 from bot.intent_override import override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
-from bot.nlp.booking_words import asks_to_book, gives_contact_details
+from bot.nlp.booking_words import asks_to_book
 from bot.nlp.condition_routing import (
     CONDITION_TOPIC,
     route_to_condition,
@@ -187,8 +188,9 @@ def _next_choice(
 
 
 def books_with_details(text: str) -> bool:
-    """A booking request that comes with the patient's email address or phone number."""
-    return gives_contact_details(text) and asks_to_book(text)
+    """A booking request that comes with the patient's email address or phone number, read
+    as the booking form will read them (actions/booking/prefill.py)."""
+    return asks_to_book(text) and bool(details_in_request(text))
 
 
 def _pain_after_procedure(message: Message, text: str) -> bool:

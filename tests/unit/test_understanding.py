@@ -457,9 +457,10 @@ def test_gate_books_when_a_booking_request_comes_with_contact_details():
 
 
 def test_contact_details_need_an_address_or_enough_digits_for_a_phone():
-    from bot.nlp.booking_words import gives_contact_details
+    from bot.nlp.components import books_with_details
 
-    assert gives_contact_details("reach me at lee.s@mail.example.com")
-    assert gives_contact_details("+61 412 345 678")
-    assert not gives_contact_details("3 sessions, 2 weeks apart, $450")
-    assert not gives_contact_details("")
+    assert books_with_details("book me, reach me at lee.s@mail.example.com")
+    assert books_with_details("can I book? +61 412 345 678")
+    assert not books_with_details("can I book 3 sessions, 2 weeks apart, $450")
+    assert not books_with_details("can I book for 10/12/2026")  # a date is no phone
+    assert not books_with_details("")
