@@ -22,6 +22,12 @@ SENTENCE_END_KEYS = (".", "!", "?", WHITESPACE_KEY, "...", "..", ";")
 MAX_GAP = 8
 MAX_EXPANSIONS = 4000
 _GAP_RE = re.compile(r"^\.\.\.(\d+)$")
+# ``#num`` any number; ``#many`` a number of 10 or more written in digits ("took 15 tylenol"),
+# where "took 2 tylenol" is an ordinary dose. Either may stand alone or among choices.
+NUMBER_SPECS: Dict[str, TokenSpec] = {
+    "#num": {"LIKE_NUM": True},
+    "#many": {"ORTH": {"REGEX": r"^[1-9][0-9]+$"}},
+}
 
 
 class PhraseError(ValueError):
@@ -70,18 +76,20 @@ class PhraseCompiler:
             return [[{"ORTH": {"NOT_IN": self.gap_excludes}, "OP": f"{{0,{size}}}"}]]
         optional = len(part) > 1 and part.endswith("?")
         part = part[:-1] if optional else part
-        if part == "#num":
-            variants: List[Variant] = [[{"LIKE_NUM": True}]]
-        else:
-            choices: List[str] = []
-            for choice in part.split("|"):
-                if choice.startswith("$"):
-                    if choice[1:] not in self.words:
-                        raise PhraseError(f"'{phrase}': no words list '{choice[1:]}'")
-                    choices.extend(self.words[choice[1:]])
-                else:
-                    choices.append(choice)
-            variants = self._alternatives(choices, phrase)
+        variants: List[Variant] = []
+        choices: List[str] = []
+        for choice in part.split("|"):
+            if choice in NUMBER_SPECS:
+                # a number among other words ("#num|two|three"), not the words "#" "num"
+                variants.append([dict(NUMBER_SPECS[choice])])
+            elif choice.startswith("$"):
+                if choice[1:] not in self.words:
+                    raise PhraseError(f"'{phrase}': no words list '{choice[1:]}'")
+                choices.extend(self.words[choice[1:]])
+            else:
+                choices.append(choice)
+        if choices:
+            variants += self._alternatives(choices, phrase)
         if optional:
             single = [v for v in variants if len(v) == 1]
             multi = [v for v in variants if len(v) != 1]
