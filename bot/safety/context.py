@@ -19,8 +19,13 @@ QUESTION_MARK = "?"
 NEGATION_REACH = 5  # words between a negation and the symptom it denies
 MILD_REACH = 1
 RESOLVED_REACH_AFTER = 8
+RESOLVED_REACH_BRIDGED = 16  # "numb for a few minutes after the shot, but it went away"
 RESOLVED_REACH_BEFORE = 3
 REPORT_BLOCKER_REACH = 2
+# "..., but IT went away": words that point back at the symptom before a resolved cue
+POINTING_BACK = frozenset({"it", "that", "this", "they", "which", "all", "soon", "quickly"})
+# what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
+CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
 
 
 @dataclass
@@ -161,6 +166,8 @@ class Analysis:
         sentence = self.sentence(start)
         if not self._is_question(sentence, (start, end)):
             return False
+        if self.cues.get("already_done"):
+            return False  # "is it dangerous to take 8 at once? already did it"
         return not self.reported(start, end)
 
     def _is_question(self, sentence: Span, match: Span) -> bool:
@@ -247,9 +254,10 @@ class Analysis:
         for s, e in self._spans("resolved", sentence):
             if self._overlaps((s, e), self.flag_spans):
                 continue
-            after = end <= s <= end + RESOLVED_REACH_AFTER and not any(
-                self._is_clause_break(i) for i in range(end, s)
-            )
+            after = (
+                end <= s <= end + RESOLVED_REACH_AFTER
+                and not any(self._is_clause_break(i) for i in range(end, s))
+            ) or (end <= s <= end + RESOLVED_REACH_BRIDGED and self._points_back(end, s, e))
             before = clause_start <= s and start - RESOLVED_REACH_BEFORE <= e <= start
             if not (after or before):
                 continue
@@ -258,5 +266,22 @@ class Analysis:
             return True
         return False
 
+    def _points_back(self, end: int, cue_start: int, cue_end: int) -> bool:
+        """ "my arm went numb, but it went away": after the last break only a pronoun stands
+        before the cue, and the cue ends its clause, so it is the symptom that went away
+        ("... but it stopped hurting" says something else stopped, and stays a red flag)."""
+        breaks = [i for i in range(end, cue_start) if self._is_clause_break(i)]
+        if not breaks:
+            return False
+        last_break = breaks[-1]
+        bridge = self.keys[last_break + 1 : cue_start]
+        if not bridge or any(k not in POINTING_BACK for k in bridge):
+            return False
+        return cue_end >= len(self.keys) or self.keys[cue_end] in CLAUSE_CLOSERS
+
     def mentions_injection(self) -> bool:
         return bool(self.cues.get("injection"))
+
+    def acute_onset(self) -> bool:
+        """ "suddenly", "since this morning", "an hour ago": the message says it is new."""
+        return bool(self.cues.get("acute_onset"))

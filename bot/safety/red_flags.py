@@ -33,6 +33,10 @@ CONTEXT_CHARS = 300  # ConText reads this much text either side of a match
 MAX_DOC_TOKENS = 1_500  # a ready-made (Rasa) doc longer than this is re-read in pieces
 SEVERITY_ORDER = ("emergency", "crisis", "urgent")  # most severe first
 
+# cues read anywhere in the message, not only around a match
+MESSAGE_WIDE_CUES = frozenset({"injection", "acute_onset", "already_done"})
+ACUTE_ONSET_CATEGORY = "new_weakness_numbness"
+
 _FLAG = "RF"
 _CUE = "CUE"
 _EXCEPT = "EX"
@@ -111,8 +115,8 @@ class RedFlagDetector:
             }:
                 continue
             for phrase in phrases:
-                # "injection" is asked of the whole message, so it is looked for everywhere
-                target = self.matcher if name == "injection" else self.cue_matcher
+                # these are asked of the whole message, so they are looked for everywhere
+                target = self.matcher if name in MESSAGE_WIDE_CUES else self.cue_matcher
                 target.add(f"{_CUE}|{name}", compiler.compile(phrase))
         subjects = "|".join(cues["report_subjects"])
         verbs = "|".join(cues["report_verbs"])
@@ -152,14 +156,18 @@ class RedFlagDetector:
             return [], False
         dismissed = False
         raw: List[Tuple[_RawHit, Analysis, int, NormalisedText, List[Tuple[int, int, str]]]] = []
-        injection = False
+        injection = sudden = False
         for offset, normalised, tokens in self._units(text, doc):
             analysis, hits = self._analyse(tokens)
             injection = injection or analysis.mentions_injection()
+            sudden = sudden or analysis.acute_onset()
             raw.extend((hit, analysis, offset, normalised, tokens) for hit in hits)
         found: Dict[Tuple[str, int, int], RedFlagHit] = {}
         for hit, analysis, offset, normalised, tokens in raw:
-            if "injection" in hit.pattern.needs and not injection:
+            # a weak leg "since the shots", or one that went weak "suddenly": either way new
+            # (only weakness: severe pain "since this morning" is no complication of its own)
+            new_weakness = sudden and hit.category.clinical == ACUTE_ONSET_CATEGORY
+            if "injection" in hit.pattern.needs and not (injection or new_weakness):
                 dismissed = True
                 continue
             if not self._stands(hit, analysis):

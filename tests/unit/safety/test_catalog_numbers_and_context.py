@@ -70,6 +70,44 @@ def test_many_is_ten_or_more_in_digits(detector):
         # passive wishes and means
         ("i just want everything to stop for good", "self_harm"),
         ("the car is running and I've shut the garage door", "self_harm"),
+        ("got them all lined up, ready to swallow them all", "self_harm"),
+        ("everyone's life would be simpler if I wasn't around", "self_harm"),
+        # a relative's past-tense report is a report, even when asked as a question
+        (
+            "grandpa swallowed a whole month of his blister pack in one go, is that bad?",
+            "overdose_poisoning",
+        ),
+        ("took my evening dose twice by mistake and now I'm really woozy", "overdose_poisoning"),
+        # a line that read "not ... numb" as one phrase: the face that went numb on one side
+        ("one side of my face has gone numb", "stroke"),
+        ("my hand won't work and my speech sounds slurred", "stroke"),
+        ("so confused and burning up since last night", "infection_sepsis"),
+        ("sore jaw, arm aching and I'm in a cold sweat", "chest_cardiac"),
+        ("held a towel on it for 20 minutes and it's still pouring", "heavy_bleeding"),
+        ("my thumb won't bend since the wrist jab", "new_weakness_numbness"),
+        # something else stopped, or it came back: still a red flag
+        ("my foot went numb after the shots but it stopped tingling", "new_weakness_numbness"),
+        # new without naming an injection: "suddenly", "since this morning"
+        ("my left arm suddenly won't lift", "new_weakness_numbness"),
+        ("mum's leg has gone dead since this morning", "new_weakness_numbness"),
+        # the question's own answer: "already did it"
+        ("is 12 of my tramadol at once too much? already took them", "overdose_poisoning"),
+        # bladder, bowel and saddle signs in lay words
+        (
+            "peed myself in the shop without noticing, had back injections on friday",
+            "new_weakness_numbness",
+        ),
+        ("haven't peed for 15 hours since the spine shots", "new_weakness_numbness"),
+        ("the saddle area has gone numb", "new_weakness_numbness"),
+        ("me hice pis encima sin darme cuenta", "new_weakness_numbness"),
+        # goodbyes, means and places
+        ("I've made up my mind and I'm at peace, goodbye everyone", "self_harm"),
+        ("there's a noose in the shed", "self_harm"),
+        ("ya me despido, solo queria despedirme de ustedes", "self_harm"),
+        # sudden vision loss, acute confusion, breath between words
+        ("can't see out of my right eye since lunch", "stroke"),
+        ("grandpa doesn't know what year it is all of a sudden", "stroke"),
+        ("I can only get 3 words out before I need air", "breathing"),
     ],
 )
 def test_generalised_emergencies_are_caught(detector, text, category):
@@ -86,6 +124,14 @@ def test_generalised_emergencies_are_caught(detector, text, category):
         "is it normal to get a bruise after the shots?",
         "sepsis a while back after surgery, fully recovered, can I have injections?",
         "I'm a fainter with needles, can I lie down for the injections?",
+        # the symptom itself went away
+        "my hand went numb for a few minutes after the injection, but it went away",
+        "overdosed once as a teenager, long since over",
+        # someone else's past, now settled
+        "my daughter had a fit when she was little, she's 12 now and has knee pain",
+        "my leg was numb for an hour after last time's shots, then came back totally fine",
+        "my knee feels weak when I climb stairs, can PIT help?",
+        "is it dangerous to take 3 ibuprofen a day with the injections?",
     ],
 )
 def test_look_alikes_stay_calm(detector, text):
