@@ -24,6 +24,8 @@ RESOLVED_REACH_BEFORE = 3
 REPORT_BLOCKER_REACH = 2
 # "..., but IT went away": words that point back at the symptom before a resolved cue
 POINTING_BACK = frozenset({"it", "that", "this", "they", "which", "all", "soon", "quickly"})
+# after a symptom that is itself a loss ("can't feel", "not moving"), these say it goes on
+STILL_GOING = frozenset({"anymore", "any"})
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
 CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
 
@@ -263,6 +265,8 @@ class Analysis:
                 continue
             if any(ns < s and ne >= s - 2 for ns, ne in negations):
                 continue  # "won't stop", "hasn't gone away", "not getting better"
+            if self.keys[s] in STILL_GOING and self._overlaps((start, end), negations):
+                continue  # "I can't feel my feet anymore": the loss goes on, nothing went away
             return True
         return False
 

@@ -108,6 +108,16 @@ def test_many_is_ten_or_more_in_digits(detector):
         ("can't see out of my right eye since lunch", "stroke"),
         ("grandpa doesn't know what year it is all of a sudden", "stroke"),
         ("I can only get 3 words out before I need air", "breathing"),
+        # a loss that goes on "anymore" is no symptom that went away
+        ("since the back shots I can't feel my toes anymore", "new_weakness_numbness"),
+        # "the shots went fine ... but now": the injection named as something that happened
+        ("the shots went fine, but now my hand won't grip", "new_weakness_numbness"),
+        (
+            "is it normal for stools to be black like tar? it's been like this since monday",
+            "heavy_bleeding",
+        ),
+        ("he can't move his foot, it just dangles", "new_weakness_numbness"),
+        ("se me duerme todo el brazo y sube hacia el hombro, que hago", "new_weakness_numbness"),
     ],
 )
 def test_generalised_emergencies_are_caught(detector, text, category):
