@@ -256,10 +256,11 @@ class Analysis:
         for s, e in self._spans("resolved", sentence):
             if self._overlaps((s, e), self.flag_spans):
                 continue
-            after = (
-                end <= s <= end + RESOLVED_REACH_AFTER
-                and not any(self._is_clause_break(i) for i in range(end, s))
-            ) or (end <= s <= end + RESOLVED_REACH_BRIDGED and self._points_back(end, s, e))
+            breaks = [i for i in range(end, s) if self._is_clause_break(i)]
+            if not breaks:
+                after = end <= s <= end + RESOLVED_REACH_AFTER
+            else:
+                after = s <= end + RESOLVED_REACH_BRIDGED and self._points_back(breaks[-1], s, e)
             before = clause_start <= s and start - RESOLVED_REACH_BEFORE <= e <= start
             if not (after or before):
                 continue
@@ -270,14 +271,10 @@ class Analysis:
             return True
         return False
 
-    def _points_back(self, end: int, cue_start: int, cue_end: int) -> bool:
+    def _points_back(self, last_break: int, cue_start: int, cue_end: int) -> bool:
         """ "my arm went numb, but it went away": after the last break only a pronoun stands
         before the cue, and the cue ends its clause, so it is the symptom that went away
         ("... but it stopped hurting" says something else stopped, and stays a red flag)."""
-        breaks = [i for i in range(end, cue_start) if self._is_clause_break(i)]
-        if not breaks:
-            return False
-        last_break = breaks[-1]
         bridge = self.keys[last_break + 1 : cue_start]
         if not bridge or any(k not in POINTING_BACK for k in bridge):
             return False
