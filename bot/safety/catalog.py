@@ -20,7 +20,17 @@ from bot.settings import PROJECT_ROOT
 RED_FLAGS_PATH = PROJECT_ROOT / "data" / "catalog" / "red_flags.yml"
 
 DISMISSALS = frozenset(
-    {"negation", "weak_negation", "question", "history", "chronic", "mild", "resolved"}
+    {
+        "negation",
+        "weak_negation",
+        "question",
+        "history",
+        "chronic",
+        "mild",
+        "resolved",
+        "negated_state",
+        "recovered_history",
+    }
 )
 NEEDS = frozenset({"report", "injection"})
 LANGUAGES = frozenset({"en", "es"})

@@ -26,7 +26,23 @@ REPORT_BLOCKER_REACH = 2
 POINTING_BACK = frozenset({"it", "that", "this", "they", "which", "all", "soon", "quickly"})
 # after a symptom that is itself a loss ("can't feel", "not moving"), these say it goes on
 STILL_GOING = frozenset({"anymore", "any"})
+# "gone" + one of these is "became" ("he's gone very pale"), not "went away"
+BECAME_STATES = frozenset(
+    "very really so all a bright pale white grey gray blue purple black numb cold floppy limp "
+    "weak dead stiff red yellow funny quiet clammy sweaty blotchy hard tight".split()
+)
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
+# "since last month": a time that starts something going on, not one that ended
+SINCE = frozenset({"since", "from", "desde"})
+BARE_NOW = ("now",)
+SETTLED_SUBJECT_REACH = 2  # "it is | well controlled"
+NEGATED_STATE_REACH = 1  # "not suicidal", "not feeling suicidal"
+STATE_NEGATIONS = frozenset({"not", "never", "no", "nunca"})
+CLAUSE_WORDS = (
+    SENTENCE_END | CLAUSE_END | frozenset({",", "and", "but", "so", "because", "pero", "y"})
+)
+# the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
+FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
 
 
@@ -216,15 +232,91 @@ class Analysis:
         """A history cue in the same sentence, with no "but"/"now" between it and the match
         (ConText's termination: "I used to get chest pain but now it's crushing")."""
         sentence = self.sentence(start)
-        settled = self._spans("settled_now", sentence)
-        changes = [c for c in self._spans("change_now", sentence) if not self._overlaps(c, settled)]
-        if any(s >= start for s, _ in changes):
+        if any(s >= start for s, _ in self._changes(sentence)):
             return False  # "... years ago, but today it's back": something is new now
         for s, e in self._spans("history", sentence):
+            if s > 0 and self.keys[s - 1] in SINCE:
+                continue  # "numb since last month" goes on; it is not over
             lo, hi = (e, start) if e <= start else (start, s)
             if not any(i in self._breaks for i in range(lo, hi)):
                 return True
         return False
+
+    def _changes(self, sentence: Span) -> List[Span]:
+        """The sentence's "something is new now" cues, less those inside a settled phrase
+        ("fine now") and a bare "now" in a clause that names nothing new ("I'm in a much
+        better place now", "off blood thinners now"): "but now it's crushing" still counts."""
+        settled = self._spans("settled_now", sentence)
+        changes = [
+            c
+            for c in self._spans("change_now", sentence)
+            if not self._overlaps(c, settled) and not self._since_then(c)
+        ]
+        return [c for c in changes if not self._bare_now(c, changes, settled)]
+
+    def _since_then(self, span: Span) -> bool:
+        """A "since" that ends its clause means "since then" ("... and I've struggled with
+        grief since."): it says how long something else went on, not that it is new."""
+        if tuple(self.keys[span[0] : span[1]]) != ("since",):
+            return False
+        return span[1] >= len(self.keys) or self.keys[span[1]] in CLAUSE_WORDS
+
+    def _bare_now(self, span: Span, changes: Sequence[Span], settled: Sequence[Span]) -> bool:
+        if tuple(self.keys[span[0] : span[1]]) != BARE_NOW:
+            return False
+        lo, hi = self._clause_of(span)
+        named = (
+            [c for c in changes if c != span and lo <= c[0] < hi]
+            + [f for f in self.flag_spans if lo <= f[0] < hi]
+            + self._spans("symptom_words", (lo, hi))
+        )
+        # "it's well controlled now" points back at something settled, not at something new
+        pointing = [
+            i
+            for i in range(lo, hi)
+            if self.keys[i] in POINTING_BACK
+            and not self._overlaps((i, i + SETTLED_SUBJECT_REACH + 1), settled)
+        ]
+        return not named and not pointing
+
+    def _clause_of(self, span: Span) -> Span:
+        """The words around ``span`` up to a comma, a clause word or the sentence's ends."""
+        lo, hi = self.sentence(span[0])
+        i = span[0] - 1
+        while i >= lo and self.keys[i] not in CLAUSE_WORDS:
+            i -= 1
+        j = span[1]
+        while j < hi and self.keys[j] not in CLAUSE_WORDS:
+            j += 1
+        return i + 1, j
+
+    def negated_state(self, start: int) -> bool:
+        """ "I'm not suicidal", "never felt suicidal": a crisis *state* word denied right
+        before it. Intent is never denied this way ("I no longer want to live" is a crisis)."""
+        if not self._covered(start, "crisis_states"):
+            return False
+        before = self.keys[max(0, start - NEGATED_STATE_REACH - 1) : start]
+        return any(k in STATE_NEGATIONS for k in before) and not any(
+            self._covered(i, "pseudo_negation")
+            for i in range(max(0, start - NEGATED_STATE_REACH - 1), start)
+        )
+
+    def recovered(self) -> bool:
+        """The message says the patient is well now ("I'm fine now", "stable for 10 years")."""
+        return bool(self.cues.get("settled_now"))
+
+    def risk_now(self) -> bool:
+        """The message says something is back or happening now ("lately", "again", "tonight")."""
+        return bool(self.cues.get("present_risk"))
+
+    def someone_else(self, start: int, end: int) -> bool:
+        """The match tells of another person ("my late father attempted suicide", "took her
+        own life"), with no first-person word from the sentence's start to its end."""
+        lo = self.sentence(start)[0]
+        words = self.keys[lo:end]
+        return bool(self._spans("other_person", (lo, end))) and not any(
+            w in FIRST_PERSON for w in words
+        )
 
     def chronic_question(self, start: int, end: int) -> bool:
         """A question about a long-standing condition, with nothing said to be new now."""
@@ -268,8 +360,16 @@ class Analysis:
                 continue  # "won't stop", "hasn't gone away", "not getting better"
             if self.keys[s] in STILL_GOING and self._overlaps((start, end), negations):
                 continue  # "I can't feel my feet anymore": the loss goes on, nothing went away
+            if self._became(s, e):
+                continue  # "he's gone very pale": gone is "became" here, nothing went away
             return True
         return False
+
+    def _became(self, cue_start: int, cue_end: int) -> bool:
+        """ "gone pale", "gone very cold", "gone a funny colour": gone + a state."""
+        if cue_end - cue_start != 1 or self.keys[cue_start] != "go" or cue_end >= len(self.keys):
+            return False
+        return self.keys[cue_end] in BECAME_STATES
 
     def _points_back(self, last_break: int, cue_start: int, cue_end: int) -> bool:
         """ "my arm went numb, but it went away": after the last break only a pronoun stands

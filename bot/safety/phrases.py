@@ -27,6 +27,7 @@ _GAP_RE = re.compile(r"^\.\.\.(\d+)$")
 NUMBER_SPECS: Dict[str, TokenSpec] = {
     "#num": {"LIKE_NUM": True},
     "#many": {"ORTH": {"REGEX": r"^[1-9][0-9]+$"}},
+    "#year": {"ORTH": {"REGEX": r"^(19|20)[0-9][0-9]$"}},
 }
 
 

@@ -287,6 +287,16 @@ class RedFlagDetector:
             return False
         if "negation" in rules and analysis.negated(start, end, "weak_negation" in rules):
             return False
+        if "negated_state" in rules and analysis.negated_state(start):
+            return False
+        if (
+            "recovered_history" in rules
+            and analysis.historical(start)
+            and not analysis.risk_now()
+            and (analysis.recovered() or analysis.someone_else(start, end))
+        ):
+            # "I self-harmed as a teen, I'm fine now"; "my late father attempted suicide"
+            return False
         if "history" in rules and analysis.historical(start):
             return False
         if "chronic" in rules and analysis.chronic_question(start, end):

@@ -46,7 +46,11 @@ def test_catalog_has_every_category_the_clinic_asked_for():
         "bleeding",
         "numbness_weakness",
     }
-    assert catalog.category("self_harm").dismissed_by == frozenset()
+    # a crisis is never dismissed by the broad rules ("not sure, but I want to end my life"):
+    # only a denied state ("I'm not suicidal") or a history told as over
+    assert catalog.category("self_harm").dismissed_by == frozenset(
+        {"negated_state", "recovered_history"}
+    )
     assert "question" not in catalog.category("chest_pain").dismissed_by
     assert "question" not in catalog.category("breathing").dismissed_by
 
