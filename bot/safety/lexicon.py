@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 COMMON_WORD_LOG_PROB = -14.0  # spaCy's lexeme_prob: above this a word is common English
 MIN_FUZZY_LENGTH = 5
 WHITESPACE_KEY = "<nl>"
+# Ordinary words the (US-weighted) frequency list ranks too rare, one slip from a red-flag
+# word: "my partner is a sceptic" is not "septic".
+EXTRA_COMMON_WORDS = frozenset({"sceptic", "sceptics", "sceptical", "skeptic", "skeptics"})
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -46,7 +49,7 @@ def common_words() -> Optional[FrozenSet[str]]:
     except (ImportError, OSError, ValueError) as exc:  # pragma: no cover - packaging problem
         logger.warning("No common-word list (%s): red-flag spelling correction is off.", exc)
         return None
-    return frozenset(
+    return EXTRA_COMMON_WORDS | frozenset(
         w for w, p in probs.items() if p > COMMON_WORD_LOG_PROB and w.isalpha() and len(w) >= 4
     )
 

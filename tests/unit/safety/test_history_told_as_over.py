@@ -108,3 +108,9 @@ def test_a_year_is_a_history_cue_but_a_duration_is_not(detector):
 
     assert _matches(detector, "in #year", "in 2018")
     assert not _matches(detector, "in #year", "in 2 hours")
+
+
+def test_a_sceptic_is_not_septic(detector):
+    assert not clinical_hits(detector, "My husband is a sceptic about needles, can he come along?")
+    text = "the doctor at urgent care said it looks septic"
+    assert "infection_sepsis" in clinical_hits(detector, text)
