@@ -31,10 +31,8 @@ BECAME_STATES = frozenset(
     "very really so all a bright pale white grey gray blue purple black numb cold floppy limp "
     "weak dead stiff red yellow funny quiet clammy sweaty blotchy hard tight".split()
 )
-# what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
 # "since last month": a time that starts something going on, not one that ended
 SINCE = frozenset({"since", "from", "desde"})
-BARE_NOW = ("now",)
 SETTLED_SUBJECT_REACH = 2  # "it is | well controlled"
 NEGATED_STATE_REACH = 1  # "not suicidal", "not feeling suicidal"
 STATE_NEGATIONS = frozenset({"not", "never", "no", "nunca"})
@@ -43,6 +41,7 @@ CLAUSE_WORDS = (
 )
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
+# what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
 CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
 
 
@@ -257,12 +256,12 @@ class Analysis:
     def _since_then(self, span: Span) -> bool:
         """A "since" that ends its clause means "since then" ("... and I've struggled with
         grief since."): it says how long something else went on, not that it is new."""
-        if tuple(self.keys[span[0] : span[1]]) != ("since",):
+        if not self._is_word(span, "since"):
             return False
         return span[1] >= len(self.keys) or self.keys[span[1]] in CLAUSE_WORDS
 
     def _bare_now(self, span: Span, changes: Sequence[Span], settled: Sequence[Span]) -> bool:
-        if tuple(self.keys[span[0] : span[1]]) != BARE_NOW:
+        if not self._is_word(span, "now"):
             return False
         lo, hi = self._clause_of(span)
         named = (
@@ -278,6 +277,10 @@ class Analysis:
             and not self._overlaps((i, i + SETTLED_SUBJECT_REACH + 1), settled)
         ]
         return not named and not pointing
+
+    def _is_word(self, span: Span, key: str) -> bool:
+        """The span is this one word alone."""
+        return span[1] - span[0] == 1 and self.keys[span[0]] == key
 
     def _clause_of(self, span: Span) -> Span:
         """The words around ``span`` up to a comma, a clause word or the sentence's ends."""
@@ -295,10 +298,9 @@ class Analysis:
         before it. Intent is never denied this way ("I no longer want to live" is a crisis)."""
         if not self._covered(start, "crisis_states"):
             return False
-        before = self.keys[max(0, start - NEGATED_STATE_REACH - 1) : start]
-        return any(k in STATE_NEGATIONS for k in before) and not any(
-            self._covered(i, "pseudo_negation")
-            for i in range(max(0, start - NEGATED_STATE_REACH - 1), start)
+        reach = range(max(0, start - NEGATED_STATE_REACH - 1), start)
+        return any(self.keys[i] in STATE_NEGATIONS for i in reach) and not any(
+            self._covered(i, "pseudo_negation") for i in reach
         )
 
     def recovered(self) -> bool:
@@ -367,7 +369,7 @@ class Analysis:
 
     def _became(self, cue_start: int, cue_end: int) -> bool:
         """ "gone pale", "gone very cold", "gone a funny colour": gone + a state."""
-        if cue_end - cue_start != 1 or self.keys[cue_start] != "go" or cue_end >= len(self.keys):
+        if not self._is_word((cue_start, cue_end), "go") or cue_end >= len(self.keys):
             return False
         return self.keys[cue_end] in BECAME_STATES
 
