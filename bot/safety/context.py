@@ -39,6 +39,11 @@ STATE_NEGATIONS = frozenset({"not", "never", "no", "nunca"})
 CLAUSE_WORDS = (
     SENTENCE_END | CLAUSE_END | frozenset({",", "and", "but", "so", "because", "pero", "y"})
 )
+# "I'm / she is (now) in my / her thirties": the present tense of "be", as typed
+PRESENT_BE = frozenset({"am", "'m", "m", "is", "'s", "s", "are", "'re", "re"})
+PRESENT_AGE_ADVERBS = frozenset({"now", "still", "only", "just", "already"})
+# "fine now, but ...": what comes after takes the settled phrase back
+BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero", "aunque"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
@@ -55,6 +60,7 @@ class Analysis:
     list_words: FrozenSet[str]
     question_words: FrozenSet[str]
     fillers: FrozenSet[str]
+    surfaces: Sequence[str] = ()  # the words as typed (keys are lemmas: "was" and "am" are "be")
     _sentence_of: List[int] = field(default_factory=list)
     _sentences: List[Span] = field(default_factory=list)
 
@@ -172,6 +178,8 @@ class Analysis:
             return False
         if any(not self._listish[i] for i in range(separators[0], start)):
             return False
+        if all(self.keys[i] in {"or", "nor"} for i in separators):
+            return True  # "I didn't faint or hit my head": "or" carries the "not" on
         # "no fever and the redness is spreading": the match is a clause of its own
         return not self._has_report_verb(start, end)
 
@@ -230,16 +238,38 @@ class Analysis:
     def historical(self, start: int) -> bool:
         """A history cue in the same sentence, with no "but"/"now" between it and the match
         (ConText's termination: "I used to get chest pain but now it's crushing")."""
-        sentence = self.sentence(start)
-        if any(s >= start for s, _ in self._changes(sentence)):
+        if self.new_since(start):
             return False  # "... years ago, but today it's back": something is new now
-        for s, e in self._spans("history", sentence):
+        sentence = self.sentence(start)
+        cues = self._spans("history", sentence)
+        if self.recovered():
+            # "overdosed in college, she's ok now": a time of life or a place that is a past
+            # only when the message says all is well now ("my son is at school and can't breathe")
+            cues = cues + self._spans("weak_history", sentence)
+        for s, e in cues:
             if s > 0 and self.keys[s - 1] in SINCE:
                 continue  # "numb since last month" goes on; it is not over
+            if self._present_age(s):
+                continue  # "I'm in my thirties and my throat is closing": an age, not a past
             lo, hi = (e, start) if e <= start else (start, s)
             if not any(i in self._breaks for i in range(lo, hi)):
                 return True
         return False
+
+    def _present_age(self, cue_start: int) -> bool:
+        """ "I'm in my thirties", "she is in her 40s": a decade of life said in the present
+        tense names the patient's age, not a time in the past ("I was in my thirties")."""
+        if self.keys[cue_start] != "in" or cue_start == 0 or not self.surfaces:
+            return False
+        before = cue_start - 1
+        if self.surfaces[before] in PRESENT_AGE_ADVERBS and before > 0:
+            before -= 1
+        return self.surfaces[before] in PRESENT_BE
+
+    def new_since(self, start: int) -> bool:
+        """From ``start`` to the end of its sentence, something is said to be new now ("but
+        today it's worse"), not that all is well now ("she's fine now", "none since")."""
+        return any(s >= start for s, _ in self._changes(self.sentence(start)))
 
     def _changes(self, sentence: Span) -> List[Span]:
         """The sentence's "something is new now" cues, less those inside a settled phrase
@@ -305,7 +335,23 @@ class Analysis:
 
     def recovered(self) -> bool:
         """The message says the patient is well now ("I'm fine now", "stable for 10 years")."""
-        return bool(self.cues.get("settled_now"))
+        return any(not self._taken_back(span) for span in self.cues.get("settled_now", []))
+
+    def told_as_over(self) -> bool:
+        """A past told as over in the whole message: a history cue (not an age said in the
+        present), the patient or the person said to be well now, nothing back now."""
+        recovered = self.recovered()
+        history = self._spans("history") + (self._spans("weak_history") if recovered else [])
+        past = [s for s, _ in history if not self._present_age(s) and not self.new_since(s)]
+        return bool(past) and recovered and not self.risk_now()
+
+    def _taken_back(self, span: Span) -> bool:
+        """ "he's ok now but still confused": a "but" right after the settled phrase says
+        something is not well after all."""
+        i = span[1]
+        if i < len(self.keys) and self.keys[i] == ",":
+            i += 1
+        return i < len(self.keys) and self.keys[i] in BUT_WORDS
 
     def risk_now(self) -> bool:
         """The message says something is back or happening now ("lately", "again", "tonight")."""

@@ -27,8 +27,10 @@ COMMON_WORD_LOG_PROB = -14.0  # spaCy's lexeme_prob: above this a word is common
 MIN_FUZZY_LENGTH = 5
 WHITESPACE_KEY = "<nl>"
 # Ordinary words the (US-weighted) frequency list ranks too rare, one slip from a red-flag
-# word: "my partner is a sceptic" is not "septic".
-EXTRA_COMMON_WORDS = frozenset({"sceptic", "sceptics", "sceptical", "skeptic", "skeptics"})
+# word: "my partner is a sceptic" is not "septic"; an "embolism" is not the Spanish "embolia".
+EXTRA_COMMON_WORDS = frozenset(
+    {"sceptic", "sceptics", "sceptical", "skeptic", "skeptics", "embolism", "embolisms"}
+)
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -62,6 +64,7 @@ class Lexicon:
         self._lemmas: Callable[[str], Optional[str]] = _lemma_lookup(nlp)
         self._fuzzy: Dict[str, Tuple[Tuple[str, str], ...]] = {}
         self._exact: FrozenSet[str] = frozenset()
+        self._short: Dict[str, str] = {}  # 4-letter targets, for a doubled last letter only
         self._cache: Dict[str, Tuple[str, str]] = {}
 
     def key(self, text: str) -> str:
@@ -74,16 +77,21 @@ class Lexicon:
         """Split a normalised phrase into token texts the way messages are split."""
         return [t.text for t in self.nlp.make_doc(phrase) if t.text.strip()]
 
-    def set_fuzzy_targets(self, targets: Iterable[str]) -> None:
-        """Catalog words that misspelled tokens may be corrected to."""
+    def set_fuzzy_targets(self, targets: Iterable[str], kept: Iterable[str] = ()) -> None:
+        """Catalog words that misspelled tokens may be corrected to; ``kept``: other words
+        the catalog spells out, never corrected to anything."""
         by_first: Dict[str, List[Tuple[str, str]]] = {}
         exact = set()
+        short: Dict[str, str] = {}
         for word in targets:
             if word.isalpha() and len(word) >= MIN_FUZZY_LENGTH:
                 by_first.setdefault(word[0], []).append((word, self.key(word)))
                 exact.add(word)
+            elif word.isalpha() and len(word) == MIN_FUZZY_LENGTH - 1:
+                short[word] = self.key(word)
         self._fuzzy = {k: tuple(sorted(set(v))) for k, v in by_first.items()}
-        self._exact = frozenset(exact)
+        self._exact = frozenset(exact) | frozenset(w for w in kept if w.isalpha())
+        self._short = short
         self._cache.clear()
 
     def token(self, text: str) -> Tuple[str, str]:
@@ -104,6 +112,11 @@ class Lexicon:
             or key != text  # a known inflected form (the lemma table knows it)
         ):
             return key, text
+        held = text[:-1]
+        if len(text) == MIN_FUZZY_LENGTH and text[-1] == held[-1] and held in self._short:
+            common = common_words()
+            if common is not None and text not in common:
+                return self._short[held], held  # "numbb": a key held down, not a new word
         limit = 2 if len(text) >= 8 else 1
         best: Optional[Tuple[int, str, str]] = None
         for word, word_key in self._fuzzy.get(text[0], ()):

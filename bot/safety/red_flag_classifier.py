@@ -94,7 +94,8 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
                 hits, dismissed = self.detector.assess(text)
             if hits:
                 self._mark(message, hits)
-            elif dismissed:
+            elif dismissed or self.detector.told_as_over(text, _doc_of(message)):
+                # "my dad had a big heart attack back in 2005, he's still going strong"
                 self._overrule_classifier(message)
             else:
                 ordinary = self._second_net(message, text)

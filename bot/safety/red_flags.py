@@ -134,7 +134,9 @@ class RedFlagDetector:
             for w in cues["list_words"]
             if "_" not in w
         )
-        self.lexicon.set_fuzzy_targets(fuzzy_targets)
+        # Words the cues spell out ("ya lo supere") are kept as typed, never "corrected" to a
+        # red-flag word ("super"); they are not targets themselves.
+        self.lexicon.set_fuzzy_targets(fuzzy_targets, kept=compiler.vocabulary - fuzzy_targets)
 
     def _cue_words(self, name: str) -> List[str]:
         return [w for w in self.catalog.cues.get(name, ()) if " " not in w and "_" not in w]
@@ -163,6 +165,7 @@ class RedFlagDetector:
             sudden = sudden or analysis.acute_onset()
             raw.extend((hit, analysis, offset, normalised, tokens) for hit in hits)
         found: Dict[Tuple[str, int, int], RedFlagHit] = {}
+        new_now: Dict[Tuple[str, int, int], bool] = {}
         for hit, analysis, offset, normalised, tokens in raw:
             # a weak leg "since the shots", or one that went weak "suddenly": either way new
             # (only weakness: severe pain "since this morning" is no complication of its own)
@@ -178,7 +181,9 @@ class RedFlagDetector:
             start, end = normalised.original_span(start_char, end_char)
             start, end = start + offset, end + offset
             category = hit.category
-            found[(category.key, start, end)] = RedFlagHit(
+            where = (category.key, start, end)
+            new_now[where] = new_now.get(where, False) or analysis.new_since(hit.span[0])
+            found[where] = RedFlagHit(
                 key=category.key,
                 severity=category.severity,
                 label=category.label,
@@ -186,28 +191,18 @@ class RedFlagDetector:
                 end=end,
                 text=text[start:end],
             )
-        kept, context_dismissed = self._context_filter(text, list(found.values()))
+        kept, context_dismissed = self._context_filter(text, list(found.values()), new_now)
         return _merge(kept), dismissed or context_dismissed
 
-    def _new_now(self, text: str, end: int) -> bool:
-        """After the match, the sentence says something is new now ("but today it's worse"),
-        not that all is well now ("she's fine now", "none since")."""
-        rest = normalise_keeping_offsets(text[end:]).text
-        for stop in ".!?\n":
-            rest = rest.split(stop)[0]
-        rest = " " + " ".join(rest.replace(",", " ").split()) + " "
-        for settled in self._phrases("settled_now"):
-            rest = rest.replace(f" {settled} ", " ")
-        words = set(rest.split())
-        return any(
-            p in words if " " not in p else f" {p} " in rest for p in self._phrases("change_now")
-        )
-
-    def _phrases(self, cue: str) -> List[str]:
-        return [w.replace("_", " ").lstrip("=") for w in self.catalog.cues.get(cue, ())]
-
-    def _context_filter(self, text: str, hits: List[RedFlagHit]) -> Tuple[List[RedFlagHit], bool]:
-        """Drop hits that ConText reads as past or hypothetical, where their category allows."""
+    def _context_filter(
+        self,
+        text: str,
+        hits: List[RedFlagHit],
+        new_now: Dict[Tuple[str, int, int], bool],
+    ) -> Tuple[List[RedFlagHit], bool]:
+        """Drop hits that ConText reads as past or hypothetical, where their category allows.
+        ``new_now``: per hit, whether the rest of its sentence says something is new now
+        (the same reading as the rules' own history check, ``Analysis.new_since``)."""
         if not hits or self.context_judge is None:
             return hits, False
         modifiers = [
@@ -219,7 +214,7 @@ class RedFlagDetector:
         for hit, mods in zip(hits, modifiers, strict=True):
             category = self.catalog.category(hit.key)
             rules = category.dismissed_by if category else frozenset()
-            past = HISTORICAL in mods and not self._new_now(text, hit.end)
+            past = HISTORICAL in mods and not new_now[(hit.key, hit.start, hit.end)]
             if (past and "history" in rules) or (HYPOTHETICAL in mods and "question" in rules):
                 continue
             kept.append(hit)
@@ -242,7 +237,21 @@ class RedFlagDetector:
             ]
             yield offset, normalised, tokens
 
-    def _analyse(self, tokens: Sequence[Tuple[int, int, str]]) -> Tuple[Analysis, List[_RawHit]]:
+    def told_as_over(self, text: str, doc: Optional[Doc] = None) -> bool:
+        """The message tells of a past event that is over and nothing is back now ("Back in
+        my 20s I went through a dark patch. I'm well now"), whether or not a catalog term
+        matched: the second net and the intent classifier read the event's words, not that
+        they are over."""
+        if not isinstance(text, str) or not text.strip():
+            return False
+        return any(
+            self._analyse(tokens, all_cues=True)[0].told_as_over()
+            for _, _, tokens in self._units(text, doc)
+        )
+
+    def _analyse(
+        self, tokens: Sequence[Tuple[int, int, str]], all_cues: bool = False
+    ) -> Tuple[Analysis, List[_RawHit]]:
         pairs = [self.lexicon.token(text) for _, _, text in tokens]
         keys = [key or "_" for key, _ in pairs]
         match_doc = Doc(self.nlp.vocab, words=keys or ["_"], spaces=[True] * max(len(keys), 1))
@@ -253,7 +262,7 @@ class RedFlagDetector:
         exceptions: Dict[str, List[Span]] = {}
         hits: List[_RawHit] = []
         matches = self.matcher(match_doc) if keys else []
-        if any(strings[m[0]].startswith(_FLAG) for m in matches):
+        if all_cues or any(strings[m[0]].startswith(_FLAG) for m in matches):
             matches += self.cue_matcher(match_doc)  # context is only needed around a match
         for match_id, start, end in matches:
             label = strings[match_id]
@@ -275,6 +284,7 @@ class RedFlagDetector:
             list_words=self._list_words,
             question_words=self._question_words,
             fillers=self._fillers,
+            surfaces=[surface or "_" for _, surface in pairs],
         )
         return analysis, hits
 
