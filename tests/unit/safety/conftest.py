@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Set
 
 import pytest
 import yaml
 
+from bot.safety.catalog import get_red_flag_catalog
 from bot.safety.red_flags import RedFlagDetector, default_nlp, detector_for
 from bot.settings import PROJECT_ROOT
 
 SAFETY_SETS = PROJECT_ROOT / "tests" / "safety"
+
+
+def clinical_hits(detector: RedFlagDetector, text: str) -> Set[str]:
+    """The clinical categories of the red flags found in ``text``."""
+    catalog = get_red_flag_catalog()
+    return {catalog.category(h.key).clinical for h in detector.detect(text)}
 
 
 def load_set(name: str) -> List:

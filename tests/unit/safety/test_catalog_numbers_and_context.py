@@ -10,11 +10,7 @@ import pytest
 from bot.safety.catalog import get_red_flag_catalog
 from bot.safety.lexicon import Lexicon
 from bot.safety.phrases import PhraseCompiler
-
-
-def clinical_hits(detector, text):
-    catalog = get_red_flag_catalog()
-    return {catalog.category(h.key).clinical for h in detector.detect(text)}
+from tests.unit.safety.conftest import clinical_hits
 
 
 def _matches(detector, phrase: str, text: str) -> bool:

@@ -10,11 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.safety.catalog import get_red_flag_catalog
-
-
-def clinical_hits(detector, text):
-    catalog = get_red_flag_catalog()
-    return {catalog.category(h.key).clinical for h in detector.detect(text)}
+from tests.unit.safety.conftest import clinical_hits
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from bot.safety.catalog import (
     get_red_flag_catalog,
     parse_catalog,
 )
+from tests.unit.safety.conftest import clinical_hits
 
 CLINICAL = {
     "anaphylaxis",
@@ -23,11 +24,6 @@ CLINICAL = {
     "heavy_bleeding",
     "new_weakness_numbness",
 }
-
-
-def clinical_hits(detector, text):
-    catalog = get_red_flag_catalog()
-    return {catalog.category(h.key).clinical for h in detector.detect(text)}
 
 
 def test_catalog_covers_the_ten_clinical_categories_in_english_and_spanish():

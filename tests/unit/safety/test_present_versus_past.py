@@ -12,13 +12,8 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety.catalog import get_red_flag_catalog
 from bot.safety.red_flag_classifier import RedFlagClassifier
-
-
-def clinical_hits(detector, text):
-    catalog = get_red_flag_catalog()
-    return {catalog.category(h.key).clinical for h in detector.detect(text)}
+from tests.unit.safety.conftest import clinical_hits
 
 
 @pytest.mark.parametrize(
