@@ -44,6 +44,7 @@ PRESENT_BE = frozenset({"am", "'m", "m", "is", "'s", "s", "are", "'re", "re"})
 PRESENT_AGE_ADVERBS = frozenset({"now", "still", "only", "just", "already"})
 # "fine now, but ...": what comes after takes the settled phrase back
 BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero", "aunque"})
+NOT_WELL_AFTER_BUT = frozenset({"still", "not", "now", "again", "worse", "back", "keep", "todavia"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
@@ -61,6 +62,7 @@ class Analysis:
     question_words: FrozenSet[str]
     fillers: FrozenSet[str]
     surfaces: Sequence[str] = ()  # the words as typed (keys are lemmas: "was" and "am" are "be")
+    excepted: bool = False  # a catalog exception ruled a match out ("breathless with excitement")
     _sentence_of: List[int] = field(default_factory=list)
     _sentences: List[Span] = field(default_factory=list)
 
@@ -349,9 +351,12 @@ class Analysis:
         """ "he's ok now but still confused": a "but" right after the settled phrase says
         something is not well after all."""
         i = span[1]
-        if i < len(self.keys) and self.keys[i] == ",":
+        while i < len(self.keys) and self.keys[i] in {",", "now"}:
             i += 1
-        return i < len(self.keys) and self.keys[i] in BUT_WORDS
+        if i >= len(self.keys) or self.keys[i] not in BUT_WORDS:
+            return False
+        # "..., but your form asks about it" does not take the "well" back
+        return any(k in NOT_WELL_AFTER_BUT for k in self.keys[i + 1 : i + 3])
 
     def risk_now(self) -> bool:
         """The message says something is back or happening now ("lately", "again", "tonight")."""

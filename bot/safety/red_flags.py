@@ -161,6 +161,8 @@ class RedFlagDetector:
         injection = sudden = False
         for offset, normalised, tokens in self._units(text, doc):
             analysis, hits = self._analyse(tokens)
+            # "breathless with excitement": the words were read and ruled out by an exception
+            dismissed = dismissed or analysis.excepted
             injection = injection or analysis.mentions_injection()
             sudden = sudden or analysis.acute_onset()
             raw.extend((hit, analysis, offset, normalised, tokens) for hit in hits)
@@ -274,19 +276,20 @@ class RedFlagDetector:
             else:
                 category, pattern = self._patterns[label]
                 hits.append(_RawHit(category, pattern, (start, end)))
-        hits = [
+        kept = [
             h for h in hits if not Analysis._overlaps(h.span, exceptions.get(h.category.key, []))
         ]
         analysis = Analysis(
             keys=keys,
             cues=cues,
-            flag_spans=[h.span for h in hits],
+            flag_spans=[h.span for h in kept],
             list_words=self._list_words,
             question_words=self._question_words,
             fillers=self._fillers,
             surfaces=[surface or "_" for _, surface in pairs],
+            excepted=len(kept) < len(hits),
         )
-        return analysis, hits
+        return analysis, kept
 
     @staticmethod
     def _stands(hit: _RawHit, analysis: Analysis) -> bool:

@@ -93,3 +93,37 @@ def test_a_past_told_as_over_overrules_the_classifiers_own_red_flag(detector):
     )
     component.process([message])
     assert message.get("intent")["name"] == "faq"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Going to the gym with this knee is a suicide mission, can PIT help?",
+        "I laughed so hard at the cartoon I couldn't breathe, anyway do you take Aetna?",
+        "choking on all the jargon on the leaflet lol, what is PIT in plain words?",
+        "my savings are haemorrhaging on physio, is PIT cheaper?",
+    ],
+)
+def test_an_exception_rules_the_words_out_and_says_so(detector, text):
+    hits, dismissed = detector.assess(text)
+    assert hits == []
+    assert dismissed  # read and ruled out: the classifier's own red_flag guess is overruled
+
+
+@pytest.mark.parametrize(
+    "text, over",
+    [
+        ("I attempted suicide in my twenties. I'm in a good place now, but the form asks.", True),
+        ("I attempted suicide in my twenties. I'm in a good place now, but still struggle.", False),
+        ("My daughter had anaphylaxis when she was 4. She's 17 now, do you treat teens?", True),
+        ("Dad had septicaemia in the 90s and lost two toes. He now has nerve pain there.", True),
+    ],
+)
+def test_what_comes_after_but_decides_whether_all_is_well(detector, text, over):
+    assert (clinical_hits(detector, text) == set()) is over
+
+
+def test_saddle_numbness_told_as_cannot_feel(detector):
+    assert "new_weakness_numbness" in clinical_hits(
+        detector, "I can't feel my groin since the back shots and I've wet myself"
+    )
