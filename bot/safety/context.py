@@ -242,21 +242,27 @@ class Analysis:
         (ConText's termination: "I used to get chest pain but now it's crushing")."""
         if self.new_since(start):
             return False  # "... years ago, but today it's back": something is new now
-        sentence = self.sentence(start)
-        cues = self._spans("history", sentence)
-        if self.recovered():
-            # "overdosed in college, she's ok now": a time of life or a place that is a past
-            # only when the message says all is well now ("my son is at school and can't breathe")
-            cues = cues + self._spans("weak_history", sentence)
-        for s, e in cues:
-            if s > 0 and self.keys[s - 1] in SINCE:
-                continue  # "numb since last month" goes on; it is not over
-            if self._present_age(s):
-                continue  # "I'm in my thirties and my throat is closing": an age, not a past
+        for s, e in self._past_cues(self.sentence(start)):
             lo, hi = (e, start) if e <= start else (start, s)
             if not any(i in self._breaks for i in range(lo, hi)):
                 return True
         return False
+
+    def _past_cues(self, within: Optional[Span] = None) -> List[Span]:
+        """History cues that name a time now over, in ``within`` (the whole text if None)."""
+        cues = self._spans("history", within)
+        if self.recovered():
+            # "overdosed in college, she's ok now": a time of life or a place that is a past
+            # only when the message says all is well now ("my son is at school and can't breathe")
+            cues = cues + self._spans("weak_history", within)
+        return [
+            (s, e)
+            for s, e in cues
+            # "numb since last month" goes on; it is not over
+            if not (s > 0 and self.keys[s - 1] in SINCE)
+            # "I'm in my thirties and my throat is closing": an age, not a past
+            and not self._present_age(s)
+        ]
 
     def _present_age(self, cue_start: int) -> bool:
         """ "I'm in my thirties", "she is in her 40s": a decade of life said in the present
@@ -342,10 +348,8 @@ class Analysis:
     def told_as_over(self) -> bool:
         """A past told as over in the whole message: a history cue (not an age said in the
         present), the patient or the person said to be well now, nothing back now."""
-        recovered = self.recovered()
-        history = self._spans("history") + (self._spans("weak_history") if recovered else [])
-        past = [s for s, _ in history if not self._present_age(s) and not self.new_since(s)]
-        return bool(past) and recovered and not self.risk_now()
+        past = [s for s, _ in self._past_cues() if not self.new_since(s)]
+        return bool(past) and self.recovered() and not self.risk_now()
 
     def _taken_back(self, span: Span) -> bool:
         """ "he's ok now but still confused": a "but" right after the settled phrase says

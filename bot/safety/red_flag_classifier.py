@@ -94,14 +94,25 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
                 hits, dismissed = self.detector.assess(text)
             if hits:
                 self._mark(message, hits)
-            elif dismissed or self.detector.told_as_over(text, _doc_of(message)):
-                # "my dad had a big heart attack back in 2005, he's still going strong"
+            elif dismissed:
                 self._overrule_classifier(message)
             else:
                 ordinary = self._second_net(message, text)
-                if ordinary or self._classifier_alone_unsure(message):
+                if (
+                    ordinary
+                    or self._classifier_alone_unsure(message)
+                    or self._told_as_over(message)
+                ):
                     self._overrule_classifier(message)
         return messages
+
+    def _told_as_over(self, message: Message) -> bool:
+        """The classifier said red_flag of a past told as over ("my dad had a big heart attack
+        back in 2005, he's still going strong"). Read only then: it re-reads the message."""
+        intent = message.get(INTENT) or {}
+        return intent.get(INTENT_NAME_KEY) == self.component_config[
+            "intent"
+        ] and self.detector.told_as_over(message.get(TEXT), _doc_of(message))
 
     def _classifier_alone_unsure(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
@@ -133,6 +144,8 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
             return calm >= score
         if verdict.category in RESOLVABLE and says_it_is_over(text):
             return True
+        if self.detector.told_as_over(text, _doc_of(message)):
+            return True  # a past told as over, nothing back now: not flagged by the net
         entry = self._entry_for(verdict.category)
         if (verdict.verdict == URGENT or verdict.category in ALWAYS_URGENT) and entry:
             self._mark(message, [RedFlagHit(entry.key, entry.severity, entry.label, 0, 0, "")])
