@@ -45,6 +45,9 @@ PRESENT_AGE_ADVERBS = frozenset({"now", "still", "only", "just", "already"})
 # "fine now, but ...": what comes after takes the settled phrase back
 BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero", "aunque"})
 NOT_WELL_AFTER_BUT = frozenset({"still", "not", "now", "again", "worse", "back", "keep", "todavia"})
+# "That was (in 2015)", "it happened (years ago)": a sentence that dates the one before it
+RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all"})
+RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
@@ -246,7 +249,21 @@ class Analysis:
             lo, hi = (e, start) if e <= start else (start, s)
             if not any(i in self._breaks for i in range(lo, hi)):
                 return True
-        return False
+        return self._dated_after(start)
+
+    def _dated_after(self, start: int) -> bool:
+        """The next sentence dates this one as a past: "My throat closed up and I couldn't
+        breathe. That was at a restaurant in 2015." ("That was my son, a decade ago.")."""
+        following = self._sentence_of[min(start, len(self.keys) - 1)] + 1
+        if following >= len(self._sentences) or not self.surfaces:
+            return False
+        lo, hi = self._sentences[following]
+        words = [i for i in range(lo, hi) if self.keys[i] not in self.fillers]
+        if len(words) < 2 or self.keys[words[0]] not in RETROSPECTIVE_SUBJECTS:
+            return False
+        if self.surfaces[words[1]] not in RETROSPECTIVE_VERBS:
+            return False
+        return bool(self._past_cues((lo, hi))) and not self._changes((lo, hi))
 
     def _past_cues(self, within: Optional[Span] = None) -> List[Span]:
         """History cues that name a time now over, in ``within`` (the whole text if None)."""

@@ -31,6 +31,24 @@ WHITESPACE_KEY = "<nl>"
 EXTRA_COMMON_WORDS = frozenset(
     {"sceptic", "sceptics", "sceptical", "skeptic", "skeptics", "embolism", "embolisms"}
 )
+# Texting shorthand read as the word it stands for, so "legs r numb n weak rn" reads like
+# "legs are numb and weak now" (patterns and cues are written in whole words).
+TEXTING_SHORTHAND = {
+    "r": "are",
+    "n": "and",
+    "u": "you",
+    "ur": "your",
+    "rn": "now",
+    "abt": "about",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "pls": "please",
+    "plz": "please",
+    "smth": "something",
+    "sth": "something",
+    "b4": "before",
+}
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -104,6 +122,9 @@ class Lexicon:
         return cached
 
     def _token(self, text: str) -> Tuple[str, str]:
+        if text in TEXTING_SHORTHAND:
+            word = TEXTING_SHORTHAND[text]
+            return self.key(word), word
         key = self.key(text)
         if (
             len(text) < MIN_FUZZY_LENGTH

@@ -72,6 +72,18 @@ def _fold_char(char: str) -> str:
     return stripped or folded
 
 
+def _dropped_g(text: str, index: int) -> bool:
+    """The apostrophe at ``index`` stands for a dropped "g" ("fightin'", "nothin'"): it
+    ends a word of at least four letters that ends in "in"."""
+    word_end = index + 1 >= len(text) or not text[index + 1].isalpha()
+    return (
+        word_end
+        and index >= 4
+        and text[index - 2 : index].lower() == "in"
+        and text[index - 4 : index - 2].isalpha()
+    )
+
+
 def normalise_keeping_offsets(text: str) -> NormalisedText:
     """Lower-case, fold look-alike characters and drop invisible ones, keeping offsets.
 
@@ -83,6 +95,8 @@ def normalise_keeping_offsets(text: str) -> NormalisedText:
     origin: List[int] = []
     for index, char in enumerate(text):
         folded = _fold_char(char)
+        if folded == "'" and _dropped_g(text, index):
+            folded = "g"  # "fightin' for every breath", "mornin'": the word as spelt in full
         # "breathe.I have" -> "breathe. i have": the tokenizer would keep "breathe.i" whole
         if (
             char in _JOINED_PUNCT

@@ -1,0 +1,78 @@
+"""How people really type, and a past dated in the next sentence (issue 9, round of 2026-12-04c).
+
+Texting shorthand ("legs r numb n weak rn") and a dropped "g" ("fightin' for every breath")
+read as the words they stand for; "why can't I lift my foot?" takes the symptom as given; a
+sentence that starts "That was ..." and names a past time dates the sentence before it; an
+EpiPen carried along, a chest infection treated with antibiotics and a figure of speech
+("choking on all these options") are no emergency. Sentences here are new ones written for
+these rules, not copies of any development set."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety.lexicon import TEXTING_SHORTHAND
+from bot.safety.text import normalise_keeping_offsets
+from tests.unit.safety.conftest import clinical_hits
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("my arms r numb n weak rn since the neck shots", "new_weakness_numbness"),
+        ("been strugglin' for every breath since this mornin'", "breathing"),
+        ("why can't I lift my foot? it started after the back injections", "new_weakness_numbness"),
+        ("my breath is really short and getting worse", "breathing"),
+        ("the shot spot is bleding alot and it won't stop", "heavy_bleeding"),
+        ("my tongue is so big since the injection and I can't swallow", "anaphylaxis"),
+        ("his lips look kind of grey and he's gasping", "breathing"),
+        ("took like 12 of the percs an hour ago, can't keep my eyes open", "overdose_poisoning"),
+        ("no le para de sangrar la rodilla desde hace una hora", "heavy_bleeding"),
+        ("mi abuelo no despierta, no consigo despertarlo", "fainting_head_injury"),
+        ("ya tengo todo listo para hacerlo esta noche", "self_harm"),
+        ("si me tomé 30 pastillas hace una hora ¿es grave? tengo sueño", "overdose_poisoning"),
+    ],
+)
+def test_how_people_type_an_emergency_is_read(detector, text, category):
+    assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # dated in the next sentence
+        "Her lips swelled up and she couldn't breathe. That was at a wedding in 2012. Is PIT ok?",
+        "He collapsed at the gym and was out cold. It happened a decade ago. Can he come in?",
+        # over, by a day of the week or "last week"
+        "My dad fainted last Tuesday at the pharmacy, he's fine now. Is there parking?",
+        "wife passed out last visit. any tips for nerves?",
+        "Mi hermana tuvo un desmayo en febrero, ya está bien. ¿Tienen ascensor?",
+        # precautions, illnesses elsewhere and figures of speech
+        "I always carry an EpiPen for peanuts, should I bring it along?",
+        "I'm on antibiotics for an ear infection, can I still come Friday?",
+        "Honestly choking on all these choices, knee or shoulder first?",
+        "the waitlist is suffocating me, any cancellations?",
+        "I nearly passed out from boredom filling in the forms lol",
+        "my teenager's music is poisoning my brain, can I bring him anyway?",
+        "two years clean after my overdose and I'd like to avoid opioids for my back",
+    ],
+)
+def test_what_is_over_or_not_meant_is_not_a_red_flag(detector, text):
+    assert clinical_hits(detector, text) == set()
+
+
+def test_a_dropped_g_is_restored_without_moving_any_character():
+    normalised = normalise_keeping_offsets("Fightin' for air, nothin' helps")
+    assert normalised.text == "fighting for air, nothing helps"
+    assert len(normalised.origin) == len("Fightin' for air, nothin' helps")
+    # a possessive or a quote is left alone
+    assert normalise_keeping_offsets("the cabin's door, 'in' quotes").text == (
+        "the cabin's door, 'in' quotes"
+    )
+
+
+def test_shorthand_is_only_whole_tokens(detector):
+    assert TEXTING_SHORTHAND["r"] == "are"
+    # "rn" inside a word is not "now"; the word stays as typed
+    assert detector.lexicon.token("burn")[1] == "burn"
+    assert detector.lexicon.token("rn") == (detector.lexicon.key("now"), "now")
