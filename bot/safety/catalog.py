@@ -30,6 +30,7 @@ DISMISSALS = frozenset(
         "resolved",
         "negated_state",
         "recovered_history",
+        "what_if",
     }
 )
 NEEDS = frozenset({"report", "injection"})

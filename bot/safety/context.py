@@ -200,6 +200,20 @@ class Analysis:
             return False  # "is it dangerous to take 8 at once? already did it"
         return not self.reported(start, end)
 
+    def what_if(self, start: int) -> bool:
+        """A "what if" about the future with nothing reported: an "if" before the match in its
+        sentence, then a verb that looks ahead ("what if I get chest pain during the
+        session?"), and no time that makes it current ("right now", "an hour ago") and no
+        "already did"."""
+        sentence = self.sentence(start)
+        if self._spans("report_time", sentence) or self.cues.get("already_done"):
+            return False
+        ifs = [s for s, _ in self._spans("conditional", sentence) if s < start]
+        if not ifs:
+            return False
+        first_if = min(ifs)
+        return any(first_if < s < start for s, _ in self._spans("what_if_verbs", sentence))
+
     def _is_question(self, sentence: Span, match: Span) -> bool:
         s, e = sentence
         if any(self.keys[i] == QUESTION_MARK for i in range(s, e)):

@@ -316,6 +316,8 @@ class RedFlagDetector:
             return False
         if "question" in rules and analysis.question_without_report(start, end):
             return False
+        if "what_if" in rules and analysis.what_if(start):
+            return False
         if "mild" in rules and analysis.softened(start, end):
             return False
         if "resolved" in rules and analysis.resolved(start, end):

@@ -76,3 +76,30 @@ def test_shorthand_is_only_whole_tokens(detector):
     # "rn" inside a word is not "now"; the word stays as typed
     assert detector.lexicon.token("burn")[1] == "burn"
     assert detector.lexicon.token("rn") == (detector.lexicon.key("now"), "now")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What if I get chest pain halfway through, do you stop?",
+        "If I got short of breath afterwards, should I ring 999 straight off?",
+        "If I ever had chest tightness after PIT would you want to know?",
+    ],
+)
+def test_a_what_if_about_the_future_is_no_chest_or_breathing_emergency(detector, text):
+    assert clinical_hits(detector, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # an "if" with a present state, or a time that makes it now, still counts
+        ("what do i do if i cant breathe", "breathing"),
+        ("If I can't breathe right now should I call 911?", "breathing"),
+        ("What if I have crushing chest pain now?", "chest_cardiac"),
+        ("I have chest pain and if it gets worse should I call?", "chest_cardiac"),
+        ("if I got chest pain an hour ago what does that mean", "chest_cardiac"),
+    ],
+)
+def test_an_if_that_reports_something_now_is_still_an_emergency(detector, text, category):
+    assert category in clinical_hits(detector, text)
