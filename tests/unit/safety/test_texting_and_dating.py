@@ -31,6 +31,10 @@ from tests.unit.safety.conftest import clinical_hits
         ("mi abuelo no despierta, no consigo despertarlo", "fainting_head_injury"),
         ("ya tengo todo listo para hacerlo esta noche", "self_harm"),
         ("si me tomé 30 pastillas hace una hora ¿es grave? tengo sueño", "overdose_poisoning"),
+        # a recent session or day is when a complication began, not a past that is over
+        ("leg went numb after my last session and I can't lift my foot", "new_weakness_numbness"),
+        ("Had PIT last week and I can't move my leg", "new_weakness_numbness"),
+        ("fainted last visit and hit my head, now I keep throwing up", "fainting_head_injury"),
     ],
 )
 def test_how_people_type_an_emergency_is_read(detector, text, category):
@@ -45,7 +49,7 @@ def test_how_people_type_an_emergency_is_read(detector, text, category):
         "He collapsed at the gym and was out cold. It happened a decade ago. Can he come in?",
         # over, by a day of the week or "last week"
         "My dad fainted last Tuesday at the pharmacy, he's fine now. Is there parking?",
-        "wife passed out last visit. any tips for nerves?",
+        "wife passed out last visit, she was fine after. any tips for nerves?",
         "Mi hermana tuvo un desmayo en febrero, ya está bien. ¿Tienen ascensor?",
         # precautions, illnesses elsewhere and figures of speech
         "I always carry an EpiPen for peanuts, should I bring it along?",
