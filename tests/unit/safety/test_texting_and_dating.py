@@ -34,6 +34,8 @@ from tests.unit.safety.conftest import clinical_hits
         # a recent session or day is when a complication began, not a past that is over
         ("leg went numb after my last session and I can't lift my foot", "new_weakness_numbness"),
         ("Had PIT last week and I can't move my leg", "new_weakness_numbness"),
+        # "lol" or "haha" is no joke marker: only laughing itself is
+        ("cant breathe lol help", "breathing"),
         ("fainted last visit and hit my head, now I keep throwing up", "fainting_head_injury"),
     ],
 )
