@@ -36,6 +36,7 @@ from tests.unit.safety.conftest import clinical_hits
         ("Had PIT last week and I can't move my leg", "new_weakness_numbness"),
         # "lol" or "haha" is no joke marker: only laughing itself is
         ("cant breathe lol help", "breathing"),
+        ("my son passed out from laughing and won't wake up properly", "fainting_head_injury"),
         ("fainted last visit and hit my head, now I keep throwing up", "fainting_head_injury"),
     ],
 )
