@@ -37,6 +37,7 @@ from tests.unit.safety.conftest import clinical_hits
         # "lol" or "haha" is no joke marker: only laughing itself is
         ("cant breathe lol help", "breathing"),
         ("my son passed out from laughing and won't wake up properly", "fainting_head_injury"),
+        ("I think it's carbon monoxide poisoning and my mind is so foggy", "overdose_poisoning"),
         ("fainted last visit and hit my head, now I keep throwing up", "fainting_head_injury"),
     ],
 )
