@@ -38,6 +38,7 @@ from tests.unit.safety.conftest import clinical_hits
         ("cant breathe lol help", "breathing"),
         ("my son passed out from laughing and won't wake up properly", "fainting_head_injury"),
         ("I think it's carbon monoxide poisoning and my mind is so foggy", "overdose_poisoning"),
+        ("still waiting here and he's choking", "breathing"),
         ("fainted last visit and hit my head, now I keep throwing up", "fainting_head_injury"),
     ],
 )
