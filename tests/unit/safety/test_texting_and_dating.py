@@ -39,6 +39,10 @@ from tests.unit.safety.conftest import clinical_hits
         ("my son passed out from laughing and won't wake up properly", "fainting_head_injury"),
         ("I think it's carbon monoxide poisoning and my mind is so foggy", "overdose_poisoning"),
         ("still waiting here and he's choking", "breathing"),
+        ("I keep using the epipen and it's not helping", "anaphylaxis"),
+        ("just used my epipen on me, what now", "anaphylaxis"),
+        ("overdosed on my tablets and coffee, feel awful", "overdose_poisoning"),
+        ("I think I took an overdose of caffeine pills", "overdose_poisoning"),
         ("fainted last visit and hit my head, now I keep throwing up", "fainting_head_injury"),
     ],
 )
