@@ -45,6 +45,8 @@ PRESENT_AGE_ADVERBS = frozenset({"now", "still", "only", "just", "already"})
 # "fine now, but ...": what comes after takes the settled phrase back
 BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero", "aunque"})
 NOT_WELL_AFTER_BUT = frozenset({"still", "not", "now", "again", "worse", "back", "keep", "todavia"})
+# words at most between a "what if" verb and the symptom it governs ("if I got some chest pain")
+WHAT_IF_REACH = 2
 # "That was (in 2015)", "it happened (years ago)": a sentence that dates the one before it
 RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all"})
 RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
@@ -202,17 +204,23 @@ class Analysis:
 
     def what_if(self, start: int) -> bool:
         """A "what if" about the future with nothing reported: an "if" before the match in its
-        sentence, then a verb that looks ahead ("what if I get chest pain during the
-        session?"), and no time that makes it current ("right now", "an hour ago") and no
-        "already did"."""
+        sentence, then a verb that looks ahead right before the symptom ("what if I get chest
+        pain during the session?"), and no time that makes it current ("right now", "an hour
+        ago") and no "already did"."""
         sentence = self.sentence(start)
         if self._spans("report_time", sentence) or self.cues.get("already_done"):
             return False
-        ifs = [s for s, _ in self._spans("conditional", sentence) if s < start]
-        if not ifs:
+        first_if = min(
+            (s for s, _ in self._spans("conditional", sentence) if s < start), default=None
+        )
+        if first_if is None:
             return False
-        first_if = min(ifs)
-        return any(first_if < s < start for s, _ in self._spans("what_if_verbs", sentence))
+        # the verb governs the symptom ("if I get chest pain", "if I ever had a tight chest"),
+        # not an earlier clause ("if I had the shots and have chest pain now")
+        return any(
+            first_if < s and e <= start <= e + WHAT_IF_REACH
+            for s, e in self._spans("what_if_verbs", sentence)
+        )
 
     def _is_question(self, sentence: Span, match: Span) -> bool:
         s, e = sentence

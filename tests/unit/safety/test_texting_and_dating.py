@@ -112,6 +112,7 @@ def test_a_what_if_about_the_future_is_no_chest_or_breathing_emergency(detector,
         ("What if I have crushing chest pain now?", "chest_cardiac"),
         ("I have chest pain and if it gets worse should I call?", "chest_cardiac"),
         ("if I got chest pain an hour ago what does that mean", "chest_cardiac"),
+        ("what do I do if I had the shots today and have chest pain", "chest_cardiac"),
     ],
 )
 def test_an_if_that_reports_something_now_is_still_an_emergency(detector, text, category):
