@@ -47,6 +47,8 @@ BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero",
 NOT_WELL_AFTER_BUT = frozenset({"still", "not", "now", "again", "worse", "back", "keep", "todavia"})
 # words at most between a "what if" verb and the symptom it governs ("if I got some chest pain")
 WHAT_IF_REACH = 2
+# a sentence told in the present: it does not end when the next sentence dates it
+PRESENT_SURFACES = PRESENT_BE | frozenset({"ca", "can", "cannot", "cant", "wo", "wont", "still"})
 # "That was (in 2015)", "it happened (years ago)": a sentence that dates the one before it
 RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all"})
 RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
@@ -276,16 +278,26 @@ class Analysis:
     def _dated_after(self, start: int) -> bool:
         """The next sentence dates this one as a past: "My throat closed up and I couldn't
         breathe. That was at a restaurant in 2015." ("That was my son, a decade ago.")."""
-        following = self._sentence_of[min(start, len(self.keys) - 1)] + 1
+        current = self._sentence_of[min(start, len(self.keys) - 1)]
+        following = current + 1
         if following >= len(self._sentences) or not self.surfaces:
             return False
+        # "My leg is numb. That was 2 weeks ago": told in the present, it goes on
+        if self._says_present(self._sentences[current]):
+            return False
         lo, hi = self._sentences[following]
+        if self._says_present((lo, hi)):
+            return False  # "That was 2 weeks ago, it's still like that"
         words = [i for i in range(lo, hi) if self.keys[i] not in self.fillers]
         if len(words) < 2 or self.keys[words[0]] not in RETROSPECTIVE_SUBJECTS:
             return False
         if self.surfaces[words[1]] not in RETROSPECTIVE_VERBS:
             return False
         return bool(self._past_cues((lo, hi))) and not self._changes((lo, hi))
+
+    def _says_present(self, sentence: Span) -> bool:
+        """The sentence has a present-tense "be" or "can", or "still" ("is", "'m", "can't")."""
+        return any(self.surfaces[i] in PRESENT_SURFACES for i in range(*sentence))
 
     def _past_cues(self, within: Optional[Span] = None) -> List[Span]:
         """History cues that name a time now over, in ``within`` (the whole text if None)."""

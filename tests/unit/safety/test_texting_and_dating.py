@@ -36,6 +36,15 @@ from tests.unit.safety.conftest import clinical_hits
         ("Had PIT last week and I can't move my leg", "new_weakness_numbness"),
         # "lol" or "haha" is no joke marker: only laughing itself is
         ("cant breathe lol help", "breathing"),
+        # told in the present, or still so: a later "That was ..." does not end it
+        (
+            "My arm is dead and I can't lift it. That was after the injection 2 weeks ago.",
+            "new_weakness_numbness",
+        ),
+        (
+            "My leg went numb after the shots. That was 2 weeks ago, it's still like that.",
+            "new_weakness_numbness",
+        ),
         ("my son passed out from laughing and won't wake up properly", "fainting_head_injury"),
         ("I think it's carbon monoxide poisoning and my mind is so foggy", "overdose_poisoning"),
         ("still waiting here and he's choking", "breathing"),
