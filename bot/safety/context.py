@@ -31,6 +31,8 @@ BECAME_STATES = frozenset(
     "very really so all a bright pale white grey gray blue purple black numb cold floppy limp "
     "weak dead stiff red yellow funny quiet clammy sweaty blotchy hard tight".split()
 )
+# "gone completely / totally dead": a degree word between "gone" and the state it became
+WHOLLY = frozenset({"completely", "totally", "fully", "entirely", "utterly"})
 # "since last month": a time that starts something going on, not one that ended
 SINCE = frozenset({"since", "from", "desde"})
 SETTLED_SUBJECT_REACH = 2  # "it is | well controlled"
@@ -477,7 +479,10 @@ class Analysis:
         """ "gone pale", "gone very cold", "gone a funny colour": gone + a state."""
         if not self._is_word((cue_start, cue_end), "go") or cue_end >= len(self.keys):
             return False
-        return self.keys[cue_end] in BECAME_STATES
+        after = cue_end
+        if self.keys[after] in WHOLLY and after + 1 < len(self.keys):
+            after += 1  # "gone completely dead" (but "it's gone completely." went away)
+        return self.keys[after] in BECAME_STATES
 
     def _points_back(self, last_break: int, cue_start: int, cue_end: int) -> bool:
         """ "my arm went numb, but it went away": after the last break only a pronoun stands
