@@ -30,6 +30,7 @@ DISMISSALS = frozenset(
         "resolved",
         "negated_state",
         "recovered_history",
+        "recovered_recent",
         "what_if",
     }
 )

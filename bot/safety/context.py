@@ -58,6 +58,29 @@ RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
 CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
+# a plain "no" to a question about the symptom ("Any fever? Nope, none of that.")
+ANSWER_NO = frozenset(
+    {"no", "nope", "nah", "none", "negative", "nada", "tampoco", "neither", "nae", "nil"}
+)
+# what may come between a question and its answer: quote marks, "he said", "and"
+ANSWER_LEAD = frozenset(
+    {">", "-", ":", "—", ",", "<nl>", "<sp>", ".", "say", "he", "she", "they", "i", "dijo", "y"}
+) | frozenset({"and", "answer", "reply"})
+# what may follow that "no": the end of the answer, or "none of that", "nada de eso"
+ANSWER_CLOSERS = (
+    SENTENCE_END
+    | CLAUSE_END
+    | frozenset(
+        {",", "none", "nada", "of", "at", "to", "de", "eso", "no", "nope", "and", "y", "ni", "all"}
+    )
+)
+ANSWER_LEAD_REACH = 4
+# someone asked about the symptom: "the nurse asked if ...", "me preguntó si ..."
+ASK_KEYS = frozenset(
+    {"ask", "asked", "pregunto", "pregunta", "preguntaron", "preguntaba", "preguntar", "checklist"}
+)
+ASK_LINKS = frozenset({"if", "whether", "about", "to", "si", "por", "any", "for", ":"})
+ASK_LINK_REACH = 3
 
 
 @dataclass
@@ -193,6 +216,53 @@ class Analysis:
             return True  # "I didn't faint or hit my head": "or" carries the "not" on
         # "no fever and the redness is spreading": the match is a clause of its own
         return not self._has_report_verb(start, end)
+
+    def answered_no(self, start: int, end: int) -> bool:
+        """The match is asked about and the answer that follows is no: a question ("> Any
+        swelling of the lips? nope none of that") or a question someone asked ("the nurse
+        asked if I had a fever: no, nada de eso"). Any other answer ("chest pain? only when
+        ...", "yes") leaves it standing."""
+        lo, hi = self.sentence(start)
+        if self.keys[hi - 1] == QUESTION_MARK:
+            answer = hi
+        elif self._asked(lo, start):
+            answer = end
+            while answer < hi and self.keys[answer] not in CLAUSE_WORDS - {"and", "y"}:
+                answer += 1
+        else:
+            return False
+        i, reach = answer, 0
+        while i < len(self.keys) and self.keys[i] in ANSWER_LEAD and reach < ANSWER_LEAD_REACH:
+            i, reach = i + 1, reach + 1
+        if i >= len(self.keys) or self.keys[i] not in ANSWER_NO:
+            return False
+        after = i + 1
+        # "No slurry speech": the answer may name the symptom again
+        return (
+            after >= len(self.keys)
+            or self.keys[after] in ANSWER_CLOSERS
+            or self.keys[after] in self.keys[start:end]
+        )
+
+    def _asked(self, lo: int, start: int) -> bool:
+        """An "asked (me) if / about / to report" before ``start`` in its sentence."""
+        for i in range(lo, start):
+            if self.keys[i] in ASK_KEYS:
+                reach = range(i + 1, min(start, i + 1 + ASK_LINK_REACH))
+                if any(self.keys[j] in ASK_LINKS for j in reach):
+                    return True
+        return False
+
+    def recent_past_over(self, start: int) -> bool:
+        """ "Fainted yesterday, fine.", "el sábado me dio fiebre, pero el domingo ya estaba
+        bien": a recent day in the match's sentence, the message says all is well now and
+        nothing is back or new (only for categories whose signs pass, ``recovered_recent``)."""
+        if not self.recovered() or self.risk_now() or self.new_since(start):
+            return False
+        return any(
+            not (s > 0 and self.keys[s - 1] in SINCE)
+            for s, _ in self._spans("recent_past", self.sentence(start))
+        )
 
     def _has_report_verb(self, start: int, end: int) -> bool:
         return any(s >= start and s < end for s, _ in self._spans("report_verb_only"))

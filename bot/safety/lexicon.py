@@ -4,9 +4,10 @@ Patterns and messages go through the same function, so "swollen", "swells" and
 "swelling" all become ``swell`` on both sides. Misspellings the catalog did not list
 ("sweling", "unconcious") are mapped to the nearest catalog word when they are one or
 two typing slips away (rapidfuzz's optimal-string-alignment distance: a swapped pair of
-letters is one slip) and are not themselves common English words ("fewer" must stay
-"fewer", not become "fever"). Words shorter than five letters are never corrected: at that
-length one slip turns most common words into another word ("bleed"/"breed" is the limit).
+letters is one slip) and are not themselves real words ("fewer" must stay "fewer", not
+become "fever"; "heartache" is no "headache", "tinge" no "twinge", and the Spanish "costado"
+no "costando"). Words shorter than five letters are never corrected: at that length one
+slip turns most common words into another word ("bleed"/"breed" is the limit).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from spacy.pipeline import Lemmatizer
 logger = logging.getLogger(__name__)
 
 COMMON_WORD_LOG_PROB = -14.0  # spaCy's lexeme_prob: above this a word is common English
+# The Spanish list is smaller and noisier: common misspellings ("demaciado") sit near -13.4.
+COMMON_SPANISH_LOG_PROB = -13.0
 MIN_FUZZY_LENGTH = 5
 WHITESPACE_KEY = "<nl>"
 # Ordinary words the (US-weighted) frequency list ranks too rare, one slip from a red-flag
@@ -57,21 +60,40 @@ def osa_distance(a: str, b: str, limit: int) -> int:
     return OSA.distance(a, b, score_cutoff=limit)
 
 
+def _lookups_json(name: str) -> Dict[str, object]:
+    import spacy_lookups_data
+
+    path = spacy_lookups_data.__path__[0] + f"/data/{name}.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return cast(Dict[str, object], json.load(handle))
+
+
+def _frequent(name: str, log_prob: float) -> FrozenSet[str]:
+    probs = cast(Dict[str, float], _lookups_json(name))
+    return frozenset(w for w, p in probs.items() if p > log_prob and w.isalpha() and len(w) >= 4)
+
+
 @lru_cache(maxsize=1)
 def common_words() -> Optional[FrozenSet[str]]:
-    """Common English words (from spacy-lookups-data), never "corrected" to a red-flag word."""
-    try:
-        import spacy_lookups_data
+    """Real words (from spacy-lookups-data), never "corrected" to a red-flag word.
 
-        path = spacy_lookups_data.__path__[0] + "/data/en_lexeme_prob.json.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            probs: Dict[str, float] = json.load(handle)
+    Three sources, because the frequency lists come from web text and rank misspellings
+    ("recomend", "tommorow") next to rare real words ("tinge", "heartache"):
+    - English words more frequent than COMMON_WORD_LOG_PROB;
+    - every word the English lemma table knows (its forms and lemmas: a curated word list,
+      which holds "strobe" and "infusion" but no "becasue");
+    - Spanish words more frequent than COMMON_SPANISH_LOG_PROB ("mejorado" is no "morado",
+      "alergia" no "alegria").
+    """
+    try:
+        lemmas = cast(Dict[str, str], _lookups_json("en_lemma_lookup"))
+        english = _frequent("en_lexeme_prob", COMMON_WORD_LOG_PROB)
+        spanish = _frequent("es_lexeme_prob", COMMON_SPANISH_LOG_PROB)
     except (ImportError, OSError, ValueError) as exc:  # pragma: no cover - packaging problem
         logger.warning("No common-word list (%s): red-flag spelling correction is off.", exc)
         return None
-    return EXTRA_COMMON_WORDS | frozenset(
-        w for w, p in probs.items() if p > COMMON_WORD_LOG_PROB and w.isalpha() and len(w) >= 4
-    )
+    known = frozenset(w for pair in lemmas.items() for w in pair if w.isalpha() and len(w) >= 4)
+    return EXTRA_COMMON_WORDS | english | spanish | frozenset(w.lower() for w in known)
 
 
 class Lexicon:

@@ -298,7 +298,12 @@ class RedFlagDetector:
         rules = hit.category.dismissed_by
         if "report" in hit.pattern.needs and not analysis.reported(start, end):
             return False
-        if "negation" in rules and analysis.negated(start, end, "weak_negation" in rules):
+        if "negation" in rules and (
+            analysis.negated(start, end, "weak_negation" in rules)
+            or analysis.answered_no(start, end)
+        ):
+            return False
+        if "recovered_recent" in rules and analysis.recent_past_over(start):
             return False
         if "negated_state" in rules and analysis.negated_state(start):
             return False

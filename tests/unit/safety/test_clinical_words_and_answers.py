@@ -1,0 +1,103 @@
+"""Round of 2026-12-04e (issue 9): clinical words a nurse or doctor uses for a relative, real
+words the speller must keep ("tinge", "heartache", "mejorado"), a question answered "no",
+and a recent faint or rash told as over.
+
+Sentences here are new ones written for these rules, not copies of any development set."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety.lexicon import common_words
+from bot.safety.red_flags import RedFlagDetector
+from tests.unit.safety.conftest import clinical_hits
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("Pt 70F, acute SOB since lunch, lips cyanotic, on home oxygen", "breathing"),
+        ("mum is only managing 2 word sentences and looks dusky around the lips", "breathing"),
+        ("Dad, 74: sudden dysarthria and left hemiparesis about 20 min ago", "stroke"),
+        (
+            "syncopal episode in the waiting room, struck his forehead on the chair",
+            "fainting_head_injury",
+        ),
+        ("wife has had haematemesis twice this evening, pale and clammy", "heavy_bleeding"),
+        (
+            "brother with a disc bulge now has saddle anaesthesia and can't pee",
+            "new_weakness_numbness",
+        ),
+        ("since this morning she can't hold her urine and her foot slaps", "new_weakness_numbness"),
+        ("I'm spitting up dark red blood and clots, it's not slowing", "heavy_bleeding"),
+        ("we've soaked four towels and the shin is still dripping", "heavy_bleeding"),
+        ("my 3 year old swallowed some of the windshield washer fluid", "overdose_poisoning"),
+        ("my daughter ate a handful of her nan's blood pressure tablets", "overdose_poisoning"),
+        ("I cut myself again tonight and it's really deep", "self_harm"),
+        ("honestly my kids would be better off without me", "self_harm"),
+        ("mi papá se agarra el pecho y está sudando frío", "chest_cardiac"),
+        ("siento como un ladrillo encima del pecho desde la sesión", "chest_cardiac"),
+        ("mi madre tiene disnea y los labios cianóticos", "breathing"),
+        ("de forma súbita perdí la vista del ojo izquierdo", "stroke"),
+        ("de repente no pueda mover el brazo, ¿es normal?", "new_weakness_numbness"),
+    ],
+)
+def test_reported_emergency_is_found(detector: RedFlagDetector, text: str, category: str) -> None:
+    assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a question answered no, direct or reported
+        "> Any fever or chills since the session? Nope, none of that.",
+        "Trouble swallowing? No. Hives? Nope. Just a sore knee.",
+        "the nurse asked if I had any chest pain or shortness of breath: no, all good",
+        "me preguntó si tenía fiebre o hinchazón en los labios: no, nada de eso",
+        # a recent faint or rash, told as over
+        "Passed out yesterday at the bus stop, fine now, the doctor checked me",
+        "my nan's lips swelled up a bit on Sunday after prawns, she's totally fine now",
+        "el sábado me dio fiebre, pero desde entonces estoy perfecta",
+        # ordinary words the speller must not turn into a red flag
+        "the heartache of missing my dog's walks is the worst part",
+        "there's a faint pink tinge where the needle went, no pain",
+        "thanks so much for fitting me in on Friday",
+        "he mejorado mucho desde la segunda sesión",
+        "your forms gave me acute dyspnoea, joking, all done",
+        "Brief hx: vasovagal syncope at age 19, asymptomatic since",
+    ],
+)
+def test_calm_message_is_not_flagged(detector: RedFlagDetector, text: str) -> None:
+    assert not clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # an answer that is not "no" keeps the question's symptom
+        ("Any chest pain? yes, crushing, right now", "chest_cardiac"),
+        ("Any fainting? No one was with me when I passed out an hour ago", "fainting_head_injury"),
+        # well now, but the time is today or it is back
+        ("fainted yesterday, fine now, but fainted again today", "fainting_head_injury"),
+        # an overdose is never dismissed as a recent past told as over
+        ("took 20 tylenol yesterday but I'm fine now", "overdose_poisoning"),
+    ],
+)
+def test_answer_or_recovery_that_does_not_dismiss(
+    detector: RedFlagDetector, text: str, category: str
+) -> None:
+    assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "word", ["tinge", "heartache", "strobe", "infusion", "costado", "respiro", "mejorado"]
+)
+def test_real_words_are_common(word: str) -> None:
+    words = common_words()
+    assert words is not None and word in words
+
+
+@pytest.mark.parametrize("typo", ["feaver", "sweling", "unconcious", "becasue", "bleding"])
+def test_typos_are_not_common(typo: str) -> None:
+    words = common_words()
+    assert words is not None and typo not in words
