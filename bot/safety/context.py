@@ -58,6 +58,11 @@ RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
 CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
+# "'s" is "is" after these; after a noun it may be a possessive ("my nan's lips")
+POSSESSIVE_OR_IS = frozenset({"'s", "s"})
+S_PRONOUNS = frozenset({"he", "she", "it", "that", "there", "this", "what", "who", "where"})
+# "now" on its own, which says something is new only when its clause names something
+BARE_NOW = ("now", "ahora", "ahorita")
 # a plain "no" to a question about the symptom ("Any fever? Nope, none of that.")
 ANSWER_NO = frozenset(
     {"no", "nope", "nah", "none", "negative", "nada", "tampoco", "neither", "nae", "nil"}
@@ -253,16 +258,44 @@ class Analysis:
                     return True
         return False
 
-    def recent_past_over(self, start: int) -> bool:
-        """ "Fainted yesterday, fine.", "el sábado me dio fiebre, pero el domingo ya estaba
-        bien": a recent day in the match's sentence, the message says all is well now and
-        nothing is back or new (only for categories whose signs pass, ``recovered_recent``)."""
-        if not self.recovered() or self.risk_now() or self.new_since(start):
+    def passed_and_well(self, start: int) -> bool:
+        """Told as over: the message says all is well now, nothing is back or new, and the
+        match's sentence is told in the past ("knocked my head over Christmas, scan was
+        clear") or names a recent day ("Fainted yesterday, fine."; "el sábado me dio fiebre,
+        pero el domingo ya estaba bien"). Only for categories whose signs pass
+        (``recovered_recent``): "my lips are swelling, I was fine yesterday" is told in the
+        present and stays."""
+        if not self._well_with_nothing_after() or self.risk_now() or self.new_since(start):
             return False
-        return any(
-            not (s > 0 and self.keys[s - 1] in SINCE)
-            for s, _ in self._spans("recent_past", self.sentence(start))
+        lo, hi = self.sentence(start)
+        settled = self._spans("settled_now")
+        # told in the past: no present-tense word outside the settled phrase ("she's fine")
+        return bool(self.surfaces) and not any(
+            self._present_word(i) and not self._overlaps((i, i + 1), settled) for i in range(lo, hi)
         )
+
+    def _present_word(self, i: int) -> bool:
+        """A present-tense "be" or "can" ("is", "'m", "can't"); an "'s" only after a pronoun
+        ("she's"), not the possessive of "my nan's lips"."""
+        if self.surfaces[i] not in PRESENT_SURFACES:
+            return False
+        if self.surfaces[i] in POSSESSIVE_OR_IS:
+            return i > 0 and self.surfaces[i - 1] in S_PRONOUNS
+        return True
+
+    def _well_with_nothing_after(self) -> bool:
+        """A settled phrase ("fine now") with no "but" after it in its sentence: "I'm ok now
+        but really confused" is not well, whatever follows the "but"."""
+        for s, e in self.cues.get("settled_now", []):
+            _, hi = self.sentence(s)
+            # "none since, but could I lie down next time?": a question, not a symptom
+            if not any(
+                self.keys[i] in BUT_WORDS
+                and (i + 1 >= hi or self.keys[i + 1] not in self.question_words)
+                for i in range(e, hi)
+            ):
+                return True
+        return False
 
     def _has_report_verb(self, start: int, end: int) -> bool:
         return any(s >= start and s < end for s, _ in self._spans("report_verb_only"))
@@ -407,10 +440,14 @@ class Analysis:
         ("fine now") and a bare "now" in a clause that names nothing new ("I'm in a much
         better place now", "off blood thinners now"): "but now it's crushing" still counts."""
         settled = self._spans("settled_now", sentence)
+        # a change word inside a time phrase is part of it ("over new year")
+        times = self._spans("history", sentence) + self._spans("weak_history", sentence)
         changes = [
             c
             for c in self._spans("change_now", sentence)
-            if not self._overlaps(c, settled) and not self._since_then(c)
+            if not self._overlaps(c, settled)
+            and not self._overlaps(c, times)
+            and not self._since_then(c)
         ]
         return [c for c in changes if not self._bare_now(c, changes, settled)]
 
@@ -422,7 +459,7 @@ class Analysis:
         return span[1] >= len(self.keys) or self.keys[span[1]] in CLAUSE_WORDS
 
     def _bare_now(self, span: Span, changes: Sequence[Span], settled: Sequence[Span]) -> bool:
-        if not self._is_word(span, "now"):
+        if not any(self._is_word(span, word) for word in BARE_NOW):
             return False
         lo, hi = self._clause_of(span)
         named = (
@@ -486,8 +523,10 @@ class Analysis:
         return any(k in NOT_WELL_AFTER_BUT for k in self.keys[i + 1 : i + 3])
 
     def risk_now(self) -> bool:
-        """The message says something is back or happening now ("lately", "again", "tonight")."""
-        return bool(self.cues.get("present_risk"))
+        """The message says something is back or happening now ("lately", "again", "tonight");
+        not inside a settled phrase ("the scan came back clear")."""
+        settled = self.cues.get("settled_now", [])
+        return any(not self._overlaps(span, settled) for span in self.cues.get("present_risk", []))
 
     def someone_else(self, start: int, end: int) -> bool:
         """The match tells of another person ("my late father attempted suicide", "took her

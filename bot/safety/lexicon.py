@@ -51,6 +51,7 @@ TEXTING_SHORTHAND = {
     "smth": "something",
     "sth": "something",
     "b4": "before",
+    "tok": "took",
 }
 
 

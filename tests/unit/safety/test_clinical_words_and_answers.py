@@ -101,3 +101,38 @@ def test_real_words_are_common(word: str) -> None:
 def test_typos_are_not_common(typo: str) -> None:
     words = common_words()
     assert words is not None and typo not in words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # told wholly in the past, all well now
+        "banged my head on the car door over new year, the scan came back clear",
+        "my son had a bad asthma attack at rugby last season, he was fine after his inhaler",
+        "got hives all over from washing powder in the spring, stopped it, never happened since",
+        "mi hija tuvo fiebre el fin de semana pero ya está sin fiebre desde el lunes",
+        # "ahora" that names nothing new is no change ("now she has sore knees")
+        "a mi padre le dio un infarto en 2016, ahora tiene dolor de espalda, ¿lo atienden?",
+    ],
+)
+def test_a_past_told_as_over_is_not_flagged(detector: RedFlagDetector, text: str) -> None:
+    assert not clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # the present tense keeps it, whatever else is well
+        (
+            "I hit my head on Sunday, was fine, but now I can't stop being sick",
+            "fainting_head_injury",
+        ),
+        ("my lips are swelling up, I was fine yesterday", "anaphylaxis"),
+        # "ahora mismo" after a past starts the now
+        ("mi papá tuvo un infarto hace años y ahora mismo le duele el pecho", "chest_cardiac"),
+    ],
+)
+def test_what_is_now_after_a_past_stays(
+    detector: RedFlagDetector, text: str, category: str
+) -> None:
+    assert category in clinical_hits(detector, text)
