@@ -136,3 +136,43 @@ def test_what_is_now_after_a_past_stays(
     detector: RedFlagDetector, text: str, category: str
 ) -> None:
     assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # figures of speech: machines, money, pride, laughter, nagging
+        "the laptop at home is having a seizure again, can you email the form",
+        "my car keeps having fits on cold mornings so I might be late",
+        "el internet sigue convulsionando, perdón si se corta",
+        "that invoice is giving me a heart attack haha",
+        "I nearly had a fit when I saw the price of parking",
+        "casi me desmayo con la fila del banco jaja",
+        "my husband is smothering me with questions about the needles",
+        "his chest swelled with pride after the first pain-free walk",
+        "I break out in hives at the mention of dentists",
+        "the office has playoff fever this week",
+        "that video sent shivers down my spine",
+        "such a load off my chest to finally book",
+    ],
+)
+def test_figure_of_speech_is_not_flagged(detector: RedFlagDetector, text: str) -> None:
+    assert not clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # the same words, told of a person now
+        ("I dropped my phone because I was having a seizure", "fainting_head_injury"),
+        ("my phone died and then I fainted on the pavement", "fainting_head_injury"),
+        ("se me cayó el teléfono y me desmayé", "fainting_head_injury"),
+        ("the injection gave me chills and I'm shaking", "infection_sepsis"),
+        ("casi me desmayo al levantarme y todo me da vueltas", "fainting_head_injury"),
+        ("I need to get this off my chest: there's crushing pain in my chest", "chest_cardiac"),
+    ],
+)
+def test_literal_use_of_figurative_words_stays(
+    detector: RedFlagDetector, text: str, category: str
+) -> None:
+    assert category in clinical_hits(detector, text)
