@@ -176,3 +176,50 @@ def test_literal_use_of_figurative_words_stays(
     detector: RedFlagDetector, text: str, category: str
 ) -> None:
     assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # told softly: the means, the letters, a time set, a place at the edge
+        ("my brother has locked himself in his room with a knife and won't answer", "self_harm"),
+        ("the goodbye letters for my family are written, tonight is the night", "self_harm"),
+        ("I'm ending it tomorrow, thanks for everything", "self_harm"),
+        ("sitting on the edge of the bridge, just wanted to say bye", "self_harm"),
+        ("mi primo dice que se va a matar, no contesta", "self_harm"),
+        ("hoy me tiro del puente, ya no puedo más", "self_harm"),
+        # bleeding told by its amount
+        ("the dressing on my calf has bled through twice in an hour", "heavy_bleeding"),
+        ("gone thru 3 towels on my knee and it won't slow down", "heavy_bleeding"),
+        ("she's soaking a pad every half hour since lunch", "heavy_bleeding"),
+        # waking on the floor; lost count of the tablets; carbon monoxide
+        ("me desperté en el suelo de la cocina y me sangra la cabeza", "fainting_head_injury"),
+        ("I've lost count of the oxy I took tonight and I'm so sleepy", "overdose_poisoning"),
+        (
+            "the gas heater has a strange smell and we all have headaches and feel sick",
+            "overdose_poisoning",
+        ),
+        ("perdí la cuenta de las pastillas que me tomé y tengo mucho sueño", "overdose_poisoning"),
+    ],
+)
+def test_softly_told_emergency_is_found(
+    detector: RedFlagDetector, text: str, category: str
+) -> None:
+    assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pick your poison, Monday or Wednesday?",
+        "my cat is out cold on the radiator, so I'm free at 3",
+        "passed out on the sofa after the match, sorry for the late reply",
+        "I can't breathe 😂 my son just called the physio 'the needle lady'",
+        "the office is so stuffy it's suffocating, can we do the session earlier?",
+        "I choked in the job interview but the knee held up fine",
+        "estoy ahogada de trabajo, ¿hay cita el sábado?",
+        "hitting the ground running after session two!",
+    ],
+)
+def test_more_figures_of_speech_are_not_flagged(detector: RedFlagDetector, text: str) -> None:
+    assert not clinical_hits(detector, text)
