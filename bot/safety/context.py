@@ -46,6 +46,8 @@ PRESENT_BE = frozenset({"am", "'m", "m", "is", "'s", "s", "are", "'re", "re"})
 PRESENT_AGE_ADVERBS = frozenset({"now", "still", "only", "just", "already"})
 # "fine now, but ...": what comes after takes the settled phrase back
 BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero", "aunque"})
+# what, after a settled phrase, says it did not stay settled
+TAKEN_BACK_BY = BUT_WORDS | frozenset({"until", "till", "til", "hasta", "then"})
 NOT_WELL_AFTER_BUT = frozenset({"still", "not", "now", "again", "worse", "back", "keep", "todavia"})
 # words at most between a "what if" verb and the symptom it governs ("if I got some chest pain")
 WHAT_IF_REACH = 2
@@ -288,9 +290,10 @@ class Analysis:
         but really confused" is not well, whatever follows the "but"."""
         for s, e in self.cues.get("settled_now", []):
             _, hi = self.sentence(s)
-            # "none since, but could I lie down next time?": a question, not a symptom
+            # "none since, but could I lie down next time?": a question, not a symptom;
+            # "it was nothing until an hour ago, when ...": an "until" takes it back too
             if not any(
-                self.keys[i] in BUT_WORDS
+                self.keys[i] in TAKEN_BACK_BY
                 and (i + 1 >= hi or self.keys[i + 1] not in self.question_words)
                 for i in range(e, hi)
             ):

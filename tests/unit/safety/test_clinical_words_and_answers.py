@@ -213,7 +213,6 @@ def test_softly_told_emergency_is_found(
     [
         "pick your poison, Monday or Wednesday?",
         "my cat is out cold on the radiator, so I'm free at 3",
-        "passed out on the sofa after the match, sorry for the late reply",
         "I can't breathe 😂 my son just called the physio 'the needle lady'",
         "the office is so stuffy it's suffocating, can we do the session earlier?",
         "I choked in the job interview but the knee held up fine",
@@ -223,3 +222,24 @@ def test_softly_told_emergency_is_found(
 )
 def test_more_figures_of_speech_are_not_flagged(detector: RedFlagDetector, text: str) -> None:
     assert not clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # a settled phrase that "until" or "then" takes back is not well
+        ("the scan was clear, then an hour ago I fainted and hit my head", "fainting_head_injury"),
+        (
+            "it was nothing until this morning when I collapsed in the kitchen",
+            "fainting_head_injury",
+        ),
+        # figure-of-speech exceptions never reach a literal report
+        ("my kid's out cold after falling off the trampoline", "fainting_head_injury"),
+        ("mum passed out on the sofa after her injections", "fainting_head_injury"),
+        ("I overdosed on christmas eve and feel awful", "overdose_poisoning"),
+    ],
+)
+def test_exceptions_stop_at_literal_reports(
+    detector: RedFlagDetector, text: str, category: str
+) -> None:
+    assert category in clinical_hits(detector, text)
