@@ -72,7 +72,8 @@ ANSWER_NO = frozenset(
 # what may come between a question and its answer: quote marks, "he said", "and"
 ANSWER_LEAD = frozenset(
     {">", "-", ":", "—", ",", "<nl>", "<sp>", ".", "say", "he", "she", "they", "i", "dijo", "y"}
-) | frozenset({"and", "answer", "reply"})
+    | {"and", "answer", "reply"}
+)
 # what may follow that "no": the end of the answer, or "none of that", "nada de eso"
 ANSWER_CLOSERS = (
     SENTENCE_END
@@ -263,10 +264,9 @@ class Analysis:
     def passed_and_well(self, start: int) -> bool:
         """Told as over: the message says all is well now, nothing is back or new, and the
         match's sentence is told in the past ("knocked my head over Christmas, scan was
-        clear") or names a recent day ("Fainted yesterday, fine."; "el sábado me dio fiebre,
-        pero el domingo ya estaba bien"). Only for categories whose signs pass
-        (``recovered_recent``): "my lips are swelling, I was fine yesterday" is told in the
-        present and stays."""
+        clear"; "Fainted yesterday, fine."; "el sábado me dio fiebre, pero el domingo ya
+        estaba bien"). Only for categories whose signs pass (``recovered_recent``): "my lips
+        are swelling, I was fine yesterday" is told in the present and stays."""
         if not self._well_with_nothing_after() or self.risk_now() or self.new_since(start):
             return False
         lo, hi = self.sentence(start)
