@@ -29,7 +29,8 @@ STILL_GOING = frozenset({"anymore", "any"})
 # "gone" + one of these is "became" ("he's gone very pale"), not "went away"
 BECAME_STATES = frozenset(
     "very really so all a bright pale white grey gray blue purple black numb cold floppy limp "
-    "weak dead stiff red yellow funny quiet clammy sweaty blotchy hard tight".split()
+    "weak dead stiff red yellow funny quiet clammy sweaty blotchy hard tight "
+    "crazy mad wild haywire".split()
 )
 # "gone completely / totally dead": a degree word between "gone" and the state it became
 WHOLLY = frozenset({"completely", "totally", "fully", "entirely", "utterly"})

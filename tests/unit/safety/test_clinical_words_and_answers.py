@@ -243,3 +243,41 @@ def test_exceptions_stop_at_literal_reports(
     detector: RedFlagDetector, text: str, category: str
 ) -> None:
     assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # bleeding told by how long, where it ran, how often a pad is changed
+        (
+            "my shin has been bleeding since lunchtime and the plaster can't keep up",
+            "heavy_bleeding",
+        ),
+        (
+            "the jab site kept bleeding all afternoon and there's a puddle under my chair",
+            "heavy_bleeding",
+        ),
+        ("changing my pad every 20 minutes and feel faint", "heavy_bleeding"),
+        ("el pinchazo no para de sangrar y ya llené dos gasas", "heavy_bleeding"),
+        # weakness that climbs, legs that give out, sitting without feeling
+        ("my legs gave way in the hall and I can't get up", "new_weakness_numbness"),
+        (
+            "the numbness started in my toes yesterday and now it's up to my knees",
+            "new_weakness_numbness",
+        ),
+        ("se me durmieron la entrepierna y los muslos desde la sesión", "new_weakness_numbness"),
+        ("tengo el brazo muerto desde la inyección del cuello", "new_weakness_numbness"),
+        # a burden soon gone, a goodbye note, a bridge now
+        ("don't worry, I won't be a burden much longer", "self_harm"),
+        ("found a goodbye note from my brother on the table", "self_harm"),
+        ("dejó una nota de despedida y no contesta", "self_harm"),
+        # a fit with foam, a fall not remembered, "se cayó redonda"
+        ("she's jerking and frothing at the mouth", "fainting_head_injury"),
+        ("woke up in the hallway, I don't remember collapsing", "fainting_head_injury"),
+        ("mi tía se cayó redonda y lleva rato sin reaccionar", "fainting_head_injury"),
+    ],
+)
+def test_weak_category_emergency_is_found(
+    detector: RedFlagDetector, text: str, category: str
+) -> None:
+    assert category in clinical_hits(detector, text)
