@@ -281,3 +281,18 @@ def test_weak_category_emergency_is_found(
     detector: RedFlagDetector, text: str, category: str
 ) -> None:
     assert category in clinical_hits(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an ordinary period or dressing routine is no heavy bleeding
+        "I'm changing the dressing every 24 hours like the nurse said",
+        "my period is normal, soaking a pad every 4 hours",
+        "cambio la compresa cada 4 horas, lo normal",
+    ],
+)
+def test_ordinary_pad_and_dressing_routine_is_not_flagged(
+    detector: RedFlagDetector, text: str
+) -> None:
+    assert not clinical_hits(detector, text)
