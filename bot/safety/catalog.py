@@ -30,7 +30,7 @@ DISMISSALS = frozenset(
         "resolved",
         "negated_state",
         "recovered_history",
-        "recovered_recent",
+        "passed_and_well",
         "what_if",
     }
 )

@@ -266,7 +266,7 @@ class Analysis:
         """Told as over: the message says all is well now, nothing is back or new, and the
         match's sentence is told in the past ("knocked my head over Christmas, scan was
         clear"; "Fainted yesterday, fine."; "el sábado me dio fiebre, pero el domingo ya
-        estaba bien"). Only for categories whose signs pass (``recovered_recent``): "my lips
+        estaba bien"). Only for categories whose signs pass (``passed_and_well``): "my lips
         are swelling, I was fine yesterday" is told in the present and stays."""
         if not self._well_with_nothing_after() or self.risk_now() or self.new_since(start):
             return False

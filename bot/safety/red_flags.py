@@ -303,7 +303,7 @@ class RedFlagDetector:
             or analysis.answered_no(start, end)
         ):
             return False
-        if "recovered_recent" in rules and analysis.passed_and_well(start):
+        if "passed_and_well" in rules and analysis.passed_and_well(start):
             return False
         if "negated_state" in rules and analysis.negated_state(start):
             return False
