@@ -84,6 +84,8 @@ ANSWER_CLOSERS = (
     )
 )
 ANSWER_LEAD_REACH = 4
+# where a reported question ends and its answer may start ("asked if I had a fever: no")
+ASKED_CLAUSE_END = CLAUSE_WORDS - {"and", "y"}
 # someone asked about the symptom: "the nurse asked if ...", "me preguntó si ..."
 ASK_KEYS = frozenset(
     {"ask", "asked", "pregunto", "pregunta", "preguntaron", "preguntaba", "preguntar", "checklist"}
@@ -236,7 +238,7 @@ class Analysis:
             answer = hi
         elif self._asked(lo, start):
             answer = end
-            while answer < hi and self.keys[answer] not in CLAUSE_WORDS - {"and", "y"}:
+            while answer < hi and self.keys[answer] not in ASKED_CLAUSE_END:
                 answer += 1
         else:
             return False

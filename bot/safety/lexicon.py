@@ -93,8 +93,10 @@ def common_words() -> Optional[FrozenSet[str]]:
     except (ImportError, OSError, ValueError) as exc:  # pragma: no cover - packaging problem
         logger.warning("No common-word list (%s): red-flag spelling correction is off.", exc)
         return None
-    known = frozenset(w for pair in lemmas.items() for w in pair if w.isalpha() and len(w) >= 4)
-    return EXTRA_COMMON_WORDS | english | spanish | frozenset(w.lower() for w in known)
+    known = frozenset(
+        w.lower() for pair in lemmas.items() for w in pair if w.isalpha() and len(w) >= 4
+    )
+    return EXTRA_COMMON_WORDS | english | spanish | known
 
 
 class Lexicon:
