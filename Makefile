@@ -64,8 +64,9 @@ format: install ## apply the formatter and the safe lint fixes (ruff)
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
 
-validate: install ## check the training data (rasa data validate --fail-on-warnings)
+validate: install spacy ## check the training data (rasa data validate --fail-on-warnings) and that the red-flag catalog compiles
 	@$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+	@$(PY) -m bot check-catalog
 
 test-unit: spacy encoder ## fast tests in tests/unit: no servers, no PostgreSQL
 	@$(PY) -m pytest tests/unit

@@ -10,6 +10,7 @@ from bot.action_server import register as register_actions
 from bot.bookings.cli import register as register_bookings
 from bot.channels.cli import register as register_channels
 from bot.privacy.cli import register as register_privacy
+from bot.safety.catalog_check import register as register_catalog_check
 from bot.settings import SettingsError
 from bot.studio.cli import register as register_staff
 from bot.web.server import register as register_web
@@ -276,4 +277,5 @@ REGISTRARS: List[Registrar] = [
     register_web,
     register_channels,
     register_staff,
+    register_catalog_check,
 ]

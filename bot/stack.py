@@ -27,6 +27,7 @@ from bot.action_server import HOST_ENV as ACTIONS_HOST_ENV
 from bot.action_server import endpoint_config, ensure_token, new_token
 from bot.channels.registry import write_credentials
 from bot.environment import rasa_command, rasa_env
+from bot.safety import catalog_check
 from bot.settings import PROJECT_ROOT, SETTINGS_ENV_VAR, settings_path
 from bot.studio.inbox.source import EVENTS_FILE, SQL_BROKERS, prepare_queue
 
@@ -110,6 +111,8 @@ class Process:
     health_url: str
     log_path: Optional[Path] = None
     popen: Optional[subprocess.Popen] = None
+    # A check that runs beside the servers and must exit 0 (it has no health URL).
+    one_shot: bool = False
 
     def start(self, env: Dict[str, str]) -> None:
         out = open(self.log_path, "ab") if self.log_path else None
@@ -123,6 +126,8 @@ class Process:
         )
 
     def healthy(self) -> bool:
+        if self.one_shot:
+            return self.exited() == 0
         try:
             with urllib.request.urlopen(self.health_url, timeout=2) as response:
                 return 200 <= response.status < 500
@@ -150,6 +155,36 @@ class Process:
             pass
 
 
+def start_checks(workdir: Path, env: Dict[str, str]) -> List[Process]:
+    """Start what must pass before the servers count as up, beside them: compiling the
+    red-flag catalog (with a phrase that does not compile, Rasa would run with no model
+    and answer nothing; bot/safety/catalog_check.py), unless it compiled unchanged before."""
+    if catalog_check.known_good():
+        return []
+    check = Process(
+        "red-flag catalog check",
+        [sys.executable, "-m", "bot", "check-catalog"],
+        health_url="",
+        log_path=workdir / "catalog-check.log",
+        one_shot=True,
+    )
+    # Libraries' deprecation warnings would bury the one line that names the bad phrase.
+    check.start({**env, "PYTHONWARNINGS": "ignore"})
+    return [check]
+
+
+def _start_failure(process: Process, code: int) -> str:
+    """Why the stack did not start: a failed check says what it printed (its last lines)."""
+    where = f" (log: {process.log_path})" if process.log_path else ""
+    if not process.one_shot:
+        return f"The {process.name} stopped while starting (exit {code}){where}"
+    said = ""
+    if process.log_path and process.log_path.exists():
+        lines = process.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        said = "\n".join(lines[-5:])
+    return f"The {process.name} failed (exit {code}){where}:\n{said}"
+
+
 def wait_until_healthy(
     processes: List[Process], timeout: float, on_failure: Callable[[], None]
 ) -> None:
@@ -160,12 +195,9 @@ def wait_until_healthy(
     while waiting:
         for process in list(waiting):
             code = process.exited()
-            if code is not None:
+            if code is not None and not (process.one_shot and code == 0):
                 on_failure()
-                where = f" (log: {process.log_path})" if process.log_path else ""
-                raise RuntimeError(
-                    f"The {process.name} stopped while starting (exit {code}){where}"
-                )
+                raise RuntimeError(_start_failure(process, code))
             if process.healthy():
                 waiting.remove(process)
         if waiting and time.monotonic() > deadline:
@@ -287,10 +319,16 @@ class Stack:
         secrets = ensure_run_secrets(env)
         self.action_token, self.studio_parse_token, self.studio_model_token = secrets
         self.processes = self._build()
+        checks = start_checks(self.workdir, env)
         for process in self.processes:
             process.start(env)
-        wait_until_healthy(self.processes, timeout, self.stop)
+        wait_until_healthy(checks + self.processes, timeout, lambda: self._abort(checks))
         return self
+
+    def _abort(self, checks: List[Process]) -> None:
+        self.stop()
+        for check in checks:
+            check.stop()
 
     def first_exit(self) -> Optional[Process]:
         """A process that has stopped on its own, if any."""

@@ -18,11 +18,17 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.safety.catalog import Category, Pattern, RedFlagCatalog, get_red_flag_catalog
+from bot.safety.catalog import (
+    Category,
+    Pattern,
+    RedFlagCatalog,
+    RedFlagCatalogError,
+    get_red_flag_catalog,
+)
 from bot.safety.context import Analysis, Span
 from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
 from bot.safety.lexicon import Lexicon
-from bot.safety.phrases import PhraseCompiler
+from bot.safety.phrases import PhraseCompiler, PhraseError
 from bot.safety.text import NormalisedText, chunks, normalise_keeping_offsets
 
 logger = logging.getLogger(__name__)
@@ -98,12 +104,16 @@ class RedFlagDetector:
         negations = [self.lexicon.key(w) for w in self._cue_words("negation")]
         compiler = PhraseCompiler(self.lexicon, self.catalog.words, gap_excludes=negations)
         for category in self.catalog.categories:
-            for index, pattern in enumerate(category.patterns):
-                label = f"{_FLAG}|{category.key}|{index}"
-                self._patterns[label] = (category, pattern)
-                self.matcher.add(label, compiler.compile(pattern.phrase))
-            for phrase in category.exceptions:
-                self.matcher.add(f"{_EXCEPT}|{category.key}", compiler.compile(phrase))
+            try:
+                for index, pattern in enumerate(category.patterns):
+                    label = f"{_FLAG}|{category.key}|{index}"
+                    self._patterns[label] = (category, pattern)
+                    self.matcher.add(label, compiler.compile(pattern.phrase))
+                for phrase in category.exceptions:
+                    self.matcher.add(f"{_EXCEPT}|{category.key}", compiler.compile(phrase))
+            except PhraseError as error:
+                # Staff read the catalog by category: say which one holds the phrase.
+                raise RedFlagCatalogError(f"category '{category.key}': {error}") from error
         fuzzy_targets = set(compiler.vocabulary)
         for name, phrases in cues.items():
             if name in {
@@ -114,10 +124,13 @@ class RedFlagDetector:
                 "report_contracted",
             }:
                 continue
+            target = self.matcher if name in MESSAGE_WIDE_CUES else self.cue_matcher
             for phrase in phrases:
                 # these are asked of the whole message, so they are looked for everywhere
-                target = self.matcher if name in MESSAGE_WIDE_CUES else self.cue_matcher
-                target.add(f"{_CUE}|{name}", compiler.compile(phrase))
+                try:
+                    target.add(f"{_CUE}|{name}", compiler.compile(phrase))
+                except PhraseError as error:
+                    raise RedFlagCatalogError(f"cues, '{name}': {error}") from error
         subjects = "|".join(cues["report_subjects"])
         verbs = "|".join(cues["report_verbs"])
         self.cue_matcher.add(f"{_CUE}|report", compiler.compile(f"{subjects} ...3 {verbs}"))
