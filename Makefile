@@ -38,7 +38,7 @@ encoder: install ## fetch, verify (SHA-256) and convert the all-MiniLM-L6-v2 sen
 spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/conditions.yml
 	@$(PY) -m bot spacy
 
-train: spacy ## train a model unless one already matches the current data and config
+train: spacy encoder ## train a model unless one already matches the current data and config
 	@$(PY) -m bot train
 
 run: install ## run the whole assistant: action server, Rasa server, demo web page

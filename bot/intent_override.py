@@ -27,3 +27,21 @@ def override_intent(message: Message, intent: str) -> None:
     ]
     message.set(INTENT, certain, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [certain] + others, add_to_output=True)
+
+
+RESPONSE_SELECTOR_KEY = "response_selector"
+
+
+def override_faq_topic(message: Message, key: str, retrieval_intent: str = "faq") -> None:
+    """Make ``key`` (``faq/<topic>``) the response selector's certain pick: actions read its
+    ``intent_response_key`` and send that topic's texts."""
+    selectors = dict(message.get(RESPONSE_SELECTOR_KEY) or {})
+    selector = dict(selectors.get(retrieval_intent) or {})
+    response = dict(selector.get("response") or {})
+    response.update({"intent_response_key": key, "utter_action": f"utter_{key}", "confidence": 1.0})
+    response.pop("responses", None)  # the old topic's texts; the action sends the new topic
+    ranking = [r for r in selector.get("ranking") or [] if r.get("intent_response_key") != key]
+    selector["response"] = response
+    selector["ranking"] = [{"intent_response_key": key, "confidence": 1.0}] + ranking
+    selectors[retrieval_intent] = selector
+    message.set(RESPONSE_SELECTOR_KEY, selectors, add_to_output=True)

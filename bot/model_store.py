@@ -109,11 +109,16 @@ def studio_live_model(folder: Optional[Path] = None) -> Optional[Path]:
 
 
 def ensure_pipeline() -> None:
-    """Build the spaCy pipeline if it is missing or stale; spaCy is imported only then."""
+    """Build what training reads besides the data, if missing or stale: the spaCy pipeline
+    (spaCy is imported only then) and the sentence encoder (the neighbour vote encodes the
+    training examples; `make encoder` fetches and verifies it)."""
     if not is_current():
         from bot.nlp.pipeline import build_and_save
 
         build_and_save()
+    from bot.encoder.build import ensure_built
+
+    ensure_built()
 
 
 def model_path_for(fingerprint: str, models_dir: Path = MODELS_DIR) -> Path:

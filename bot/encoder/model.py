@@ -24,6 +24,8 @@ from bot.encoder.artifacts import (
 )
 from bot.encoder.tokenize import load_tokenizer
 
+RECENT_MESSAGES = 64
+
 
 class SentenceEncoder:
     """all-MiniLM-L6-v2 sentence vectors: mean-pooled token states, unit length.
@@ -47,6 +49,7 @@ class SentenceEncoder:
         self._model = TFBertModel.from_pretrained(str(folder), local_files_only=True)
         spec = tf.TensorSpec([None, None], tf.int32)
         self._forward = tf.function(self._pooled, input_signature=[spec, spec])
+        self._recent = lru_cache(maxsize=RECENT_MESSAGES)(self._encode_one)
 
     def _pooled(self, ids: Any, mask: Any) -> Any:
         import tensorflow as tf
@@ -58,9 +61,15 @@ class SentenceEncoder:
         return tf.math.l2_normalize(mean, axis=1, epsilon=1e-12)
 
     def encode(self, text: str) -> np.ndarray:
-        """One message -> a (384,) float32 unit vector."""
+        """One message -> a (384,) float32 unit vector (read-only). The last few are kept:
+        the topic's neighbour vote and the red-flag semantic net read the same message."""
+        return self._recent(text)
+
+    def _encode_one(self, text: str) -> np.ndarray:
         ids = np.asarray([self._tokenizer.encode(text).ids], dtype=np.int32)
-        return self._forward(ids, np.ones_like(ids)).numpy()[0]
+        vector = self._forward(ids, np.ones_like(ids)).numpy()[0]
+        vector.setflags(write=False)  # shared by every caller of the cache
+        return vector
 
     def encode_many(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Many messages -> (n, 384), batched with padding (same vectors as `encode`)."""

@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot import intents
 from bot.conversation.personal_details import details_in_request
-from bot.intent_override import override_intent
+from bot.intent_override import override_faq_topic, override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
 from bot.nlp.booking_words import asks_to_book
@@ -236,13 +236,4 @@ def _set_intent(message: Message, name: str) -> None:
 
 def _set_faq_topic(message: Message, key: str) -> None:
     """Make ``faq/<topic>`` the response selector's pick (actions read intent_response_key)."""
-    selectors = dict(message.get(RESPONSE_SELECTOR_KEY) or {})
-    selector = dict(selectors.get(FAQ) or {})
-    response = dict(selector.get("response") or {})
-    response.update({"intent_response_key": key, "utter_action": f"utter_{key}", "confidence": 1.0})
-    response.pop("responses", None)  # the old topic's texts; the action sends the new topic
-    ranking = [r for r in selector.get("ranking") or [] if r.get("intent_response_key") != key]
-    selector["response"] = response
-    selector["ranking"] = [{"intent_response_key": key, "confidence": 1.0}] + ranking
-    selectors[FAQ] = selector
-    message.set(RESPONSE_SELECTOR_KEY, selectors, add_to_output=True)
+    override_faq_topic(message, key, FAQ)
