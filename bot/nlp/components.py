@@ -40,6 +40,7 @@ from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
 from bot.nlp.booking_words import asks_to_book
 from bot.nlp.condition_routing import (
     CONDITION_TOPIC,
+    asks_for_prescription,
     route_to_condition,
     states_pain,
     tells_of_condition,
@@ -121,6 +122,10 @@ class UnderstandingGate(RuleComponent, IntentClassifier):
         config = self.component_config
         if config["detect_language"] and get_language_check().is_foreign(text):
             _set_intent(message, config["other_language_intent"])
+            return
+        if asks_for_prescription(text):
+            # Never a prescription from the assistant, whatever topic its words looked like.
+            _set_intent(message, intents.ASK_DIAGNOSIS)
             return
         # "had a knee replacement and it still hurts", "physio says I have golfer's elbow,
         # still sore after months of exercises": about the patient's condition, not a

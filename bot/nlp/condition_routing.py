@@ -153,6 +153,22 @@ _FILLER_RE = re.compile(
 )
 
 
+# Asked to prescribe, write or refill a prescription: the assistant never does, whatever
+# medicine or condition is named ("prescribe me something for my migraine", "can you refill
+# my oxycodone"); the no-diagnosis reply points to the patient's own doctor. A question
+# about needing one ("do I need a prescription for PIT?") is not a request for one.
+_PRESCRIPTION_RE = re.compile(
+    r"\bprescribe (me|something|anything|my)\b"
+    r"|\b(write|give|send|get|do) me (a |an |another )?(new |repeat |fresh )?"
+    r"(prescription|script|refill|rx)\b"
+    r"|\b(refill|renew|top up|repeat) (of )?(my|me|the)\b"
+)
+
+
+def asks_for_prescription(text: str) -> bool:
+    return bool(_PRESCRIPTION_RE.search(text.lower()))
+
+
 def is_diagnosis_request(text: str) -> bool:
     lowered = text.lower()
     if _DIAGNOSIS_RE.search(lowered):

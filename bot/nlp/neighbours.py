@@ -10,7 +10,8 @@ score is the mean similarity of its ``k`` nearest examples. When another label s
 clearly higher (by more than ``margin``) than the label the classifiers chose, that label
 wins. Labels in ``keep`` are never changed, to or from: red flags (the safety check
 decides those), the fallback, and the short conversational moves the classifiers read
-well from their words (greet, affirm, deny). Labels in ``never_to`` are never a target.
+well from their words (greet, affirm, deny, cancel). Labels in ``never_to`` are never a
+target (goodbye and handoff, which end a form like cancel does).
 Messages of fewer than ``min_words`` words are left to the classifiers. The margin was
 chosen on the blind development sets (tests/nlu/dev), never on the independent set
 (bench/results/neighbour-vote-2026-12-04.md).
@@ -100,10 +101,11 @@ class NeighbourVote(GraphComponent, IntentClassifier):
             "k": 3,
             "margin": 0.15,
             "min_words": 3,
-            "keep": ["red_flag", "nlu_fallback", "greet", "affirm", "deny"],
-            # Labels never voted for (none by default; faq/condition_help was measured:
-            # bench/results/neighbour-vote-2026-12-04.md).
-            "never_to": [],
+            "keep": ["red_flag", "nlu_fallback", "greet", "affirm", "deny", "cancel"],
+            # Labels never voted for: moves that end a booking form are taken from the
+            # patient's own words only (an SQL injection string typed as a name was voted
+            # "cancel" and the form stopped).
+            "never_to": ["goodbye", "human_handoff"],
             "retrieval_intent": "faq",
             # The folder `make encoder` builds; relative paths are from the project root.
             "model_dir": str(MODEL_DIR.relative_to(PROJECT_ROOT)),

@@ -179,3 +179,15 @@ def test_the_encoder_keeps_the_last_messages_for_the_next_reader(storage: object
     assert encoder.encode("how long will I be off work") is first  # the red-flag net's read
     assert not first.flags.writeable  # a shared vector cannot be changed by one reader
     assert np.allclose(first, encoder.encode_many(["how long will I be off work"])[0], atol=1e-5)
+
+
+def test_moves_that_end_a_booking_form_come_only_from_the_patients_own_words() -> None:
+    # "'); DROP TABLE booking_requests;--" typed as a name was voted "cancel" (nearest to
+    # "drop it") and the form stopped: cancel is kept, goodbye and handoff are never targets.
+    config = NeighbourVote.get_default_config()
+    keep, never = config["keep"], config["never_to"]
+    for ending in ("cancel", "goodbye", "human_handoff"):
+        scores = {ending: 0.9, "out_of_scope": 0.3, "share_details": 0.2}
+        assert better_label(scores, "out_of_scope", 0.15, keep, never) is None
+        assert better_label(scores, "share_details", 0.15, keep, never) is None
+    assert better_label({"cancel": 0.2, "faq/cost": 0.9}, "cancel", 0.15, keep, never) is None

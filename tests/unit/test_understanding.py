@@ -464,3 +464,50 @@ def test_contact_details_need_an_address_or_enough_digits_for_a_phone():
     assert not books_with_details("can I book 3 sessions, 2 weeks apart, $450")
     assert not books_with_details("can I book for 10/12/2026")  # a date is no phone
     assert not books_with_details("")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "prescribe me something for my migraine",
+        "can you write me a prescription for gabapentin",
+        "can you refill my oxycodone",
+        "could the doctor give me a repeat script for my tablets",
+        "pls renew my lyrica",
+    ],
+)
+def test_requests_for_a_prescription_get_the_own_doctor_reply(text):
+    from bot.nlp.condition_routing import asks_for_prescription
+
+    assert asks_for_prescription(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do I need a prescription for PIT?",
+        "is a referral or a prescription needed to book",
+        "can I keep taking my prescription painkillers during the course",
+        "my doctor prescribed gabapentin, is that ok with the injections",
+        "these answers read like a script",
+    ],
+)
+def test_questions_that_only_mention_prescriptions_are_not_requests(text):
+    from bot.nlp.condition_routing import asks_for_prescription
+
+    assert not asks_for_prescription(text)
+
+
+def test_gate_gives_a_prescription_request_the_own_doctor_reply_but_never_over_a_red_flag():
+    migraine = {"entity": "condition", "value": "migraine", "start": 30, "end": 38}
+    request, refill, emergency = _gate(
+        [
+            _message("prescribe me something for my migraine", "faq", "condition_help", [migraine]),
+            _message("can you refill my oxycodone", "faq", "medication"),
+            _message("refill my inhaler, I can't breathe", "red_flag"),
+        ]
+    )
+    assert _label(request) == "ask_diagnosis"
+    assert _label(refill) == "ask_diagnosis"
+    assert request.get("intent")["confidence"] == 1.0
+    assert _label(emergency) == "red_flag"
