@@ -161,7 +161,7 @@ _PRESCRIPTION_RE = re.compile(
     r"\bprescribe (me|something|anything|my)\b"
     r"|\b(write|give|send|get|do) me (a |an |another )?(new |repeat |fresh )?"
     r"(prescription|script|refill|rx)\b"
-    r"|\b(refill|renew|top up|repeat) (of )?(my|me|the)\b"
+    r"|\b(refill|renew) (of )?my\b"
 )
 
 

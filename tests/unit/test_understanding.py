@@ -490,6 +490,8 @@ def test_requests_for_a_prescription_get_the_own_doctor_reply(text):
         "can I keep taking my prescription painkillers during the course",
         "my doctor prescribed gabapentin, is that ok with the injections",
         "these answers read like a script",
+        "can you repeat the last answer",
+        "do I need to top up my parking at the clinic",
     ],
 )
 def test_questions_that_only_mention_prescriptions_are_not_requests(text):
