@@ -173,6 +173,27 @@ def start_checks(workdir: Path, env: Dict[str, str]) -> List[Process]:
     return [check]
 
 
+def start_and_wait(
+    processes: List[Process],
+    workdir: Path,
+    env: Dict[str, str],
+    timeout: float,
+    stop: Callable[[], None],
+) -> None:
+    """Start ``processes`` with the start-up checks beside them and wait until all are up;
+    when one fails, ``stop`` (the servers) and the checks are stopped before raising."""
+    checks = start_checks(workdir, env)
+    for process in processes:
+        process.start(env)
+
+    def abort() -> None:
+        stop()
+        for check in checks:
+            check.stop()
+
+    wait_until_healthy(checks + processes, timeout, abort)
+
+
 def _start_failure(process: Process, code: int) -> str:
     """Why the stack did not start: a failed check says what it printed (its last lines)."""
     where = f" (log: {process.log_path})" if process.log_path else ""
@@ -319,16 +340,8 @@ class Stack:
         secrets = ensure_run_secrets(env)
         self.action_token, self.studio_parse_token, self.studio_model_token = secrets
         self.processes = self._build()
-        checks = start_checks(self.workdir, env)
-        for process in self.processes:
-            process.start(env)
-        wait_until_healthy(checks + self.processes, timeout, lambda: self._abort(checks))
+        start_and_wait(self.processes, self.workdir, env, timeout, self.stop)
         return self
-
-    def _abort(self, checks: List[Process]) -> None:
-        self.stop()
-        for check in checks:
-            check.stop()
 
     def first_exit(self) -> Optional[Process]:
         """A process that has stopped on its own, if any."""

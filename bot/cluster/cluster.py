@@ -29,7 +29,7 @@ from bot.stack import (
     ensure_run_secrets,
     free_port,
     settings_with_limits,
-    start_checks,
+    start_and_wait,
     wait_until_healthy,
 )
 from bot.studio.training.swap_client import SERVERS_ENV
@@ -188,16 +188,7 @@ class Cluster:
         self.env = self._environment()
         prepare(self.services.database_url)
         self._build()
-        checks = start_checks(self.workdir, self.env)
-        for process in self.processes:
-            process.start(self.env)
-
-        def abort() -> None:
-            self.stop()
-            for check in checks:
-                check.stop()
-
-        wait_until_healthy(checks + self.processes, timeout, abort)
+        start_and_wait(self.processes, self.workdir, self.env, timeout, self.stop)
         return self
 
     def kill_rasa(self, index: int) -> None:

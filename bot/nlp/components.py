@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot import intents
 from bot.conversation.personal_details import details_in_request
-from bot.intent_override import override_faq_topic, override_intent
+from bot.intent_override import RESPONSE_SELECTOR_KEY, override_faq_topic, override_intent
 from bot.intents import BODY_PART_ENTITY as BODY_PART_LABEL
 from bot.intents import CONDITION_ENTITY as CONDITION_LABEL
 from bot.nlp.booking_words import asks_to_book
@@ -53,7 +53,6 @@ from bot.rule_component import RuleComponent
 logger = logging.getLogger(__name__)
 
 TOKENS_KEY = "text_tokens"  # where Rasa's tokenizers leave the message's tokens
-RESPONSE_SELECTOR_KEY = "response_selector"
 FAQ = intents.FAQ
 CONDITION_LABELS = (CONDITION_LABEL, BODY_PART_LABEL)
 
