@@ -7,14 +7,16 @@ near 1.0 all the same, so their confidence cannot say when they are unsure. This
 compares the message's sentence vector (all-MiniLM-L6-v2, the encoder the red-flag
 checker's semantic net already loads) with every training example's vector. Each label's
 score is the mean similarity of its ``k`` nearest examples. When another label scores
-clearly higher (by more than ``margin``) than the label the classifiers chose, that label
-wins. Labels in ``keep`` are never changed, to or from: red flags (the safety check
-decides those), the fallback, and the short conversational moves the classifiers read
-well from their words (greet, affirm, deny, cancel). Labels in ``never_to`` are never a
-target (goodbye and handoff, which end a form like cancel does).
-Messages of fewer than ``min_words`` words are left to the classifiers. The margin was
+higher (by more than ``margin``) than the label the classifiers chose, and a linear reader
+of the same vectors (a logistic regression trained on them, ``regression_c``) picks that
+same label too, it wins: two readings of the meaning must agree before the classifiers'
+word choice is overruled. Labels in ``keep`` are never changed, to or from: red flags (the
+safety check decides those), the fallback, and the short conversational moves the
+classifiers read well from their words (greet, affirm, deny, cancel). Labels in
+``never_to`` are never a target (goodbye and handoff, which end a form like cancel does).
+Messages of fewer than ``min_words`` words are left to the classifiers. The settings were
 chosen on the blind development sets (tests/nlu/dev), never on the independent set
-(bench/results/neighbour-vote-2026-12-04.md).
+(bench/results/neighbour-vote-reader-2026-12-04.md).
 
 It runs after the ResponseSelector and before the red-flag check and the understanding
 gate, so those still have the last word.
@@ -69,6 +71,45 @@ class NeighbourIndex:
         return out
 
 
+class LinearReader:
+    """A logistic regression over the training examples' vectors: the label it reads."""
+
+    def __init__(self, labels: Sequence[str], coef: np.ndarray, intercept: np.ndarray) -> None:
+        self.labels: Tuple[str, ...] = tuple(labels)
+        self._coef = np.asarray(coef, dtype=np.float32)
+        self._intercept = np.asarray(intercept, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, labels: Sequence[str], vectors: np.ndarray, c: float) -> "LinearReader":
+        """Fit on every example (lbfgs: the same data gives the same weights)."""
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=c, max_iter=2000).fit(np.asarray(vectors), list(labels))
+        coef, intercept = model.coef_, model.intercept_
+        if len(model.classes_) == 2:  # sklearn keeps one row for two labels: the second's
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        return cls([str(x) for x in model.classes_], coef, intercept)
+
+    def label(self, vector: np.ndarray) -> str:
+        scores = self._coef @ np.asarray(vector, dtype=np.float32) + self._intercept
+        return self.labels[int(np.argmax(scores))]
+
+    def arrays(self) -> Dict[str, np.ndarray]:
+        """What the model stores (beside the vectors) to rebuild it."""
+        return {
+            "reader_labels": np.array(self.labels),
+            "reader_coef": self._coef,
+            "reader_intercept": self._intercept,
+        }
+
+    @classmethod
+    def from_arrays(cls, data: Any) -> Optional["LinearReader"]:
+        if "reader_coef" not in data:
+            return None
+        labels = [str(x) for x in data["reader_labels"]]
+        return cls(labels, data["reader_coef"], data["reader_intercept"])
+
+
 def better_label(
     scores: Dict[str, float],
     current: str,
@@ -86,6 +127,21 @@ def better_label(
     return best if scores[best] - scores[current] > margin else None
 
 
+def agreed_label(
+    scores: Dict[str, float],
+    reader_label: Optional[str],
+    current: str,
+    margin: float,
+    keep: Sequence[str],
+    never_to: Sequence[str] = (),
+) -> Optional[str]:
+    """``better_label``, kept only when the linear reader (if any) picks the same label."""
+    label = better_label(scores, current, margin, keep, never_to)
+    if label is None or (reader_label is not None and reader_label != label):
+        return None
+    return label
+
+
 def example_label(example: Message) -> Optional[str]:
     """``faq/<topic>`` for a retrieval-intent example, the intent name otherwise."""
     return example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
@@ -99,7 +155,10 @@ class NeighbourVote(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "k": 3,
-            "margin": 0.15,
+            "margin": 0.05,
+            # Inverse regularisation of the linear reader; null: the nearest examples alone
+            # decide (then a margin near 0.15 is needed, bench/neighbour_vote_sweep.py).
+            "regression_c": 2.0,
             "min_words": 3,
             "keep": ["red_flag", "nlu_fallback", "greet", "affirm", "deny", "cancel"],
             # Labels never voted for: moves that end a booking form are taken from the
@@ -113,7 +172,7 @@ class NeighbourVote(GraphComponent, IntentClassifier):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["tensorflow", "transformers", "tokenizers"]
+        return ["tensorflow", "transformers", "tokenizers", "sklearn"]
 
     def __init__(
         self,
@@ -121,11 +180,13 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         index: Optional[NeighbourIndex] = None,
+        reader: Optional[LinearReader] = None,
     ) -> None:
         self.component_config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._index = index
+        self._reader = reader
 
     def _encoder(self) -> Any:
         from bot.encoder.model import load_encoder
@@ -152,10 +213,15 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         # Encoding in order of length pads each batch least (about 3x faster).
         pairs.sort(key=lambda pair: len(pair[1]))
         vectors = self._encoder().encode_many([text for _, text in pairs])
-        labels = np.array([label for label, _ in pairs])
+        labels = [label for label, _ in pairs]
+        c = self.component_config.get("regression_c")
+        self._reader = LinearReader.fit(labels, vectors, float(c)) if c else None
+        arrays = self._reader.arrays() if self._reader else {}
         with self._model_storage.write_to(self._resource) as folder:
-            np.savez_compressed(folder / VECTORS_FILE, labels=labels, vectors=vectors)
-        self._index = NeighbourIndex(list(labels), vectors, int(self.component_config["k"]))
+            np.savez_compressed(
+                folder / VECTORS_FILE, labels=np.array(labels), vectors=vectors, **arrays
+            )
+        self._index = NeighbourIndex(labels, vectors, int(self.component_config["k"]))
         return self._resource
 
     @classmethod
@@ -168,16 +234,20 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> "NeighbourVote":
         merged = {**cls.get_default_config(), **config}
-        index = None
+        index, reader = None, None
         try:
             with model_storage.read_from(resource) as folder:
                 data = np.load(folder / VECTORS_FILE)
                 index = NeighbourIndex(
                     [str(x) for x in data["labels"]], data["vectors"], int(merged["k"])
                 )
+                reader = LinearReader.from_arrays(data) if merged.get("regression_c") else None
         except (ValueError, FileNotFoundError, OSError) as error:
             logger.warning("No neighbour vectors in the model (%s); the vote is off.", error)
-        component = cls(merged, model_storage, resource, index)
+        if index is not None and merged.get("regression_c") and reader is None:
+            logger.warning("No linear reader in the model; the vote is off.")
+            index = None
+        component = cls(merged, model_storage, resource, index, reader)
         if index is not None:
             component._encoder()  # load the weights now, not on a patient's first message
         return component
@@ -214,9 +284,16 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         if current in config["keep"]:
             return
         assert self._index is not None
-        scores = self._index.scores(self._encoder().encode(text))
-        label = better_label(
-            scores, current, float(config["margin"]), config["keep"], config["never_to"]
+        vector = self._encoder().encode(text)
+        scores = self._index.scores(vector)
+        reader_label = self._reader.label(vector) if self._reader else None
+        label = agreed_label(
+            scores,
+            reader_label,
+            current,
+            float(config["margin"]),
+            config["keep"],
+            config["never_to"],
         )
         if label is None:
             return

@@ -17,7 +17,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder import build
-from bot.nlp.neighbours import NeighbourIndex, NeighbourVote, better_label
+from bot.nlp.neighbours import (
+    LinearReader,
+    NeighbourIndex,
+    NeighbourVote,
+    agreed_label,
+    better_label,
+)
 
 KEEP = ["red_flag", "nlu_fallback", "greet", "affirm", "deny"]
 
@@ -60,6 +66,28 @@ def test_each_label_scores_the_mean_of_its_k_nearest_examples() -> None:
     assert scores["b"] == pytest.approx((0.6 + 0.0) / 2)
     one = NeighbourIndex(["a", "b"], vectors[:2], k=3)  # fewer examples than k: all of them
     assert one.scores(np.array([1.0, 0.0]))["b"] == pytest.approx(0.8)
+
+
+def test_the_nearest_examples_move_a_label_only_when_the_linear_reader_agrees() -> None:
+    scores = {"faq/cost": 0.70, "faq/downtime": 0.60, "clinic_info": 0.3}
+    assert agreed_label(scores, "faq/cost", "faq/downtime", 0.05, KEEP) == "faq/cost"
+    assert agreed_label(scores, "clinic_info", "faq/downtime", 0.05, KEEP) is None
+    assert agreed_label(scores, "faq/cost", "faq/downtime", 0.15, KEEP) is None  # margin first
+    assert agreed_label(scores, None, "faq/downtime", 0.05, KEEP) == "faq/cost"  # no reader
+    assert agreed_label({"red_flag": 0.9, "faq/cost": 0.1}, "red_flag", "faq/cost", 0, KEEP) is None
+
+
+def test_the_linear_reader_reads_the_label_whose_region_a_vector_falls_in() -> None:
+    rng = np.random.default_rng(7)
+    centres = {"a": np.array([1.0, 0.0, 0.0]), "b": np.array([0.0, 1.0, 0.0])}
+    labels = [label for label in centres for _ in range(20)]
+    vectors = np.stack([centres[label] + rng.normal(0, 0.2, 3) for label in labels])
+    reader = LinearReader.fit(labels, vectors, c=2.0)
+    assert reader.label(np.array([0.9, 0.1, 0.0])) == "a"
+    assert reader.label(np.array([0.1, 0.9, 0.0])) == "b"
+    again = LinearReader.from_arrays(reader.arrays())  # what the model stores
+    assert again is not None and again.label(np.array([0.1, 0.9, 0.0])) == "b"
+    assert LinearReader.from_arrays({"labels": np.array(["a"])}) is None  # an older model
 
 
 # --- the component, trained and loaded as Rasa does --------------------------------------
@@ -168,6 +196,22 @@ def test_a_model_without_vectors_leaves_every_message_alone(tmp_path: Path) -> N
     empty = NeighbourVote.load({}, LocalModelStorage(tmp_path), Resource("none"), context)
     message = _message("what would the whole course of injections cost me", "faq", "faq/downtime")
     empty.process([message])
+    assert _label(message) == "faq/downtime"
+
+
+def test_a_model_saved_without_a_linear_reader_leaves_every_message_alone(
+    storage: LocalModelStorage,
+) -> None:
+    # A model trained before the reader existed: the nearest examples alone at the new,
+    # lower margin would move far too many labels, so the vote is off.
+    context = ExecutionContext(GraphSchema({}), "test")
+    resource = Resource("vote_without_reader")
+    older = NeighbourVote.create({"regression_c": None}, storage, resource, context)
+    examples = [_example(label, text) for label, texts in TRAINING.items() for text in texts]
+    older.train(TrainingData(training_examples=examples))
+    loaded = NeighbourVote.load({}, storage, resource, context)
+    message = _message("what would the whole course of injections cost me", "faq", "faq/downtime")
+    loaded.process([message])
     assert _label(message) == "faq/downtime"
 
 
