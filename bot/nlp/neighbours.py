@@ -156,8 +156,9 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         return {
             "k": 3,
             "margin": 0.05,
-            # Inverse regularisation of the linear reader; null: the nearest examples alone
-            # decide (then a margin near 0.15 is needed, bench/neighbour_vote_sweep.py).
+            # Inverse regularisation of the linear reader; null (or a model saved without
+            # one): the nearest examples alone decide, and a margin near 0.15 is needed
+            # (bench/neighbour_vote_sweep.py).
             "regression_c": 2.0,
             "min_words": 3,
             "keep": ["red_flag", "nlu_fallback", "greet", "affirm", "deny", "cancel"],
@@ -245,8 +246,12 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError, OSError) as error:
             logger.warning("No neighbour vectors in the model (%s); the vote is off.", error)
         if index is not None and merged.get("regression_c") and reader is None:
-            logger.warning("No linear reader in the model; the vote is off.")
-            index = None
+            # A model trained before the reader: its own config holds the margin it was
+            # trained for (0.15 with the nearest examples alone), so the vote keeps working.
+            logger.warning(
+                "No linear reader in the model; the nearest examples alone decide (margin %s).",
+                merged["margin"],
+            )
         component = cls(merged, model_storage, resource, index, reader)
         if index is not None:
             component._encoder()  # load the weights now, not on a patient's first message

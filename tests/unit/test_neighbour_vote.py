@@ -199,20 +199,23 @@ def test_a_model_without_vectors_leaves_every_message_alone(tmp_path: Path) -> N
     assert _label(message) == "faq/downtime"
 
 
-def test_a_model_saved_without_a_linear_reader_leaves_every_message_alone(
+def test_a_model_saved_before_the_linear_reader_votes_with_its_own_margin(
     storage: LocalModelStorage,
 ) -> None:
-    # A model trained before the reader existed: the nearest examples alone at the new,
-    # lower margin would move far too many labels, so the vote is off.
+    # A model trained before the reader existed keeps the margin its config was trained
+    # with (0.15, the nearest examples alone), so upgrading the code keeps its vote.
     context = ExecutionContext(GraphSchema({}), "test")
     resource = Resource("vote_without_reader")
     older = NeighbourVote.create({"regression_c": None}, storage, resource, context)
     examples = [_example(label, text) for label, texts in TRAINING.items() for text in texts]
     older.train(TrainingData(training_examples=examples))
-    loaded = NeighbourVote.load({}, storage, resource, context)
-    message = _message("what would the whole course of injections cost me", "faq", "faq/downtime")
-    loaded.process([message])
-    assert _label(message) == "faq/downtime"
+    loaded = NeighbourVote.load({"margin": 0.15}, storage, resource, context)
+    assert loaded._reader is None
+    moved = _message("what would the whole course of injections cost me", "faq", "faq/downtime")
+    kept = _message("how much is one session of the treatment", "faq", "faq/cost")
+    loaded.process([moved, kept])
+    assert _label(moved) == "faq/cost"
+    assert _label(kept) == "faq/cost"
 
 
 def test_the_encoder_keeps_the_last_messages_for_the_next_reader(storage: object) -> None:
