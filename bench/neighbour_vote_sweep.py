@@ -123,7 +123,7 @@ def sweep(model: Path) -> str:
     readers = {c: LinearReader.fit(labels, vectors, c) for c in {c for _, _, c in CANDIDATES} if c}
     indexes = {k: NeighbourIndex(labels, vectors, k) for k in {k for k, _, _ in CANDIDATES}}
     for k, margin, c in CANDIDATES:
-        index, reader = indexes[k], readers.get(c) if c else None
+        index, reader = indexes[k], readers.get(c)
         voted, better, worse = list(final), 0, 0
         for i, (_, gold, text) in enumerate(rows):
             if final[i] != raw[i] or len(text.split()) < int(_VOTE["min_words"]):
