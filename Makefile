@@ -32,7 +32,7 @@ helm: ## install Helm and the Kubernetes schemas (build/helm-venv) so the test o
 nginx: ## install Debian's nginx (if missing) so the test of deploy/nginx/ can run `nginx -t`
 	@scripts/setup-nginx.sh
 
-encoder: install ## fetch, verify (SHA-256) and convert the all-MiniLM-L6-v2 sentence encoder (build/encoder)
+encoder: install ## fetch and verify (SHA-256) the all-MiniLM-L6-v2 sentence encoder (build/encoder/source)
 	@$(PY) -m bot.encoder
 
 spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/conditions.yml
@@ -131,7 +131,7 @@ bench-model-memory: train ## the Rasa server's memory with Rasa's model loading 
 bench-model-swap: train ## swap models under load, ours (studio_model channel) against Rasa's PUT /model: failed requests, latency, swap time (writes bench/results/)
 	@$(PY) bench/model_swap_bench.py
 
-compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours lmf sentence --styles-file F")
+compare-configs: spacy encoder ## NLU pipelines side by side (COMPARE="--only ours sentence --styles-file F")
 	@$(PY) bench/compare_configs.py $(COMPARE)
 
 bench-red-flags: encoder ## red-flag checker alone: recall, false alarms, ms per message and for long messages (writes bench/results/)
@@ -140,7 +140,7 @@ bench-red-flags: encoder ## red-flag checker alone: recall, false alarms, ms per
 bench-training-numerics: spacy ## which settings change a trained model's numbers on this CPU (ISA, oneDNN, repeat), weights compared byte for byte (writes bench/results/)
 	@$(PY) bench/training_numerics.py
 
-bench-encoder: encoder ## sentence encoder: ms per message, load time, memory (writes bench/results/)
+bench-encoder: encoder ## sentence encoder, numpy beside the earlier TensorFlow one: ms per message, load time, memory (writes bench/results/)
 	@$(PY) bench/encoder_bench.py
 
 audit: ## known vulnerabilities in constraints.txt (pip-audit in build/audit-venv; needs the network); fails on one with no decision in security/audit_decisions.yml

@@ -8,6 +8,10 @@ bench/results/cold-start-<date>.md. `make bench` measures ours (and the anchor) 
 way, with bench/run_bench.py's ``cold_start``.
 
     .venv/bin/python bench/cold_start_bench.py --before a4db97f --runs 3
+
+When the earlier commit cannot read the working tree's model file (or the other way round),
+give it a models folder of its own, trained with that commit's code:
+`--before-models /tmp/models-before`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,11 +34,12 @@ from bot.settings import PROJECT_ROOT  # noqa: E402
 SHARED = (".venv", "build", "models")
 
 
-def worktree(commit: str, folder: Path) -> Path:
+def worktree(commit: str, folder: Path, models: Optional[Path] = None) -> Path:
     tree = folder / "before"
     subprocess.run(["git", "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
     for name in SHARED:
-        (tree / name).symlink_to(PROJECT_ROOT / name)
+        target = models if name == "models" and models else PROJECT_ROOT / name
+        (tree / name).symlink_to(target)
     return tree
 
 
@@ -42,13 +47,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="the earlier commit")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--before-models",
+        type=Path,
+        help="models folder for the earlier commit (default: this checkout's models/)",
+    )
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", args.before], capture_output=True, text=True, check=True
     ).stdout.strip()
     seconds: Dict[str, List[float]] = {"before": [], "now": []}
     with tempfile.TemporaryDirectory(prefix="pit-cold-") as folder:
-        tree = worktree(commit, Path(folder))
+        tree = worktree(commit, Path(folder), args.before_models)
         try:
             for _ in range(args.runs):
                 for name, root in (("before", tree), ("now", PROJECT_ROOT)):
@@ -65,7 +75,9 @@ def main() -> int:
             "",
             f"Machine: {machine()}. Model already trained; {args.runs} runs each, alternating "
             f"(before first). Command: `bench/cold_start_bench.py --before {commit} "
-            f"--runs {args.runs}`.",
+            f"--runs {args.runs}"
+            + (f" --before-models {args.before_models}" if args.before_models else "")
+            + "`.",
             "",
             f"| | {commit} (before) | working tree (now) | now / before |",
             "|---|---|---|---|",

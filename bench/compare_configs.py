@@ -11,7 +11,7 @@ records p50/p95 latency and the server's memory. Results go to
 bench/results/compare-configs-<date>.{json,md}.
 
 A benchmark, not a test: `make compare-configs` (all configs), or for example
-    make compare-configs COMPARE="--only ours lmf sentence --styles-file tests/nlu/styles.yml"
+    make compare-configs COMPARE="--only ours sentence --styles-file tests/nlu/styles.yml"
 """
 
 from __future__ import annotations
@@ -50,13 +50,11 @@ from bot.stack import Process, free_port  # noqa: E402
 CONFIGS: Dict[str, Tuple[str, Path]] = {
     "ours": ("ours (config.yml)", ROOT / "config.yml"),
     "default": ("rasa init default", ROOT / "bench" / "configs" / "rasa_init_default.yml"),
-    "lmf": ("+ LanguageModelFeaturizer", ROOT / "bench" / "configs" / "encoder_lmf.yml"),
     "sentence": ("+ mean-pooled encoder", ROOT / "bench" / "configs" / "encoder_sentence.yml"),
 }
 # Candidates must be config.yml plus exactly these components, so the comparison
 # measures the encoder and nothing else.
 ADDED_COMPONENTS = {
-    "lmf": {"LanguageModelFeaturizer"},
     "sentence": {"bot.encoder.rasa_featurizer.SentenceEncoderFeaturizer"},
 }
 RESULTS = ROOT / "bench" / "results"

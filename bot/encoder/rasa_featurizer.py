@@ -10,7 +10,6 @@ and this featurizer share one copy of the weights in the Rasa process.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Text
 
 import numpy as np
@@ -23,7 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.encoder.artifacts import MODEL_DIR
+from bot.encoder.artifacts import ENCODER_DIR
 from bot.settings import PROJECT_ROOT
 
 
@@ -35,13 +34,13 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
-            # The folder `make encoder` builds; relative paths are from the project root.
-            "model_dir": str(MODEL_DIR.relative_to(PROJECT_ROOT)),
+            # The folder `make encoder` fills; relative paths are from the project root.
+            "model_dir": str(ENCODER_DIR.relative_to(PROJECT_ROOT)),
         }
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["tensorflow", "transformers", "tokenizers"]
+        return ["tokenizers"]
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -49,10 +48,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
-        from bot.encoder.model import load_encoder
+        from bot.encoder.model import encoder_folder, load_encoder
 
-        folder = Path(self._config["model_dir"])
-        self._encoder = load_encoder(folder if folder.is_absolute() else PROJECT_ROOT / folder)
+        self._encoder = load_encoder(encoder_folder(self._config["model_dir"]))
 
     @classmethod
     def create(

@@ -25,7 +25,6 @@ gate, so those still have the last word.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
@@ -38,7 +37,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_K
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.encoder.artifacts import MODEL_DIR
+from bot.encoder.artifacts import ENCODER_DIR
 from bot.intent_override import RESPONSE_SELECTOR_KEY, override_faq_topic, override_intent
 from bot.settings import PROJECT_ROOT
 
@@ -167,13 +166,13 @@ class NeighbourVote(GraphComponent, IntentClassifier):
             # "cancel" and the form stopped).
             "never_to": ["goodbye", "human_handoff"],
             "retrieval_intent": "faq",
-            # The folder `make encoder` builds; relative paths are from the project root.
-            "model_dir": str(MODEL_DIR.relative_to(PROJECT_ROOT)),
+            # The folder `make encoder` fills; relative paths are from the project root.
+            "model_dir": str(ENCODER_DIR.relative_to(PROJECT_ROOT)),
         }
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["tensorflow", "transformers", "tokenizers", "sklearn"]
+        return ["tokenizers", "sklearn"]
 
     def __init__(
         self,
@@ -190,10 +189,9 @@ class NeighbourVote(GraphComponent, IntentClassifier):
         self._reader = reader
 
     def _encoder(self) -> Any:
-        from bot.encoder.model import load_encoder
+        from bot.encoder.model import encoder_folder, load_encoder
 
-        folder = Path(self.component_config["model_dir"])
-        return load_encoder(folder if folder.is_absolute() else PROJECT_ROOT / folder)
+        return load_encoder(encoder_folder(self.component_config["model_dir"]))
 
     @classmethod
     def create(

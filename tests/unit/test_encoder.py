@@ -1,5 +1,5 @@
-"""The verified sentence encoder: checksums are enforced, the TensorFlow conversion is
-right (checked against an independent numpy forward pass), and the vectors mean something.
+"""The verified sentence encoder: checksums are enforced, the fast float32 forward pass
+agrees with the independent float64 reference, and the vectors mean something.
 
 Needs the built encoder (`make encoder`); the fixture builds it if missing.
 """
@@ -7,7 +7,6 @@ Needs the built encoder (`make encoder`); the fixture builds it if missing.
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from bot.encoder import artifacts, build, reference
 from bot.encoder.artifacts import (
-    MODEL_DIR,
+    ENCODER_DIR,
     SOURCE_DIR,
     SOURCE_FILES,
     ChecksumError,
@@ -40,7 +39,7 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def built() -> Path:
     build.ensure_built()
-    return MODEL_DIR
+    return ENCODER_DIR
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +58,13 @@ def _flip_last_byte(path: Path) -> None:
 # --- checksums -------------------------------------------------------------------------
 
 
-def test_built_folder_and_sources_match_their_pins(built):
-    artifacts.verify_sources()
-    info = artifacts.verify_model_dir(built)
-    assert info["sources"]["model.safetensors"] == (
+def test_built_folder_matches_its_pins_and_passes_the_self_check(built):
+    artifacts.verify_sources(built)
+    assert SOURCE_FILES["model.safetensors"] == (
         "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
     )
-    assert info["self_check_max_abs_diff"] <= build.SELF_CHECK_TOLERANCE
+    assert build.is_built()
+    assert build.self_check() <= build.SELF_CHECK_TOLERANCE
 
 
 def test_a_tampered_safetensors_file_is_refused(built, tmp_path: Path):
@@ -103,21 +102,15 @@ def test_extraction_refuses_a_package_whose_tokenizer_differs(built, tmp_path: P
     assert not (tmp_path / "bad" / "tokenizer.json").exists()
 
 
-def test_a_tampered_tensorflow_folder_is_refused_before_loading(built, tmp_path: Path):
+def test_a_changed_weights_file_is_refused_before_loading(built, tmp_path: Path):
     from bot.encoder import SentenceEncoder
 
-    copy = tmp_path / "tf"
-    shutil.copytree(built, copy)
-    _flip_last_byte(copy / "tf_model.h5")
-    with pytest.raises(ChecksumError, match="Refusing .*tf_model.h5"):
-        SentenceEncoder(copy)
-
-    shutil.copyfile(built / "tf_model.h5", copy / "tf_model.h5")
-    info = json.loads((copy / artifacts.BUILD_INFO).read_text())
-    info["sources"]["model.safetensors"] = "0" * 64  # built from other weights
-    (copy / artifacts.BUILD_INFO).write_text(json.dumps(info))
-    with pytest.raises(ChecksumError, match="other source files"):
-        SentenceEncoder(copy)
+    for name in SOURCE_FILES:
+        shutil.copyfile(built / name, tmp_path / name)
+    assert SentenceEncoder(tmp_path).encode("hi").shape == (artifacts.EMBEDDING_DIM,)
+    _flip_last_byte(tmp_path / "model.safetensors")
+    with pytest.raises(ChecksumError, match="Refusing .*model.safetensors"):
+        SentenceEncoder(tmp_path)
 
 
 def test_a_missing_folder_says_how_to_build_it(tmp_path: Path):
@@ -127,67 +120,74 @@ def test_a_missing_folder_says_how_to_build_it(tmp_path: Path):
         SentenceEncoder(tmp_path / "nothing-here")
 
 
-# --- conversion ------------------------------------------------------------------------
+# --- the forward pass ------------------------------------------------------------------
 
 
-def test_tf_name_mapping():
-    assert build.pytorch_name(
-        "tf_bert_model/bert/encoder/layer_._3/attention/self/query/kernel:0"
-    ) == ("encoder.layer.3.attention.self.query.weight")
-    assert (
-        build.pytorch_name("tf_bert_model/bert/embeddings/LayerNorm/beta:0")
-        == "embeddings.LayerNorm.bias"
-    )
-    assert build.pytorch_name("tf_bert_model/bert/embeddings/position_embeddings/embeddings:0") == (
-        "embeddings.position_embeddings.weight"
-    )
+def test_erf_matches_scipy_to_float32_precision():
+    from scipy.special import erf as exact
+
+    from bot.encoder.forward import erf
+
+    x = np.linspace(-8, 8, 20001, dtype=np.float32)
+    assert np.abs(erf(x).astype(np.float64) - exact(x.astype(np.float64))).max() < 6e-7
+    assert erf(np.float32(0.0)) == 0.0 and erf(np.float32(-9.0)) == -1.0
 
 
-def test_tensorflow_model_agrees_with_the_independent_numpy_forward_pass(encoder):
+def test_weights_are_read_exactly_as_the_safetensors_package_reads_them(built, tmp_path: Path):
+    from safetensors.numpy import load_file, save_file
+
+    from bot.encoder.forward import SafetensorsReader
+
+    expected = load_file(str(built / "model.safetensors"))
+    with open(built / "model.safetensors", "rb") as handle:
+        reader = SafetensorsReader(handle)
+        for name, value in expected.items():
+            if value.dtype == np.float32:
+                assert np.array_equal(reader.get(name), value), name
+
+    save_file({"ids": np.arange(4, dtype=np.int64)}, str(tmp_path / "ints.safetensors"))
+    with open(tmp_path / "ints.safetensors", "rb") as handle:
+        with pytest.raises(ValueError, match="expected F32"):
+            SafetensorsReader(handle).get("ids")
+
+
+def test_forward_pass_agrees_with_the_independent_float64_reference(encoder):
     expected = reference.encode(SENTENCES)
     one_by_one = np.stack([encoder.encode(s) for s in SENTENCES])
     batched = encoder.encode_many(SENTENCES, batch_size=4)  # padding must not change vectors
     assert one_by_one.shape == (len(SENTENCES), artifacts.EMBEDDING_DIM)
-    assert np.abs(one_by_one - expected).max() < 1e-4
-    assert np.abs(batched - expected).max() < 1e-4
+    assert one_by_one.dtype == np.float32
+    assert np.abs(one_by_one - expected).max() < 1e-5
+    assert np.abs(batched - expected).max() < 1e-5
     assert np.allclose(np.linalg.norm(one_by_one, axis=1), 1.0, atol=1e-5)
+
+
+def test_batches_sorted_by_length_come_back_in_the_order_given(encoder):
+    texts = ["a much longer message about my knee and my hip " * 3, "hi", "", "ok then", "hi"]
+    batched = encoder.encode_many(texts, batch_size=2)
+    for text, vector in zip(texts, batched, strict=True):
+        assert np.abs(vector - encoder.encode(text)).max() < 1e-5, text
+    assert encoder.encode_many([]).shape == (0, artifacts.EMBEDDING_DIM)
+
+
+def test_vectors_from_the_cache_cannot_be_changed_by_a_caller(encoder):
+    vector = encoder.encode("does it hurt?")
+    with pytest.raises(ValueError):
+        vector[0] = 1.0
+
+
+def test_models_trained_with_the_tensorflow_folder_load_the_source_files():
+    from bot.encoder.model import encoder_folder
+
+    assert encoder_folder("build/encoder/all-minilm-l6-v2-tf") == ENCODER_DIR
+    assert encoder_folder("build/encoder/source") == ENCODER_DIR
+    assert encoder_folder("/elsewhere/encoder") == Path("/elsewhere/encoder")
 
 
 def test_long_messages_are_truncated_to_256_pieces_as_sentence_transformers_does():
     tokenizer = load_tokenizer(SOURCE_DIR / "tokenizer.json")
     assert len(tokenizer.encode("pain " * 400).ids) == artifacts.MAX_SEQ_LENGTH
     assert len(tokenizer.encode("hi").ids) == 3  # [CLS] hi [SEP], no padding
-
-
-def test_vocab_txt_gives_rasa_the_same_word_pieces_as_tokenizer_json(built):
-    from transformers import BertTokenizer
-
-    lines = (built / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
-    assert len(lines) == 30522 and lines[101] == "[CLS]" and lines[102] == "[SEP]"
-    slow = BertTokenizer.from_pretrained(str(built), local_files_only=True)  # what Rasa loads
-    fast = load_tokenizer(built / "tokenizer.json")
-    for text in SENTENCES + [
-        "Plantar FASCIITIS, naïve café résumé",
-        "tendinitis/bursitis—really?!",
-    ]:
-        assert slow.encode(text, truncation=True, max_length=256) == fast.encode(text).ids, text
-
-
-def test_rasa_language_model_featurizer_loads_the_folder_offline(built):
-    from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
-    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-    from rasa.shared.nlu.training_data.message import Message
-
-    context = ExecutionContext(GraphSchema({}), node_name="lmf")
-    featurizer = LanguageModelFeaturizer(
-        {**LanguageModelFeaturizer.get_default_config(), "model_weights": str(built)}, context
-    )
-    message = Message.build("does PIT help with tennis elbow?")
-    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
-    featurizer.process([message])
-    sequence, sentence = message.get_dense_features("text")
-    assert sequence.features.shape == (6, 384) and sentence.features.shape == (1, 384)
 
 
 # --- meaning ---------------------------------------------------------------------------
