@@ -15,12 +15,17 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, cast
 
 from rapidfuzz.distance import OSA
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
+
+from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +33,8 @@ COMMON_WORD_LOG_PROB = -14.0  # spaCy's lexeme_prob: above this a word is common
 # The Spanish list is smaller and noisier: common misspellings ("demaciado") sit near -13.4.
 COMMON_SPANISH_LOG_PROB = -13.0
 MIN_FUZZY_LENGTH = 5
+# Where the word list drawn from spacy-lookups-data is kept once made (see `common_words`).
+WORD_LIST_DIR = PROJECT_ROOT / "build" / "safety"
 WHITESPACE_KEY = "<nl>"
 # Ordinary words the (US-weighted) frequency list ranks too rare, one slip from a red-flag
 # word: "my partner is a sceptic" is not "septic"; an "embolism" is not the Spanish "embolia".
@@ -74,8 +81,39 @@ def _frequent(name: str, log_prob: float) -> FrozenSet[str]:
     return frozenset(w for w, p in probs.items() if p > log_prob and w.isalpha() and len(w) >= 4)
 
 
+def _word_list_file(folder: Path) -> Path:
+    """The cached list's name says what made it, so a new spacy-lookups-data version or a
+    changed threshold makes a new list instead of reading a stale one."""
+    import spacy_lookups_data
+
+    version = getattr(spacy_lookups_data, "__version__", "unknown")
+    return folder / (
+        f"common-words-v1-lookups{version}-en{COMMON_WORD_LOG_PROB}-es{COMMON_SPANISH_LOG_PROB}.txt"
+    )
+
+
+def _words_from_lookups() -> FrozenSet[str]:
+    lemmas = cast(Dict[str, str], _lookups_json("en_lemma_lookup"))
+    english = _frequent("en_lexeme_prob", COMMON_WORD_LOG_PROB)
+    spanish = _frequent("es_lexeme_prob", COMMON_SPANISH_LOG_PROB)
+    known = frozenset(
+        w.lower() for pair in lemmas.items() for w in pair if w.isalpha() and len(w) >= 4
+    )
+    return english | spanish | known
+
+
+def _save_word_list(path: Path, words: FrozenSet[str]) -> None:
+    """Written whole and then renamed, so a reader never sees half a list."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=".common-words-")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("\n".join(sorted(words)) + "\n")
+    os.chmod(partial, 0o644)  # mkstemp makes it private; the servers may run as other users
+    os.replace(partial, path)
+
+
 @lru_cache(maxsize=1)
-def common_words() -> Optional[FrozenSet[str]]:
+def common_words(folder: Path = WORD_LIST_DIR) -> Optional[FrozenSet[str]]:
     """Real words (from spacy-lookups-data), never "corrected" to a red-flag word.
 
     Three sources, because the frequency lists come from web text and rank misspellings
@@ -85,18 +123,26 @@ def common_words() -> Optional[FrozenSet[str]]:
       which holds "strobe" and "infusion" but no "becasue");
     - Spanish words more frequent than COMMON_SPANISH_LOG_PROB ("mejorado" is no "morado",
       "alergia" no "alegria").
+
+    Drawing the 92,000 words out of the lookup tables parses about a million entries: some
+    seconds and several hundred MiB at the peak, in the Rasa server and the action server
+    at each start. So the first process to need the list saves it under build/safety (about
+    0.8 MB of text) and the others read that; where the folder cannot be written, each
+    process draws the list itself.
     """
     try:
-        lemmas = cast(Dict[str, str], _lookups_json("en_lemma_lookup"))
-        english = _frequent("en_lexeme_prob", COMMON_WORD_LOG_PROB)
-        spanish = _frequent("es_lexeme_prob", COMMON_SPANISH_LOG_PROB)
+        path = _word_list_file(folder)
+        if path.is_file():
+            return EXTRA_COMMON_WORDS | frozenset(path.read_text(encoding="utf-8").split())
+        words = _words_from_lookups()
     except (ImportError, OSError, ValueError) as exc:  # pragma: no cover - packaging problem
         logger.warning("No common-word list (%s): red-flag spelling correction is off.", exc)
         return None
-    known = frozenset(
-        w.lower() for pair in lemmas.items() for w in pair if w.isalpha() and len(w) >= 4
-    )
-    return EXTRA_COMMON_WORDS | english | spanish | known
+    try:
+        _save_word_list(path, words)
+    except OSError as exc:
+        logger.info("Could not keep the common-word list in %s (%s).", folder, exc)
+    return EXTRA_COMMON_WORDS | words
 
 
 class Lexicon:
