@@ -8,9 +8,9 @@ Importing this package is cheap: the weights load only when an encoder is create
 
 from __future__ import annotations
 
-from bot.encoder.artifacts import ENCODER_DIR, ChecksumError, NotBuiltError
+from bot.encoder.artifacts import SOURCE_DIR, ChecksumError, NotBuiltError
 
-__all__ = ["ENCODER_DIR", "ChecksumError", "NotBuiltError", "SentenceEncoder", "load_encoder"]
+__all__ = ["SOURCE_DIR", "ChecksumError", "NotBuiltError", "SentenceEncoder", "load_encoder"]
 
 
 def __getattr__(name: str) -> object:  # lazy: keep `import bot.encoder` light

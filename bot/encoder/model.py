@@ -16,8 +16,8 @@ import numpy as np
 
 from bot.encoder.artifacts import (
     EMBEDDING_DIM,
-    ENCODER_DIR,
     LEGACY_TF_DIR_NAME,
+    SOURCE_DIR,
     NotBuiltError,
     verify_sources,
 )
@@ -35,7 +35,7 @@ class SentenceEncoder:
     Cosine similarity of two vectors is their dot product.
     """
 
-    def __init__(self, folder: Path = ENCODER_DIR, verify: bool = True) -> None:
+    def __init__(self, folder: Path = SOURCE_DIR, verify: bool = True) -> None:
         folder = Path(folder)
         if verify:
             verify_sources(folder)  # refuses missing or changed files before anything is loaded
@@ -87,10 +87,10 @@ def encoder_folder(setting: str | Path) -> Path:
     verified source files it was converted from, which give the same vectors."""
     folder = Path(setting)
     folder = folder if folder.is_absolute() else PROJECT_ROOT / folder
-    return ENCODER_DIR if folder.name == LEGACY_TF_DIR_NAME else folder
+    return SOURCE_DIR if folder.name == LEGACY_TF_DIR_NAME else folder
 
 
 @lru_cache(maxsize=2)
-def load_encoder(folder: Path = ENCODER_DIR) -> SentenceEncoder:
+def load_encoder(folder: Path = SOURCE_DIR) -> SentenceEncoder:
     """The process-wide encoder for `folder`: loaded and verified once, then shared."""
     return SentenceEncoder(Path(folder))

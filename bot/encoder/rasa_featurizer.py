@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.encoder.artifacts import ENCODER_DIR
+from bot.encoder.artifacts import SOURCE_DIR
 from bot.settings import PROJECT_ROOT
 
 
@@ -35,7 +35,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             # The folder `make encoder` fills; relative paths are from the project root.
-            "model_dir": str(ENCODER_DIR.relative_to(PROJECT_ROOT)),
+            "model_dir": str(SOURCE_DIR.relative_to(PROJECT_ROOT)),
         }
 
     @staticmethod

@@ -37,7 +37,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_K
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.encoder.artifacts import ENCODER_DIR
+from bot.encoder.artifacts import SOURCE_DIR
 from bot.intent_override import RESPONSE_SELECTOR_KEY, override_faq_topic, override_intent
 from bot.settings import PROJECT_ROOT
 
@@ -167,7 +167,7 @@ class NeighbourVote(GraphComponent, IntentClassifier):
             "never_to": ["goodbye", "human_handoff"],
             "retrieval_intent": "faq",
             # The folder `make encoder` fills; relative paths are from the project root.
-            "model_dir": str(ENCODER_DIR.relative_to(PROJECT_ROOT)),
+            "model_dir": str(SOURCE_DIR.relative_to(PROJECT_ROOT)),
         }
 
     @staticmethod

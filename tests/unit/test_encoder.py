@@ -16,7 +16,6 @@ import pytest
 
 from bot.encoder import artifacts, build, reference
 from bot.encoder.artifacts import (
-    ENCODER_DIR,
     SOURCE_DIR,
     SOURCE_FILES,
     ChecksumError,
@@ -39,7 +38,7 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def built() -> Path:
     build.ensure_built()
-    return ENCODER_DIR
+    return SOURCE_DIR
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +178,8 @@ def test_vectors_from_the_cache_cannot_be_changed_by_a_caller(encoder):
 def test_models_trained_with_the_tensorflow_folder_load_the_source_files():
     from bot.encoder.model import encoder_folder
 
-    assert encoder_folder("build/encoder/all-minilm-l6-v2-tf") == ENCODER_DIR
-    assert encoder_folder("build/encoder/source") == ENCODER_DIR
+    assert encoder_folder("build/encoder/all-minilm-l6-v2-tf") == SOURCE_DIR
+    assert encoder_folder("build/encoder/source") == SOURCE_DIR
     assert encoder_folder("/elsewhere/encoder") == Path("/elsewhere/encoder")
 
 
