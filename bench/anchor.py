@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import List
 
-from bot.environment import rasa_command, rasa_env
+from bot.environment import rasa_env
 from bot.stack import Process
 
 ROOT = Path(__file__).resolve().parent.parent
 ANCHOR_DIR = ROOT / "build" / "anchor"
+
+
+def plain_rasa(*args: str) -> List[str]:
+    """``python -m rasa ARGS``: the starter bot runs untouched, without the import trims our
+    servers get from ``bot.rasa_main`` (bot/unused_imports.py)."""
+    return [sys.executable, "-m", "rasa", *args]
 
 
 def _rasa_version() -> str:
@@ -35,7 +43,7 @@ def prepare_anchor(directory: Path = ANCHOR_DIR) -> Path:
     directory.mkdir(parents=True)
     print(f"Training the `rasa init` starter bot in {directory} ...", flush=True)
     subprocess.run(
-        rasa_command("init", "--no-prompt", "--init-dir", str(directory)),
+        plain_rasa("init", "--no-prompt", "--init-dir", str(directory)),
         cwd=directory,
         env=rasa_env(),
         check=True,
@@ -50,7 +58,7 @@ def prepare_anchor(directory: Path = ANCHOR_DIR) -> Path:
 
 def anchor_server(model: Path, port: int, log: Path, directory: Path = ANCHOR_DIR) -> Process:
     """`rasa run` for the starter bot (not started yet), as `rasa init` configures it."""
-    command = rasa_command(
+    command = plain_rasa(
         "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
         "--credentials", str(directory / "credentials.yml"),
         "--endpoints", str(directory / "endpoints.yml"),

@@ -73,5 +73,6 @@ def numerics_signature() -> str:
 
 
 def rasa_command(*args: str) -> List[str]:
-    """``python -m rasa ARGS`` with this interpreter (the project's environment)."""
-    return [sys.executable, "-m", "rasa", *args]
+    """Rasa's command line with this interpreter (the project's environment), started
+    through ``bot.rasa_main`` so our defaults apply before Rasa imports TensorFlow."""
+    return [sys.executable, "-m", "bot.rasa_main", *args]

@@ -150,7 +150,7 @@ def test_the_servers_commands_are_our_own_and_rasas_command_lines() -> None:
         args = ours.parse_args(spec["command"][3:])
         assert args.command == command and callable(args.handler)
     rasa = container(manifests, "Deployment", "-rasa")
-    assert rasa["command"][1:3] == ["-m", "rasa"]
+    assert rasa["command"][1:3] == ["-m", "bot.rasa_main"]
     parsed = create_argument_parser().parse_args(rasa["command"][3:])
     assert parsed.credentials == "/etc/pit/config/credentials.yml"
     assert parsed.endpoints == "/etc/pit/config/endpoints.yml"
