@@ -31,6 +31,10 @@ builds states for those last turns only, with the same predictions. And each act
 carries the whole session's events, though most actions read only the current turn:
 bot/action_payload.py sends those the turn and the few that read further back the session.
 
+``SpacyNLP.load_model`` loads our saved spaCy pipeline (build/spacy_pit) a second time beside
+the red-flag checker's copy; here it gets the process's one copy (bot.nlp.pipeline.shared_nlp),
+the same pipeline loaded the same way, so the same documents.
+
 Installed when the Rasa server imports our channels (bot/channels/rest.py, always on);
 the action server never imports Rasa, so it is not touched.
 """
@@ -143,6 +147,23 @@ def load_for_prediction(
 _rasa_model_load: Any = None
 
 
+def _share_spacy_pipeline() -> None:
+    """SpacyNLP gets our saved pipeline from bot.nlp.pipeline.shared_nlp; any other model
+    name goes to Rasa's own loader."""
+    from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+
+    from bot.nlp.pipeline import is_saved_pipeline, shared_nlp
+
+    rasa_load_model = SpacyNLP.load_model
+
+    def load_model(spacy_model_name: Text) -> Any:
+        if is_saved_pipeline(spacy_model_name):
+            return SpacyModel(model=shared_nlp(), model_name=spacy_model_name)
+        return rasa_load_model(spacy_model_name)
+
+    SpacyNLP.load_model = staticmethod(load_model)
+
+
 def install() -> None:
     global _INSTALLED, _rasa_model_load
     switch = os.environ.get(SWITCH_ENV, "").strip()
@@ -158,6 +179,7 @@ def install() -> None:
         Event.resolve_by_type = staticmethod(resolve_event_type)
         _rasa_model_load = RasaModel.load.__func__
         RasaModel.load = classmethod(load_for_prediction)
+        _share_spacy_pipeline()
     if switch not in (SCHEMA_ONLY, NO_WINDOWS):
         from bot import action_payload, rule_window
 

@@ -118,8 +118,21 @@ def load_nlp(path: Path = PIPELINE_DIR) -> Language:
 
 
 @lru_cache(maxsize=1)
-def _shared_nlp() -> Language:
+def shared_nlp() -> Language:
+    """The saved pipeline, loaded once per process.
+
+    Rasa's SpacyNLP (through bot/rasa_speedups.py), the red-flag checker and
+    :func:`entity_key` all use this one object: each load holds its own lemma tables and
+    entity-ruler patterns, about 20 MiB (bench/results/server-memory-2026-12-05*.md).
+    """
     return load_nlp()
+
+
+def is_saved_pipeline(name: object) -> bool:
+    """Does ``name`` (a SpacyNLP ``model`` setting) name the pipeline :func:`shared_nlp` loads?"""
+    if not isinstance(name, str) or not name:
+        return False
+    return Path(name).resolve() == PIPELINE_DIR.resolve()
 
 
 def entity_key(text: str, label: str) -> Optional[str]:
@@ -128,5 +141,5 @@ def entity_key(text: str, label: str) -> Optional[str]:
     Uses the same patterns as NLU (lemmas, misspellings), so whatever NLU recognised
     can be looked up, whatever form the patient typed it in.
     """
-    doc = _shared_nlp()(str(text)[:500].lower())  # as SpacyNLP does (case_sensitive: false)
+    doc = shared_nlp()(str(text)[:500].lower())  # as SpacyNLP does (case_sensitive: false)
     return next((ent.ent_id_ for ent in doc.ents if ent.label_ == label), None)

@@ -373,17 +373,15 @@ def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:
 # ---------------------------------------------------------------------- module API
 _LOCK = threading.Lock()
 _DETECTORS: Dict[int, RedFlagDetector] = {}
-_DEFAULT_NLP: List[Language] = []
 
 
 def default_nlp() -> Language:
-    """Our spaCy pipeline (build/spacy_pit), loaded once."""
+    """Our spaCy pipeline (build/spacy_pit): the process's one copy, which Rasa's SpacyNLP
+    shares (bot.nlp.pipeline.shared_nlp)."""
     with _LOCK:
-        if not _DEFAULT_NLP:
-            from bot.nlp.pipeline import load_nlp
+        from bot.nlp.pipeline import shared_nlp
 
-            _DEFAULT_NLP.append(load_nlp())
-        return _DEFAULT_NLP[0]
+        return shared_nlp()
 
 
 def detector_for(nlp: Optional[Language] = None) -> RedFlagDetector:
