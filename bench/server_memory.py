@@ -8,7 +8,7 @@ each process's resident set size now and its peak (VmHWM). The two variants alte
 --rounds times each, and the medians are written to bench/results/server-memory-<setting>-<date>.md.
 Every answer is compared: a setting meant to save memory must not change what patients get.
 
-    python bench/server_memory.py --before-env PIT_IMPORT_JAX=1 --rounds 3
+    python bench/server_memory.py --before-env PIT_IMPORT_UNUSED=1 --rounds 3
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 import os
 
+from bot import unused_imports
 from bot.environment import apply_defaults
-from bot.unused_imports import keep_out
 
 # Quiet, private defaults for every process that imports us (see bot/environment.py).
 apply_defaults(os.environ)
-# TensorFlow's optional jax import, never used here (see bot/unused_imports.py).
-keep_out()
+# jax (TensorFlow's) and QuickUMLS (medSpaCy's), never used here: bot/unused_imports.py.
+unused_imports.apply()

@@ -1,5 +1,5 @@
-"""jax, which TensorFlow imports but we never use, stays out of our processes
-(bot/unused_imports.py): about 70 MiB less in each server."""
+"""jax (TensorFlow's) stays out of our processes and QuickUMLS (medSpaCy's) loads only when
+used (bot/unused_imports.py): about 80 MiB less in each server."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.settings import PROJECT_ROOT
 
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in DEFAULTS and k != "PIT_IMPORT_JAX"}
+    clean = {k: v for k, v in os.environ.items() if k not in DEFAULTS and k != "PIT_IMPORT_UNUSED"}
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
@@ -53,7 +53,7 @@ def test_the_rasa_entry_point_is_rasas_command_line():
 
 
 def test_the_switch_lets_jax_load_for_comparisons():
-    done = _python("import bot;" + TENSORFLOW_WORKS, PIT_IMPORT_JAX="1")
+    done = _python("import bot;" + TENSORFLOW_WORKS, PIT_IMPORT_UNUSED="1")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["False", "True"]  # really imported
 
@@ -74,3 +74,54 @@ def test_a_module_already_imported_is_left_alone(monkeypatch):
             raise AssertionError("a kept-out module imported")
     finally:
         sys.modules.pop("pit_test_absent", None)
+
+
+MEDSPACY_CONTEXT_WORKS = (
+    "import sys; from bot.safety.context_rules import ContextJudge;"
+    "from medspacy.context import ConText;"
+    "print(sys.modules.get('nltk') is None, type(sys.modules['quickumls']).__name__)"
+)
+
+
+def test_medspacy_context_works_without_loading_quickumls():
+    done = _python("import bot;" + MEDSPACY_CONTEXT_WORKS)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "DeferredModule"]
+
+
+def test_quickumls_loads_for_real_the_first_time_it_is_used():
+    code = (
+        "import sys, bot, medspacy.util as u;"
+        "cls = u.spacy_component.SpacyQuickUMLS;"  # what medspacy.load uses for QuickUMLS
+        "import quickumls, quickumls.spacy_component as real;"
+        "print(cls is real.SpacyQuickUMLS, type(quickumls).__name__, 'nltk' in sys.modules)"
+    )
+    done = _python(code)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "module", "True"]
+
+
+def test_a_deferred_package_is_not_loaded_by_looking_at_it(monkeypatch, tmp_path):
+    """Tools that scan sys.modules read __file__ and __spec__: that must not import it."""
+    package = tmp_path / "pit_deferred_demo"
+    package.mkdir()
+    (package / "__init__.py").write_text("LOADED = True\n")
+    (package / "part.py").write_text("def answer():\n    return 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv(unused_imports.ALLOW_ENV, raising=False)
+    names = ("pit_deferred_demo", "pit_deferred_demo.part")
+    try:
+        assert unused_imports.defer({"pit_deferred_demo": ("part",)}) == names
+        from pit_deferred_demo import part  # type: ignore[import-not-found]
+
+        stand_in = sys.modules["pit_deferred_demo"]
+        assert stand_in.__file__ == str(package / "__init__.py")
+        assert part.__spec__.origin == str(package / "part.py")
+        assert not hasattr(stand_in, "__wrapped__")
+        assert all(isinstance(sys.modules[n], unused_imports.DeferredModule) for n in names)
+        assert part.answer() == 42  # first use: the real modules
+        assert not any(isinstance(sys.modules[n], unused_imports.DeferredModule) for n in names)
+        assert stand_in.LOADED is True
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
