@@ -33,7 +33,8 @@ bot/action_payload.py sends those the turn and the few that read further back th
 
 ``SpacyNLP.load_model`` loads our saved spaCy pipeline (build/spacy_pit) a second time beside
 the red-flag checker's copy; here it gets the process's one copy (bot.nlp.pipeline.shared_nlp),
-the same pipeline loaded the same way, so the same documents.
+the same pipeline loaded the same way, so the same documents. The copy is loaded again when
+the saved pipeline changed since, so a model swapped in after a catalog change gets its own.
 
 Installed when the Rasa server imports our channels (bot/channels/rest.py, always on);
 the action server never imports Rasa, so it is not touched.
@@ -152,13 +153,13 @@ def _share_spacy_pipeline() -> None:
     name goes to Rasa's own loader."""
     from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
-    from bot.nlp.pipeline import is_saved_pipeline, shared_nlp
+    from bot.nlp.pipeline import is_saved_pipeline, refresh_shared_nlp
 
     rasa_load_model = SpacyNLP.load_model
 
     def load_model(spacy_model_name: Text) -> Any:
         if is_saved_pipeline(spacy_model_name):
-            return SpacyModel(model=shared_nlp(), model_name=spacy_model_name)
+            return SpacyModel(model=refresh_shared_nlp(), model_name=spacy_model_name)
         return rasa_load_model(spacy_model_name)
 
     SpacyNLP.load_model = staticmethod(load_model)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from functools import lru_cache
+import threading
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, cast
+from typing import Dict, Iterable, List, Optional, Tuple, cast
 
 import spacy
 from spacy.language import Language
@@ -117,15 +117,42 @@ def load_nlp(path: Path = PIPELINE_DIR) -> Language:
     return spacy.load(path)
 
 
-@lru_cache(maxsize=1)
+_SHARED_LOCK = threading.Lock()
+_shared: List[Tuple[str, Language]] = []  # (fingerprint on disk when loaded, pipeline)
+
+
+def _saved_fingerprint(path: Path = PIPELINE_DIR) -> str:
+    return (path / FINGERPRINT_FILE).read_text().strip()
+
+
 def shared_nlp() -> Language:
     """The saved pipeline, loaded once per process.
 
     Rasa's SpacyNLP (through bot/rasa_speedups.py), the red-flag checker and
     :func:`entity_key` all use this one object: each load holds its own lemma tables and
-    entity-ruler patterns, about 20 MiB (bench/results/server-memory-2026-12-05*.md).
+    entity-ruler patterns, about 29 MiB in the Rasa server (bench/server_memory.py,
+    2026-12-05).
     """
-    return load_nlp()
+    with _SHARED_LOCK:
+        if not _shared:
+            nlp = load_nlp()
+            _shared.append((_saved_fingerprint(), nlp))
+        return _shared[0][1]
+
+
+def refresh_shared_nlp() -> Language:
+    """:func:`shared_nlp`, loaded again first if the saved pipeline changed since.
+
+    For each model the Rasa server loads: a model trained after the catalog changed (the
+    studio swaps one in without a restart) gets the pipeline it was trained with, as Rasa's
+    own loader would give it, and the red-flag checker follows.
+    """
+    with _SHARED_LOCK:
+        build_and_save(PIPELINE_DIR)
+        fingerprint = _saved_fingerprint()
+        if not _shared or _shared[0][0] != fingerprint:
+            _shared[:] = [(fingerprint, spacy.load(PIPELINE_DIR))]
+        return _shared[0][1]
 
 
 def is_saved_pipeline(name: object) -> bool:

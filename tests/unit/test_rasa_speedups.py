@@ -163,3 +163,16 @@ def test_rasa_and_the_red_flag_checker_share_one_spacy_pipeline(monkeypatch):
     assert [t.lemma_ for t in doc][-1] == "hurt"
     with pytest.raises(InvalidModelError):  # other names: Rasa's own loader and errors
         SpacyNLP.load_model("no_such_spacy_model")
+
+
+def test_a_model_loaded_after_the_pipeline_changed_gets_the_new_one(monkeypatch):
+    """A model swapped in after a catalog change must not run on the old pipeline."""
+    from bot.nlp import pipeline
+
+    first = pipeline.refresh_shared_nlp()
+    assert pipeline.refresh_shared_nlp() is first is pipeline.shared_nlp()  # unchanged
+    saved = pipeline._saved_fingerprint()
+    monkeypatch.setattr(pipeline, "_saved_fingerprint", lambda path=None: saved + "-rebuilt")
+    second = pipeline.refresh_shared_nlp()
+    assert second is not first and pipeline.shared_nlp() is second
+    assert [t.lemma_ for t in second("my knees hurt")] == [t.lemma_ for t in first("my knees hurt")]
