@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import List
+
+import pytest
 
 from bot import unused_imports
 from bot.environment import DEFAULTS, rasa_command
@@ -24,6 +27,13 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def _printed(code: str, **env: str) -> List[str]:
+    """What ``code`` printed, split into words; the run must succeed."""
+    done = _python(code, **env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
 TENSORFLOW_WORKS = (
     "import sys, tensorflow as tf;"
     "assert float(tf.reduce_sum(tf.constant([1.0, 2.0]))) == 3.0;"
@@ -32,15 +42,12 @@ TENSORFLOW_WORKS = (
 
 
 def test_tensorflow_loads_and_computes_without_jax_after_bot():
-    done = _python("import bot;" + TENSORFLOW_WORKS)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "True"]  # marked absent, never imported
+    # marked absent, never imported
+    assert _printed("import bot;" + TENSORFLOW_WORKS) == ["True", "True"]
 
 
 def test_the_rasa_entry_point_keeps_it_out_before_rasa_starts():
-    done = _python("import bot.rasa_main;" + TENSORFLOW_WORKS)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "True"]
+    assert _printed("import bot.rasa_main;" + TENSORFLOW_WORKS) == ["True", "True"]
     assert rasa_command("run")[1:3] == ["-m", "bot.rasa_main"]
 
 
@@ -53,9 +60,8 @@ def test_the_rasa_entry_point_is_rasas_command_line():
 
 
 def test_the_switch_lets_jax_load_for_comparisons():
-    done = _python("import bot;" + TENSORFLOW_WORKS, PIT_IMPORT_UNUSED="1")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["False", "True"]  # really imported
+    printed = _printed("import bot;" + TENSORFLOW_WORKS, PIT_IMPORT_UNUSED="1")
+    assert printed == ["False", "True"]  # really imported
 
 
 def test_a_module_already_imported_is_left_alone(monkeypatch):
@@ -66,12 +72,8 @@ def test_a_module_already_imported_is_left_alone(monkeypatch):
         kept = unused_imports.keep_out(("pit_test_loaded", "pit_test_absent"))
         assert kept == ("pit_test_absent",)
         assert sys.modules["pit_test_loaded"] is not None
-        try:
+        with pytest.raises(ImportError):
             import pit_test_absent  # type: ignore[import-not-found]  # noqa: F401
-        except ImportError:
-            pass
-        else:
-            raise AssertionError("a kept-out module imported")
     finally:
         sys.modules.pop("pit_test_absent", None)
 
@@ -84,9 +86,7 @@ MEDSPACY_CONTEXT_WORKS = (
 
 
 def test_medspacy_context_works_without_loading_quickumls():
-    done = _python("import bot;" + MEDSPACY_CONTEXT_WORKS)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "DeferredModule"]
+    assert _printed("import bot;" + MEDSPACY_CONTEXT_WORKS) == ["True", "DeferredModule"]
 
 
 def test_quickumls_loads_for_real_the_first_time_it_is_used():
@@ -96,9 +96,7 @@ def test_quickumls_loads_for_real_the_first_time_it_is_used():
         "import quickumls, quickumls.spacy_component as real;"
         "print(cls is real.SpacyQuickUMLS, type(quickumls).__name__, 'nltk' in sys.modules)"
     )
-    done = _python(code)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "module", "True"]
+    assert _printed(code) == ["True", "module", "True"]
 
 
 def test_a_deferred_package_is_not_loaded_by_looking_at_it(monkeypatch, tmp_path):
