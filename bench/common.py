@@ -14,18 +14,23 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence
+
+
+def rest_reply(url: str, sender: str, message: str) -> Any:
+    """The REST channel's reply to one message, parsed (raises on anything but a 200)."""
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
 
 
 def post(url: str, sender: str, message: str, allow_empty: bool = False) -> float:
     """Seconds for one answer (raises on anything but a 200 with an answer; with
     ``allow_empty``, a 200 with no messages counts too: the starter bot's way of not
     answering)."""
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=120) as response:
-        answer = json.loads(response.read())
+    answer = rest_reply(url, sender, message)
     elapsed = time.perf_counter() - started
     if not isinstance(answer, list) or not (answer or allow_empty):
         raise RuntimeError(f"empty reply to {message!r}")

@@ -14,19 +14,17 @@ Every answer is compared: a setting meant to save memory must not change what pa
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, peak_rss_mib, rss_mib, write_result  # noqa: E402
+from bench.common import machine, peak_rss_mib, rest_reply, rss_mib, write_result  # noqa: E402
 from bot.evaluation.nlu import load_examples  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
 from bot.stack import measuring_stack  # noqa: E402
@@ -36,10 +34,7 @@ Figures = Dict[str, Any]
 
 def _answer(url: str, sender: str, text: str) -> List[Any]:
     """The assistant's messages, without ``recipient_id`` (the sender differs per round)."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        messages = json.loads(response.read())
+    messages = rest_reply(url, sender, text)
     return [{k: v for k, v in m.items() if k != "recipient_id"} for m in messages]
 
 

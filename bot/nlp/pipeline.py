@@ -134,10 +134,9 @@ def shared_nlp() -> Language:
     2026-12-05).
     """
     with _SHARED_LOCK:
-        if not _shared:
-            nlp = load_nlp()
-            _shared.append((_saved_fingerprint(), nlp))
-        return _shared[0][1]
+        if _shared:
+            return _shared[0][1]
+    return refresh_shared_nlp()
 
 
 def refresh_shared_nlp() -> Language:

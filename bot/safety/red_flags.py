@@ -378,10 +378,9 @@ _DETECTORS: Dict[int, RedFlagDetector] = {}
 def default_nlp() -> Language:
     """Our spaCy pipeline (build/spacy_pit): the process's one copy, which Rasa's SpacyNLP
     shares (bot.nlp.pipeline.shared_nlp)."""
-    with _LOCK:
-        from bot.nlp.pipeline import shared_nlp
+    from bot.nlp.pipeline import shared_nlp  # loads under its own lock
 
-        return shared_nlp()
+    return shared_nlp()
 
 
 def detector_for(nlp: Optional[Language] = None) -> RedFlagDetector:
