@@ -3,8 +3,11 @@
 Why numpy and not TensorFlow: the model is six small BERT layers. Loaded through
 transformers' TFBertModel it added about 330 MiB to the Rasa process and 5 s to its start
 (importing transformers, building Keras layers, tracing a tf.function); as plain arrays it
-adds about 140 MiB (the 87 MiB of weights, the tokenizer, BLAS buffers) and loads in a fifth
-of a second, and a message takes no longer (`make bench-encoder`). `bot.encoder.reference`
+added about 140 MiB (the 87 MiB of weights, the tokenizer, BLAS buffers) and loads in a fifth
+of a second, and a message takes no longer (`make bench-encoder`). The word table, 45 MiB of
+the weights, is now mapped from the verified file rather than copied: a message reads a few
+of its rows, and the Rasa server holds 60 MiB less (`python bench/server_memory.py
+--before-env PIT_ENCODER_WORDS_IN_MEMORY=1`, bench/results/server-memory-*). `bot.encoder.reference`
 is the slow float64 twin written straight from the BERT equations; the tests hold this one
 to it.
 
@@ -18,12 +21,14 @@ was the slowest step; padded positions are masked out of attention and of the me
 from __future__ import annotations
 
 import json
+import os
 import struct
 from pathlib import Path
-from typing import BinaryIO, Dict, List
+from typing import BinaryIO, Dict, List, Tuple
 
 import numpy as np
 
+WORDS_IN_MEMORY_ENV = "PIT_ENCODER_WORDS_IN_MEMORY"
 NUM_LAYERS = 6
 NUM_HEADS = 12
 LAYER_NORM_EPS = 1e-12
@@ -74,17 +79,33 @@ class SafetensorsReader:
         self._data_start = 8 + length
         self._handle = handle
 
-    def get(self, name: str) -> np.ndarray:
+    def _locate(self, name: str) -> Tuple[int, Tuple[int, ...]]:
+        """An array's byte offset in the file and its shape, after checking both."""
         entry = self._header[name]
         if entry["dtype"] != "F32":
             raise ValueError(f"{name}: dtype {entry['dtype']}, expected F32.")
         begin, end = entry["data_offsets"]
-        count = int(np.prod(entry["shape"], dtype=np.int64))
-        if end - begin != count * 4:
-            raise ValueError(f"{name}: {end - begin} bytes do not fit shape {entry['shape']}.")
-        self._handle.seek(self._data_start + begin)
-        values = np.fromfile(self._handle, dtype="<f4", count=count)
-        return values.astype(np.float32, copy=False).reshape(entry["shape"])
+        shape = tuple(int(n) for n in entry["shape"])
+        if end - begin != int(np.prod(shape, dtype=np.int64)) * 4:
+            raise ValueError(f"{name}: {end - begin} bytes do not fit shape {list(shape)}.")
+        return self._data_start + begin, shape
+
+    def get(self, name: str) -> np.ndarray:
+        offset, shape = self._locate(name)
+        self._handle.seek(offset)
+        values = np.fromfile(self._handle, dtype="<f4", count=int(np.prod(shape)))
+        return values.astype(np.float32, copy=False).reshape(shape)
+
+    def mapped(self, name: str) -> np.ndarray:
+        """The array as a read-only map of the file, for a lookup table.
+
+        Only the pages of the rows a message uses are read, and they are clean file pages
+        that every process mapping the file shares and the kernel can drop. The values are
+        the file's bytes, so lookups give exactly what `get` would."""
+        offset, shape = self._locate(name)
+        if np.dtype("<f4") != np.dtype(np.float32):  # a big-endian machine: copy instead
+            return self.get(name)
+        return np.memmap(self._handle.name, dtype=np.float32, mode="r", offset=offset, shape=shape)
 
 
 class MiniLM:
@@ -107,7 +128,11 @@ class MiniLM:
                     np.concatenate(parts).T if kind == "weight" else np.concatenate(parts)
                 )
 
-            self.word = array("embeddings.word_embeddings.weight")
+            # 30,522 x 384 floats (45 MiB), of which a message reads a few rows: mapped.
+            # PIT_ENCODER_WORDS_IN_MEMORY=1 copies it in, for memory comparisons.
+            words = "embeddings.word_embeddings.weight"
+            copy_words = os.environ.get(WORDS_IN_MEMORY_ENV) == "1"
+            self.word = array(words) if copy_words else raw.mapped(words)
             self.position = array("embeddings.position_embeddings.weight")
             self.token_type = array("embeddings.token_type_embeddings.weight")[0].copy()
             self.embedding_norm = (

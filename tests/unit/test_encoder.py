@@ -146,8 +146,30 @@ def test_weights_are_read_exactly_as_the_safetensors_package_reads_them(built, t
 
     save_file({"ids": np.arange(4, dtype=np.int64)}, str(tmp_path / "ints.safetensors"))
     with open(tmp_path / "ints.safetensors", "rb") as handle:
+        reader = SafetensorsReader(handle)
         with pytest.raises(ValueError, match="expected F32"):
-            SafetensorsReader(handle).get("ids")
+            reader.get("ids")
+        with pytest.raises(ValueError, match="expected F32"):
+            reader.mapped("ids")
+
+
+def test_the_word_table_is_a_read_only_map_of_the_verified_file(built):
+    """45 MiB of the encoder's 87 are the word table; a message reads a few of its rows, so
+    it is mapped, not copied (bench/results/server-memory-*.md). Same bytes as a read."""
+    from safetensors.numpy import load_file
+
+    from bot.encoder.forward import MiniLM
+
+    model = MiniLM(built / "model.safetensors")
+    assert isinstance(model.word, np.memmap) and model.word.filename is not None
+    assert Path(model.word.filename).samefile(built / "model.safetensors")
+    assert not model.word.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        model.word[0, 0] = 1.0
+    expected = load_file(str(built / "model.safetensors"))["embeddings.word_embeddings.weight"]
+    assert model.word.dtype == np.float32 and np.array_equal(model.word, expected)
+    rows = model.word[np.array([[101, 2054, 102]])]
+    assert type(rows) is not np.memmap or rows._mmap is None  # a lookup is an ordinary copy
 
 
 def test_forward_pass_agrees_with_the_independent_float64_reference(encoder):
@@ -218,3 +240,16 @@ def test_load_encoder_is_shared(built):
     from bot.encoder import load_encoder
 
     assert load_encoder(built) is load_encoder(built)
+
+
+def test_the_word_table_can_be_copied_in_for_comparisons(built, monkeypatch):
+    from bot.encoder.forward import WORDS_IN_MEMORY_ENV, MiniLM
+
+    mapped = MiniLM(built / "model.safetensors")
+    monkeypatch.setenv(WORDS_IN_MEMORY_ENV, "1")
+    copied = MiniLM(built / "model.safetensors")
+    assert not isinstance(copied.word, np.memmap) and copied.word.flags.writeable
+    ids = np.array([[101, 7592, 2026, 3280, 102]])
+    assert np.array_equal(
+        mapped.embed(ids, np.ones_like(ids)), copied.embed(ids, np.ones_like(ids))
+    )
