@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -372,7 +373,11 @@ def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:
 
 # ---------------------------------------------------------------------- module API
 _LOCK = threading.Lock()
-_DETECTORS: Dict[int, RedFlagDetector] = {}
+# Detectors by pipeline, most recently used last. A model swapped in after a catalog change
+# brings a new pipeline (bot.nlp.pipeline.refresh_shared_nlp); the old one's detector (and
+# with it the old pipeline) is let go once two newer pipelines have been used.
+_DETECTORS: "OrderedDict[int, RedFlagDetector]" = OrderedDict()
+KEEP_DETECTORS = 2
 
 
 def default_nlp() -> Language:
@@ -391,6 +396,9 @@ def detector_for(nlp: Optional[Language] = None) -> RedFlagDetector:
         if detector is None or detector.nlp is not nlp:
             detector = RedFlagDetector(nlp)
             _DETECTORS[id(nlp)] = detector
+        _DETECTORS.move_to_end(id(nlp))
+        while len(_DETECTORS) > KEEP_DETECTORS:
+            _DETECTORS.popitem(last=False)
         return detector
 
 
