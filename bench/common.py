@@ -113,11 +113,16 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def write_result(name: str, text: str) -> Path:
-    """Print ``text`` and record it as bench/results/<name>-<UTC date>.md."""
+    """Print ``text`` and record it as bench/results/<name>-<UTC date>.md, or -2, -3 ... after
+    the date when a result of that name already exists for the day (never overwritten)."""
     from datetime import datetime, timezone
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"{name}-{datetime.now(timezone.utc):%Y-%m-%d}.md"
+    stem = f"{name}-{datetime.now(timezone.utc):%Y-%m-%d}"
+    out, number = RESULTS_DIR / f"{stem}.md", 1
+    while out.exists():
+        number += 1
+        out = RESULTS_DIR / f"{stem}-{number}.md"
     out.write_text(text, encoding="utf-8")
     print(text)
     print(f"Written to bench/results/{out.name}")

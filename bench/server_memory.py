@@ -1,5 +1,5 @@
 """Benchmark: each server's memory as `make run` starts it, with and without an environment
-variable, side by side in one run.
+variable (or with another model), side by side in one run.
 
 Each round starts a fresh stack (bot/stack.py's ``measuring_stack``: the real Rasa server and
 action server on loopback, the trained model), waits until both answer, sends the held-out
@@ -9,6 +9,7 @@ each process's resident set size now and its peak (VmHWM). The two variants alte
 Every answer is compared: a setting meant to save memory must not change what patients get.
 
     python bench/server_memory.py --before-env PIT_IMPORT_UNUSED=1 --rounds 3
+    python bench/server_memory.py --before-model models/older.tar.gz --rounds 3
 """
 
 from __future__ import annotations
@@ -70,9 +71,8 @@ def _parse_env(pairs: List[str]) -> Dict[str, str]:
     return env
 
 
-def report(runs: Dict[str, List[Figures]], before_env: Dict[str, str], command: str) -> str:
+def report(runs: Dict[str, List[Figures]], setting: str, command: str) -> str:
     m = machine()
-    setting = " ".join(f"{k}={v}" for k, v in before_env.items())
     processes = list(runs["now"][0]["memory"])
     identical = all(r["answers"] == runs["now"][0]["answers"] for rs in runs.values() for r in rs)
 
@@ -80,7 +80,7 @@ def report(runs: Dict[str, List[Figures]], before_env: Dict[str, str], command: 
         return statistics.median(r["memory"][process][key] for r in runs[name])
 
     lines = [
-        f"# Server memory with `{setting}` and without ({time.strftime('%Y-%m-%d')})",
+        f"# Server memory before (`{setting}`) and now ({time.strftime('%Y-%m-%d')})",
         "",
         f"Machine: {m['host']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}. "
         f"Command: `{command}`. Each round a fresh stack (real Rasa server and action server "
@@ -117,25 +117,35 @@ def report(runs: Dict[str, List[Figures]], before_env: Dict[str, str], command: 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--before-env", action="append", required=True, metavar="NAME=VALUE",
+        "--before-env", action="append", default=[], metavar="NAME=VALUE",
         help="the setting of the 'before' variant (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--before-model", type=Path, help="the 'before' variant runs this model instead"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--questions", type=int, default=150)
     args = parser.parse_args()
     before_env = _parse_env(args.before_env)
+    if not before_env and not args.before_model:
+        parser.error("give --before-env NAME=VALUE, --before-model PATH, or both")
     model = ensure_model()
+    before_model = args.before_model.resolve() if args.before_model else model
     texts = [e.text for e in load_examples()][: args.questions]
     runs: Dict[str, List[Figures]] = {"before": [], "now": []}
     for number in range(args.rounds):
         order = ["now", "before"] if number % 2 else ["before", "now"]
         for name in order:
             env = before_env if name == "before" else {}
-            runs[name].append(one_round(model, env, texts, f"{name}{number}"))
+            variant_model = before_model if name == "before" else model
+            runs[name].append(one_round(variant_model, env, texts, f"{name}{number}"))
             print(f"round {number + 1} {name}: {runs[name][-1]['memory']}", flush=True)
     command = "python bench/server_memory.py " + " ".join(sys.argv[1:])
-    slug = "-".join(k.lower().replace("_", "-") for k in before_env)
-    write_result(f"server-memory-{slug}", report(runs, before_env, command))
+    parts = [f"{k}={v}" for k, v in before_env.items()]
+    parts += [f"model {before_model.name} (now {model.name})"] if before_model != model else []
+    slugs = [k.lower().replace("_", "-") for k in before_env]
+    slugs += [before_model.name.split(".")[0]] if before_model != model else []
+    write_result(f"server-memory-{'-'.join(slugs)}", report(runs, ", ".join(parts), command))
     return 0
 
 
