@@ -81,10 +81,20 @@ def train(config: Path, folder: Path, label: str) -> Seconds:
     return seconds
 
 
+def counterpart(name: str, names: List[str]) -> str:
+    """The component of the other config that ``name`` stands for: the same name, or the
+    name it ends with (our ``SentenceLevelDIETClassifier`` for Rasa's ``DIETClassifier``)."""
+    if name in names:
+        return name
+    matches = [n for n in names if name.endswith(n) or n.endswith(name)]
+    return max(matches, key=len) if matches else name
+
+
 def report(runs: Dict[str, List[Seconds]], before: Path, epochs: int, command: str) -> str:
     m = machine()
     names = [n for n in runs["now"][0] if n != "in all"]
     names = sorted(names, key=lambda n: -statistics.median(r.get(n, 0) for r in runs["now"]))
+    before_names = list(runs["before"][0])
     lines = [
         f"# Training time: config.yml against `{before.name}` ({time.strftime('%Y-%m-%d')})",
         "",
@@ -97,10 +107,12 @@ def report(runs: Dict[str, List[Seconds]], before: Path, epochs: int, command: s
         "|---|---|---|---|",
     ]
     for name in names + ["in all"]:
-        before_s = statistics.median(r.get(name, 0.0) for r in runs["before"])
+        old_name = counterpart(name, before_names)
+        before_s = statistics.median(r.get(old_name, 0.0) for r in runs["before"])
         now_s = statistics.median(r.get(name, 0.0) for r in runs["now"])
         ratio = f"{now_s / before_s:.2f}" if before_s else "-"
-        lines.append(f"| {name} | {before_s:.0f} | {now_s:.0f} | {ratio} |")
+        label = name if old_name == name else f"{name} (before: {old_name})"
+        lines.append(f"| {label} | {before_s:.0f} | {now_s:.0f} | {ratio} |")
     lines += ["", "Every run (in all, s):", ""]
     for variant, rs in runs.items():
         lines.append(f"- {variant}: " + ", ".join(f"{r['in all']:.0f}" for r in rs))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import common
-from bench.training_time import component_seconds
+from bench.training_time import component_seconds, counterpart
 
 
 def test_a_second_result_of_the_same_day_does_not_overwrite_the_first(tmp_path: Path, monkeypatch):
@@ -42,3 +42,11 @@ def test_component_times_come_from_rasas_start_and_finish_lines():
     assert seconds == pytest.approx(
         {"CountVectorsFeaturizer": 1.0, "SentenceLevelDIETClassifier": 102.0, "RulePolicy": 15.0}
     )
+
+
+def test_our_subclass_is_compared_with_rasas_class_it_replaces():
+    before = ["CountVectorsFeaturizer", "DIETClassifier", "ResponseSelector", "in all"]
+    assert counterpart("SentenceLevelDIETClassifier", before) == "DIETClassifier"
+    assert counterpart("SentenceLevelResponseSelector", before) == "ResponseSelector"
+    assert counterpart("CountVectorsFeaturizer", before) == "CountVectorsFeaturizer"
+    assert counterpart("NeighbourVote", before) == "NeighbourVote"  # absent before: itself
