@@ -112,17 +112,25 @@ def latency_run(
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
+def unused_tag(base: str, patterns: Sequence[str]) -> str:
+    """``base``, or ``base-2``, ``base-3`` ...: the first tag for which none of
+    bench/results/<pattern with the tag> exists, so that no run overwrites an earlier one.
+    Patterns hold ``{}`` where the tag goes: ``("bench-{}.md", "locust-{}")``."""
+    tag, number = base, 1
+    while any((RESULTS_DIR / pattern.format(tag)).exists() for pattern in patterns):
+        number += 1
+        tag = f"{base}-{number}"
+    return tag
+
+
 def write_result(name: str, text: str) -> Path:
     """Print ``text`` and record it as bench/results/<name>-<UTC date>.md, or -2, -3 ... after
     the date when a result of that name already exists for the day (never overwritten)."""
     from datetime import datetime, timezone
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stem = f"{name}-{datetime.now(timezone.utc):%Y-%m-%d}"
-    out, number = RESULTS_DIR / f"{stem}.md", 1
-    while out.exists():
-        number += 1
-        out = RESULTS_DIR / f"{stem}-{number}.md"
+    date = f"{datetime.now(timezone.utc):%Y-%m-%d}"
+    out = RESULTS_DIR / f"{name}-{unused_tag(date, [name + '-{}.md'])}.md"
     out.write_text(text, encoding="utf-8")
     print(text)
     print(f"Written to bench/results/{out.name}")

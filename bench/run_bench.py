@@ -15,7 +15,8 @@ first answer), both with trained models. Then the issue's targets, met or not.
     make bench                                   # 3 rounds, 30 s per load
     .venv/bin/python bench/run_bench.py --rounds 1 --seconds 10 --startup-runs 1   # a look
 
-Writes bench/results/bench-<date>.{md,json} and Locust's CSVs in bench/results/locust-<date>/.
+Writes bench/results/bench-<date>.{md,json} and Locust's CSVs in bench/results/locust-<date>/
+(-2, -3 ... after the date for a later run the same day).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.anchor import anchor_server, prepare_anchor  # noqa: E402
-from bench.common import machine, peak_rss_mib, post  # noqa: E402
+from bench.common import machine, peak_rss_mib, post, unused_tag  # noqa: E402
 from bench.load import run_locust  # noqa: E402
 from bot.environment import rasa_env  # noqa: E402
 from bot.evaluation.nlu import load_examples  # noqa: E402
@@ -221,7 +222,9 @@ def main() -> int:
     ours_model = Path(args.model) if args.model else ensure_model()
     anchor_model = prepare_anchor()
     stamp = datetime.now(timezone.utc)
-    out = RESULTS / f"locust-{stamp:%Y-%m-%d}"
+    # bench-<tag>.{md,json} and locust-<tag>/, the tag the date (-2, -3 ... for later runs)
+    tag = unused_tag(f"{stamp:%Y-%m-%d}", ["bench-{}.md", "bench-{}.json", "locust-{}"])
+    out = RESULTS / f"locust-{tag}"
     result: Figures = {
         "date": stamp.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -262,7 +265,7 @@ def main() -> int:
     }  # fmt: skip
     result["targets"] = [{"target": text, "met": bool(check(result))} for text, check in TARGETS]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"bench-{stamp:%Y-%m-%d}"
+    stem = RESULTS / f"bench-{tag}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     report = to_markdown(result)
     stem.with_suffix(".md").write_text(report)

@@ -50,3 +50,15 @@ def test_our_subclass_is_compared_with_rasas_class_it_replaces():
     assert counterpart("SentenceLevelResponseSelector", before) == "ResponseSelector"
     assert counterpart("CountVectorsFeaturizer", before) == "CountVectorsFeaturizer"
     assert counterpart("NeighbourVote", before) == "NeighbourVote"  # absent before: itself
+
+
+def test_make_bench_picks_one_tag_free_for_its_report_and_its_locust_folder(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(common, "RESULTS_DIR", tmp_path)
+    patterns = ["bench-{}.md", "bench-{}.json", "locust-{}"]
+    assert common.unused_tag("2026-12-05", patterns) == "2026-12-05"
+    (tmp_path / "locust-2026-12-05").mkdir()  # only the folder is there: still taken
+    assert common.unused_tag("2026-12-05", patterns) == "2026-12-05-2"
+    (tmp_path / "bench-2026-12-05-2.json").write_text("{}")
+    assert common.unused_tag("2026-12-05", patterns) == "2026-12-05-3"
