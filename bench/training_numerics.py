@@ -27,11 +27,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
-import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -40,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine  # noqa: E402
-from bot.environment import DEFAULTS, NUMERICS_VARIABLES, rasa_command, rasa_env  # noqa: E402
+from bench.nlu_training import config_with_epochs, train_nlu  # noqa: E402
+from bot.environment import DEFAULTS, NUMERICS_VARIABLES, rasa_env  # noqa: E402
 from bot.model_store import training_fingerprint  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -67,13 +66,6 @@ def cpu_instruction_sets() -> str:
     return " ".join(wanted) or "none of avx/avx2/avx512"
 
 
-def short_config(epochs: int, folder: Path) -> Path:
-    text = (ROOT / "config.yml").read_text(encoding="utf-8")
-    path = folder / "config.yml"
-    path.write_text(re.sub(r"epochs: \d+", f"epochs: {epochs}", text), encoding="utf-8")
-    return path
-
-
 def train(name: str, extra: Dict[str, str], config: Path, folder: Path) -> Tuple[Dict, float]:
     """Train once with only ``extra`` among the numeric settings; hash of each weight file."""
     env = rasa_env()
@@ -81,17 +73,8 @@ def train(name: str, extra: Dict[str, str], config: Path, folder: Path) -> Tuple
         env.pop(variable, None)
     env.update(extra)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    env["RASA_CACHE_DIRECTORY"] = str(folder / f"cache-{slug}")
     out = folder / slug
-    # fmt: off
-    command = rasa_command(
-        "train", "nlu", "--config", str(config), "--nlu", "data", "--domain", "domain.yml",
-        "--out", str(out), "--fixed-model-name", "model",
-    )
-    # fmt: on
-    started = time.monotonic()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-    seconds = time.monotonic() - started
+    _, seconds = train_nlu(config, out, folder / f"cache-{slug}", env)
     hashes = {}
     with tarfile.open(out / "model.tar.gz") as archive:
         for member in archive.getmembers():
@@ -116,7 +99,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="numerics-") as tmp:
         folder = Path(tmp)
-        config = short_config(args.epochs, folder)
+        config = config_with_epochs(ROOT / "config.yml", args.epochs, folder / "config.yml")
         for name, extra in chosen:
             hashes, seconds = train(name, extra, config, folder)
             rows.append((name, hashes, seconds))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,20 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, write_result  # noqa: E402
-from bot.environment import rasa_command, rasa_env  # noqa: E402
+from bench.nlu_training import config_with_epochs, train_nlu  # noqa: E402
+from bot.environment import rasa_env  # noqa: E402
 
 LOG_LINE = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) .*(Starting to train|Finished training) component '(\w+)'"
 )
 Seconds = Dict[str, float]
-
-
-def with_epochs(source: Path, epochs: int, folder: Path, name: str) -> Path:
-    """A copy of ``source`` with every ``epochs:`` set to ``epochs``."""
-    text = re.sub(r"epochs: \d+", f"epochs: {epochs}", source.read_text(encoding="utf-8"))
-    path = folder / f"{name}.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def component_seconds(log: str) -> Seconds:
@@ -61,21 +53,7 @@ def component_seconds(log: str) -> Seconds:
 
 def train(config: Path, folder: Path, label: str) -> Seconds:
     """One training with an empty cache: each component's seconds, and 'in all'."""
-    env = rasa_env()
-    env["RASA_CACHE_DIRECTORY"] = str(folder / f"cache-{label}")
-    # fmt: off
-    command = rasa_command(
-        "train", "nlu", "--config", str(config), "--nlu", "data", "--domain", "domain.yml",
-        "--out", str(folder / label), "--fixed-model-name", "model",
-    )
-    # fmt: on
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    total = time.monotonic() - started
-    if done.returncode != 0:
-        raise SystemExit(
-            f"training with {config} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-        )
+    done, total = train_nlu(config, folder / label, folder / f"cache-{label}", rasa_env())
     seconds = component_seconds(done.stdout + "\n" + done.stderr)
     seconds["in all"] = total
     return seconds
@@ -130,8 +108,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="training-time-") as tmp:
         folder = Path(tmp)
         configs = {
-            "before": with_epochs(args.before_config.resolve(), args.epochs, folder, "before"),
-            "now": with_epochs(ROOT / "config.yml", args.epochs, folder, "now"),
+            name: config_with_epochs(source, args.epochs, folder / f"{name}.yml")
+            for name, source in (
+                ("before", args.before_config.resolve()),
+                ("now", ROOT / "config.yml"),
+            )
         }
         for number in range(args.rounds):
             order = ["now", "before"] if number % 2 else ["before", "now"]
