@@ -14,7 +14,6 @@ from typing import Any, Dict, Iterable, List, Mapping
 # A break is allowed after a sentence end or at a line break (the space stays with it).
 _BREAK = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
 _SPACE = re.compile(r"\s+")
-RED_FLAG_RESPONSE_PREFIX = "utter_red_flag"  # data/nlu/red_flags.yml
 
 
 @dataclass
@@ -29,7 +28,6 @@ class Reply:
 
     text: str = ""
     buttons: List[Button] = field(default_factory=list)
-    response: str = ""  # the domain response it came from (utter_...), when Rasa says
 
     @classmethod
     def from_rasa(cls, message: Mapping[str, Any]) -> "Reply":
@@ -45,17 +43,7 @@ class Reply:
             for b in raw_buttons
             if isinstance(b, Mapping) and b.get("payload")
         ]
-        response = str(message.get("utter_action") or "")
-        return cls("\n\n".join(p for p in parts if p), buttons, response)
-
-
-def red_flags_first(replies: List[Reply]) -> List[Reply]:
-    """Urgent-care guidance before anything else in the turn, even the AI disclosure.
-
-    On a first message that reports an emergency, Rasa sends the disclosure first; on
-    a phone screen (or in one SMS) the urgent part must be what the patient reads first.
-    """
-    return sorted(replies, key=lambda r: not r.response.startswith(RED_FLAG_RESPONSE_PREFIX))
+        return cls("\n\n".join(p for p in parts if p), buttons)
 
 
 def sentence_pieces(text: str) -> List[str]:

@@ -21,11 +21,14 @@ from sanic.response import HTTPResponse
 
 from bot import rasa_speedups
 from bot.channels.gate import SERVER_TROUBLE, MessageGate, readable_text, sender_problem
+from bot.safety import urgent_first
 from bot.settings import get_settings
 from bot.untrusted_json import NotJSON, untrusted_json
 
 logger = logging.getLogger(__name__)
-rasa_speedups.install()  # this module is loaded by every Rasa server we start (credentials.yml)
+# This module is loaded by every Rasa server we start (credentials.yml).
+rasa_speedups.install()
+urgent_first.install()  # every channel's turn: urgent guidance before the session notice
 
 # Bytes of JSON allowed per request: a message at the character limit, 4 bytes a character
 # in the worst case, escaped, plus the sender id and metadata.

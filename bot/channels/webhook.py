@@ -34,7 +34,7 @@ from bot.channels.gate import readable_text, sender_problem
 from bot.channels.inbound import as_typed_text, numbered_choice
 from bot.channels.keywords import HELP, START, STOP, keyword
 from bot.channels.registry import spec
-from bot.channels.render import Button, Reply, red_flags_first
+from bot.channels.render import Button, Reply
 from bot.channels.sender import ProviderClient
 from bot.channels.store import ChannelStore, Offer
 from bot.untrusted_json import NotJSON, untrusted_json
@@ -282,7 +282,8 @@ class WebhookChannel(InputChannel):
                 metadata=self.metadata(inbound),
             )
         )
-        replies = red_flags_first([Reply.from_rasa(m) for m in collector.messages])
+        # Rasa's turn arrives with urgent guidance first (bot/safety/urgent_first.py).
+        replies = [Reply.from_rasa(m) for m in collector.messages]
         replies = [r for r in replies if r.text or r.buttons]
         if replies:
             await self.send_turn(inbound, replies)

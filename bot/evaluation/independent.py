@@ -2,10 +2,10 @@
 
 Each message is sent as the first message of a new REST conversation to the real
 assistant (Rasa server with the trained model + action server, bot.stack). The reply is
-judged as a patient would see it: the session's automated-assistant notice is skipped
-(it is the same for every conversation), and the first reply after it must be urgent
-guidance: a red-flag response (emergency, crisis, urgent, "unsure" or the Spanish one),
-recognised by its first line. Anything else (an FAQ answer, "did you mean", out of
+judged as a patient would see it: the very first message, before the session's
+automated-assistant notice (bot/safety/urgent_first.py), must be urgent guidance: a
+red-flag response (emergency, crisis, urgent, "unsure" or the Spanish one), recognised by
+its first line. Anything else (an FAQ answer, "did you mean", out of
 scope) is a miss. For near misses, an urgent first reply is a false alarm.
 
 Only aggregate figures are printed (per category, per kind, per language), never a
@@ -30,7 +30,6 @@ from bot.settings import PROJECT_ROOT, get_settings
 INDEPENDENT_SET = PROJECT_ROOT / "tests" / "safety" / "independent" / "red_flags.yml"
 RESPONSE_FILES = (PROJECT_ROOT / "domain.yml", PROJECT_ROOT / "data" / "nlu" / "red_flags.yml")
 URGENT_PREFIX = "utter_red_flag"
-NOTICE_RESPONSE = "utter_disclosure"
 # Issue 9's targets. Until they are reached, `make eval-safety` fails only below the floor
 # in FLOOR_FILE (the level measured and recorded there), and prints how far the targets are.
 LIMITS = {"recall": 1.0, "false_alarm_rate": 0.02, "spanish_recall": 1.0}
@@ -133,10 +132,9 @@ def _responses(files: Iterable[Path] = RESPONSE_FILES) -> Dict[str, List[str]]:
 
 @dataclass(frozen=True)
 class ReplyJudge:
-    """Tells urgent guidance and the session notice from other replies, by first line."""
+    """Tells urgent guidance from other replies, by the first line of the first message."""
 
     urgent_first_lines: frozenset
-    notices: frozenset
 
     @classmethod
     def from_domain(cls, files: Iterable[Path] = RESPONSE_FILES) -> "ReplyJudge":
@@ -148,19 +146,12 @@ class ReplyJudge:
             if name.startswith(URGENT_PREFIX)
             for text in texts
         }
-        # Channels may send a response's paragraphs as separate messages: know each one.
-        notices = {
-            part.strip()
-            for text in responses.get(NOTICE_RESPONSE, [])
-            for part in [text.format_map(slots), *text.format_map(slots).split("\n\n")]
-            if part.strip()
-        }
-        return cls(frozenset(urgent), frozenset(notices))
+        return cls(frozenset(urgent))
 
-    def first_reply(self, replies: Sequence[Mapping]) -> str:
-        texts = [str(r.get("text") or "") for r in replies if r.get("text")]
-        texts = [t for t in texts if t.strip() not in self.notices]
-        return texts[0] if texts else ""
+    @staticmethod
+    def first_reply(replies: Sequence[Mapping]) -> str:
+        """What the patient reads first: the first message with text (even the notice)."""
+        return next((str(r["text"]) for r in replies if r.get("text")), "")
 
     def is_urgent(self, replies: Sequence[Mapping]) -> bool:
         return _first_line(self.first_reply(replies)) in self.urgent_first_lines

@@ -7,18 +7,16 @@ address budget: the tests run in file order and the flood tests come last.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-import uuid
-from typing import Any, Dict, Iterator, List
+from typing import Iterator, List
 
 import pytest
-import socketio
 
 from bot.settings import get_settings
 from bot.stack import Stack
 from tests.support.rest import RestChat
+from tests.support.socket_chat import socket_chat
 from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.integration
@@ -86,38 +84,9 @@ def test_message_over_the_limit_gets_a_polite_answer_and_is_not_stored(stack):
     assert user_texts(stack, chat.sender) == []
 
 
-async def _socket_chat(stack: Stack, events: List[Any]) -> List[Dict[str, Any]]:
-    """Connect like the widget, send ``events`` (raw payloads), collect the bot's answers."""
-    received: List[Dict[str, Any]] = []
-    client = socketio.AsyncClient(reconnection=False)
-    client.on("bot_uttered", lambda data: received.append(data))
-    session = uuid.uuid4().hex
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda _data: confirmed.set())
-    await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirmed.wait(), 30)
-        for event in events:
-            payload = event if not isinstance(event, str) else {"message": event}
-            if isinstance(payload, dict):
-                payload = {"session_id": session, **payload}
-            before = len(received)
-            await client.emit("user_uttered", payload)
-            if isinstance(event, str):  # a real message: wait for its answer
-                for _ in range(600):
-                    if len(received) > before:
-                        break
-                    await asyncio.sleep(0.1)
-        await asyncio.sleep(1)
-    finally:
-        await client.disconnect()
-    return received
-
-
 async def test_socketio_refuses_long_messages_and_survives_malformed_events(stack):
     long_text = "x" * (LIMITS.message_max_chars + 1)
-    received = await _socket_chat(
+    received = await socket_chat(
         stack, ["junk-not-an-object", [1, 2], {"message": 5}, None, long_text, "/session_start"]
     )
     texts = [r.get("text", "") for r in received]

@@ -61,21 +61,16 @@ def test_exemplars_cover_the_ten_categories():
     assert set(load_exemplars().categories) == set(get_red_flag_catalog().clinical_categories)
 
 
-def test_reply_judge_skips_the_session_notice_and_reads_the_first_reply():
+def test_reply_judge_reads_the_first_message_the_patient_sees():
     judge_ = ReplyJudge.from_domain()
-    notice = next(iter(judge_.notices))
+    notice = "Hi! I'm the automated assistant of the clinic."
     urgent_line = next(iter(judge_.urgent_first_lines))
-    assert judge_.is_urgent([{"text": notice}, {"text": urgent_line + "\n\nmore"}])
-    assert not judge_.is_urgent([{"text": notice}, {"text": "PIT is ..."}, {"text": urgent_line}])
-    assert not judge_.is_urgent([{"text": notice}])
-
-
-def test_reply_judge_skips_the_notice_sent_paragraph_by_paragraph():
-    judge_ = ReplyJudge.from_domain()
-    urgent_line = next(iter(judge_.urgent_first_lines))
-    paragraphs = [{"text": n} for n in judge_.notices if "\n\n" not in n]
-    assert len(paragraphs) >= 2  # the REST channel sends the notice's paragraphs one by one
-    assert judge_.is_urgent(paragraphs + [{"text": urgent_line}])
+    assert judge_.is_urgent([{"text": urgent_line + "\n\nmore"}, {"text": notice}])
+    assert judge_.is_urgent([{"image": "x.png"}, {"text": urgent_line}])  # text is what is read
+    # The notice before the urgent reply is a miss: the patient reads it first.
+    assert not judge_.is_urgent([{"text": notice}, {"text": urgent_line}])
+    assert not judge_.is_urgent([{"text": "PIT is ..."}, {"text": urgent_line}])
+    assert not judge_.is_urgent([])
 
 
 def test_judge_counts_per_category_kind_and_language(detector):
