@@ -90,7 +90,16 @@ def encoder_folder(setting: str | Path) -> Path:
     return SOURCE_DIR if folder.name == LEGACY_TF_DIR_NAME else folder
 
 
+def load_encoder(folder: str | Path = SOURCE_DIR) -> SentenceEncoder:
+    """The process-wide encoder for `folder`: loaded and verified once, then shared.
+
+    Every spelling of a folder is one folder: `load_encoder()` and
+    `load_encoder(PROJECT_ROOT / "build/encoder/source")` are the same encoder. (Cached on
+    the arguments as given, the red-flag net and the neighbour vote each loaded their own
+    copy, about 40 MiB, and each ran the forward pass on the same message.)"""
+    return _load_encoder(Path(folder).resolve())
+
+
 @lru_cache(maxsize=2)
-def load_encoder(folder: Path = SOURCE_DIR) -> SentenceEncoder:
-    """The process-wide encoder for `folder`: loaded and verified once, then shared."""
-    return SentenceEncoder(Path(folder))
+def _load_encoder(folder: Path) -> SentenceEncoder:
+    return SentenceEncoder(folder)

@@ -240,6 +240,17 @@ def test_load_encoder_is_shared(built):
     from bot.encoder import load_encoder
 
     assert load_encoder(built) is load_encoder(built)
+    # Each spelling of the folder is the same encoder (the red-flag net calls it without
+    # arguments, the neighbour vote with the model's relative setting).
+    assert load_encoder(str(built)) is load_encoder(built / ".." / built.name)
+
+
+def test_the_red_flag_net_and_the_neighbour_vote_share_one_encoder(built):
+    from bot.encoder.model import encoder_folder, load_encoder
+    from bot.settings import PROJECT_ROOT
+
+    setting = str(SOURCE_DIR.relative_to(PROJECT_ROOT))  # as NeighbourVote's model_dir
+    assert load_encoder() is load_encoder(encoder_folder(setting))
 
 
 def test_the_word_table_can_be_copied_in_for_comparisons(built, monkeypatch):
