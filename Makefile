@@ -15,7 +15,7 @@ export PYTHONPATH := $(CURDIR)
         test-stories eval-nlu eval-safety eval-conversations bench compare-configs lock clean db-upgrade \
         test-postgres helm encoder bench-encoder audit bench-fuzz bench-red-flags bench-studio bench-event-broker bench-per-message \
         bench-studio-pages bench-model-swap bench-model-memory bench-soak bench-pika-broker bench-training-numerics \
-        profile profile-long
+        bench-rasa-floor profile profile-long
 
 help: ## list every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -124,6 +124,10 @@ bench-soak: train nginx ## 50 senders for 5 minutes against the cluster (make ru
 
 bench-pika-broker: install ## Rasa's Pika event broker and ours on a busy event loop, alternating: backlog, time to clear it, memory growth (RabbitMQ at 127.0.0.1; writes bench/results/)
 	@$(PY) bench/pika_broker_bench.py
+
+bench-rasa-floor: train ## issue 13's floor: a bare Rasa bot (no ML, no action server) beside the starter bot and ours, same load, rotating rounds: msg/s, p95, p50, CPU per message (writes bench/results/)
+	@scripts/setup-locust.sh
+	@$(PY) bench/rasa_floor.py
 
 bench-model-memory: train ## the Rasa server's memory with Rasa's model loading and ours, alternating: RSS, peak, per graph node, identical answers (writes bench/results/)
 	@$(PY) bench/model_memory.py

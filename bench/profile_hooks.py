@@ -148,7 +148,9 @@ def main() -> None:
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
-    if module == "rasa":
+    if module in ("rasa", "bot.rasa_main"):
+        import bot  # noqa: F401  # as bot.rasa_main: our defaults before Rasa imports TensorFlow
+
         rasa_hooks()
     elif module == "bot" and argv[:1] == ["actions"]:
         action_server_hooks()

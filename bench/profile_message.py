@@ -171,7 +171,8 @@ class HookedStack(Stack):
         processes = super()._build()
         for process in processes:
             command = process.command
-            if command[1:2] != ["-m"] or command[2] not in ("rasa", "bot"):
+            # The Rasa server starts as `-m bot.rasa_main` (bot.environment.rasa_command).
+            if command[1:2] != ["-m"] or command[2] not in ("rasa", "bot", "bot.rasa_main"):
                 continue
             events = self.workdir / f"{process.name.replace(' ', '-')}.events.jsonl"
             process.command = [command[0], str(HOOKS), str(events), *command[2:]]

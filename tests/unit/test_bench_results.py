@@ -62,3 +62,50 @@ def test_make_bench_picks_one_tag_free_for_its_report_and_its_locust_folder(
     assert common.unused_tag("2026-12-05", patterns) == "2026-12-05-2"
     (tmp_path / "bench-2026-12-05-2.json").write_text("{}")
     assert common.unused_tag("2026-12-05", patterns) == "2026-12-05-3"
+
+
+def _floor_result(bare_msg_per_s: float) -> dict:
+    def figures(msg_per_s: float, cpu_ms: float) -> dict:
+        return {
+            "msg_per_s_10": msg_per_s, "p95_ms_10": 500.0, "msg_per_s_1": msg_per_s,
+            "p50_ms_1": 30.0, "cpu_ms": cpu_ms, "failures": 0,
+        }  # fmt: skip
+
+    return {
+        "date": "2026-12-05T11:00:00+00:00",
+        "machine": {"host": "vm", "cpus": "2", "memory_gib": "24", "python": "3.10.13"},
+        "settings": {"rounds": 1, "seconds": 10},
+        "models": {},
+        "summary": {
+            "anchor": figures(30.0, 30.0),
+            "bare": figures(bare_msg_per_s, 4.0),
+            "ours": figures(18.0, 110.0),
+            "encoder_cpu_ms": 20.0,
+        },
+        "rounds": {"anchor": [], "bare": [], "ours": []},
+        "encoder": [{"cpu_ms": 20.0, "wall_ms": 11.0, "messages": 400}],
+    }
+
+
+def test_the_floor_report_says_whether_rasa_itself_is_the_limit():
+    from bench.rasa_floor import to_markdown
+
+    roomy = to_markdown(_floor_result(bare_msg_per_s=300.0))
+    assert "**10.00x** the anchor" in roomy and "not the floor" in roomy
+    assert "about half its CPU per message, 15.0 ms; ours takes 110.0 ms (3.67x" in roomy
+    tight = to_markdown(_floor_result(bare_msg_per_s=45.0))
+    assert "**1.50x**" in tight and "no assistant on Rasa 3.6 reaches the target" in tight
+    assert "24.0 ms, over the 15.0 ms that 2x the anchor allows" in tight
+
+
+def test_cpu_time_is_read_for_a_live_process():
+    import os
+    import time
+
+    from bench.rasa_floor import cpu_seconds
+
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert cpu_seconds(os.getpid()) - before >= 0.04
