@@ -355,7 +355,9 @@ class Analysis:
     def reported(self, start: int, end: int) -> bool:
         """The patient reports the symptom (a subject and a verb, or "since yesterday")."""
         clause = self.report_clause(start, end)
-        if self._spans("report_time", clause):
+        # a time that begins in the clause counts though a break ends the clause inside it
+        # ("bleeding heavily with big clots right now": "now" is a clause break)
+        if any(clause[0] <= s < clause[1] for s, _ in self._spans("report_time")):
             return True
         sentence = self.sentence(start)
         # "fever and shivering, is that normal?": "that" points back at a symptom they have
@@ -587,6 +589,8 @@ class Analysis:
                 continue  # "I can't feel my feet anymore": the loss goes on, nothing went away
             if self._became(s, e):
                 continue  # "he's gone very pale": gone is "became" here, nothing went away
+            if self._overlaps((s, e), self._spans("function_lost")):
+                continue  # "my hand stopped working": a loss, nothing went away
             return True
         return False
 
