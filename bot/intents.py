@@ -41,6 +41,12 @@ TOPIC_ENTITY = "topic"
 RED_FLAG_ENTITY = "red_flag"  # one per red flag found; the value is its category
 RED_FLAG_POSSIBLE_ENTITY = "red_flag_possible"  # semantic net unsure; value: clinical category
 
+# --- responses -----------------------------------------------------------------------
+# Every urgent-guidance response starts with this (emergency, crisis, urgent, unsure, the
+# Spanish one): sent first in a turn (bot/safety/urgent_first.py), read-only in the studio,
+# and what the independent red-flag evaluator looks for.
+RED_FLAG_RESPONSE_PREFIX = "utter_red_flag"
+
 
 def payload(intent: str) -> str:
     """The button payload that sends ``intent``, e.g. ``/human_handoff``."""

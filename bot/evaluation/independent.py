@@ -25,11 +25,11 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, 
 
 import yaml
 
+from bot.intents import RED_FLAG_RESPONSE_PREFIX
 from bot.settings import PROJECT_ROOT, get_settings
 
 INDEPENDENT_SET = PROJECT_ROOT / "tests" / "safety" / "independent" / "red_flags.yml"
 RESPONSE_FILES = (PROJECT_ROOT / "domain.yml", PROJECT_ROOT / "data" / "nlu" / "red_flags.yml")
-URGENT_PREFIX = "utter_red_flag"
 # Issue 9's targets. Until they are reached, `make eval-safety` fails only below the floor
 # in FLOOR_FILE (the level measured and recorded there), and prints how far the targets are.
 LIMITS = {"recall": 1.0, "false_alarm_rate": 0.02, "spanish_recall": 1.0}
@@ -143,7 +143,7 @@ class ReplyJudge:
         urgent = {
             _first_line(text.format_map(slots))
             for name, texts in responses.items()
-            if name.startswith(URGENT_PREFIX)
+            if name.startswith(RED_FLAG_RESPONSE_PREFIX)
             for text in texts
         }
         return cls(frozenset(urgent))

@@ -18,14 +18,14 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 
-URGENT_RESPONSE_PREFIX = "utter_red_flag"  # data/nlu/red_flags.yml, actions/safety.py
+from bot.intents import RED_FLAG_RESPONSE_PREFIX
 
 _installed = False
 
 
 def is_urgent(message: Mapping[str, Any]) -> bool:
     """A message made from one of the urgent-guidance responses (Rasa names it)."""
-    return str(message.get("utter_action") or "").startswith(URGENT_RESPONSE_PREFIX)
+    return str(message.get("utter_action") or "").startswith(RED_FLAG_RESPONSE_PREFIX)
 
 
 class UrgentFirstChannel(OutputChannel):

@@ -25,8 +25,8 @@ from bot.studio import answers, topics
 from bot.studio.documents import clinic_documents
 from bot.studio.views import db, may, requires, studio
 
-# Emergency and crisis replies: read-only in the studio (see the module docstring).
-PROTECTED_PREFIX = "utter_red_flag"
+# Emergency and crisis replies (intents.RED_FLAG_RESPONSE_PREFIX): read-only in the studio
+# (see the module docstring).
 MAX_BUTTONS = 4
 NEW_TOPIC = ResponseText(name="", text="", buttons=(), path="", title="", topic="")
 # An answer whose facts are the clinic's own (cost, insurance...) names its settings file.
@@ -45,7 +45,7 @@ def _response(name: str) -> ResponseText:
 
 
 def is_protected(name: str) -> bool:
-    return name.startswith(PROTECTED_PREFIX)
+    return name.startswith(intents.RED_FLAG_RESPONSE_PREFIX)
 
 
 def button_targets(topics: Dict[str, ResponseText]) -> List[Tuple[str, str]]:

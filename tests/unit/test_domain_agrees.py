@@ -40,7 +40,10 @@ def _constants(entities: bool) -> Set[str]:
     return {
         value
         for name, value in vars(intents).items()
-        if name.isupper() and isinstance(value, str) and name.endswith("_ENTITY") == entities
+        if name.isupper()
+        and isinstance(value, str)
+        and not name.endswith("_PREFIX")  # a family of response names, checked below
+        and name.endswith("_ENTITY") == entities
     }
 
 
@@ -70,3 +73,15 @@ def test_every_intent_and_entity_the_code_names_is_declared():
     assert _constants(entities=False) - RASA_INTENTS <= _intent_names(DOMAIN["intents"])
     assert _constants(entities=True) <= set(DOMAIN["entities"])
     assert RASA_INTENTS.isdisjoint(_intent_names(DOMAIN["intents"]))
+
+
+def test_every_urgent_reply_carries_the_prefix_that_puts_it_first():
+    """bot/safety/urgent_first.py sends responses named with the prefix before anything
+    else in a turn; an urgent reply named otherwise would come after the session notice."""
+    from actions.safety import POSSIBLE_RESPONSE, SPANISH_RESPONSE, UNSURE_RESPONSE
+    from bot.safety.catalog import get_red_flag_catalog
+
+    urgent = {POSSIBLE_RESPONSE, SPANISH_RESPONSE, UNSURE_RESPONSE} | {
+        severity.response for severity in get_red_flag_catalog().severities.values()
+    }
+    assert all(name.startswith(intents.RED_FLAG_RESPONSE_PREFIX) for name in urgent), urgent
