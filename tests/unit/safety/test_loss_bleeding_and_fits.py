@@ -100,3 +100,33 @@ def test_reported_emergency_is_found(detector: RedFlagDetector, text: str, categ
 )
 def test_ordinary_message_is_not_flagged(detector: RedFlagDetector, text: str) -> None:
     assert not detector.detect(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # denied thoughts or plans, like "I'm not suicidal"
+        "no thoughts of harming myself, I'm just worn out by this hip",
+        "I've got zero plans to hurt myself, the GP asked the same thing",
+        "I don't have any urges to kill myself, I'm just grumpy from the pain",
+        "no tengo intención de lastimarme, solo quiero que me ayuden con la rodilla",
+    ],
+)
+def test_denied_thoughts_of_self_harm_are_not_a_crisis(detector: RedFlagDetector, text: str):
+    assert "self_harm" not in clinical_hits(detector, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a denial next to another sign still counts
+        "no plans to hurt myself but I've been stockpiling my pills just in case",
+        # thoughts that are there
+        "I keep having thoughts of hurting myself at night",
+        "tengo pensamientos de hacerme daño todas las noches",
+    ],
+)
+def test_self_harm_is_still_a_crisis_beside_or_without_a_denial(
+    detector: RedFlagDetector, text: str
+):
+    assert "self_harm" in clinical_hits(detector, text), text
