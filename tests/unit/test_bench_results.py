@@ -104,8 +104,9 @@ def test_cpu_time_is_read_for_a_live_process():
 
     from bench.rasa_floor import cpu_seconds
 
+    # /proc counts in clock ticks (10 ms): spin well past a few ticks
     before = cpu_seconds(os.getpid())
-    deadline = time.process_time() + 0.05
+    deadline = time.process_time() + 0.3
     while time.process_time() < deadline:
         pass
-    assert cpu_seconds(os.getpid()) - before >= 0.04
+    assert 0.2 <= cpu_seconds(os.getpid()) - before < 5
