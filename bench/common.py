@@ -1,4 +1,4 @@
-"""Measuring helpers the benchmarks share: the machine, one REST answer, percentiles, RSS,
+"""Measuring helpers the benchmarks share: the machine, one REST answer, percentiles, RSS, CPU time,
 and a fixed-message latency run (bench/run_bench.py, bench/event_broker_bench.py, ...)."""
 
 from __future__ import annotations
@@ -61,6 +61,34 @@ def peak_rss_mib(pid: int) -> float:
 def rss_mib(pid: int) -> float:
     """VmRSS: the resident set size of a process now, from /proc."""
     return _status_mib(pid, "VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and every live descendant, plus its reaped children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: Dict[int, int] = {}
+    own: Dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+        child = int(entry.name)
+        parents[child] = int(fields[1])
+        own[child] = (int(fields[11]) + int(fields[12])) / tick
+        if child == pid:
+            own[child] += (int(fields[13]) + int(fields[14])) / tick  # cutime + cstime
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(own.get(p, 0.0) for p in tree)
 
 
 def machine() -> Dict[str, str]:

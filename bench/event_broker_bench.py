@@ -31,7 +31,6 @@ bench/results/event-broker-<date>.md.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import statistics
 import sys
@@ -47,7 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import latency_run, machine, post
+from bench.common import cpu_seconds, latency_run, machine, post
 from bot.evaluation.nlu import load_examples
 from bot.model_store import ensure_model
 from bot.stack import Stack, measuring_stack
@@ -95,34 +94,6 @@ class BrokerStack(Stack):
         process = next(p for p in self.processes if p.name == "Rasa server")
         assert process.popen is not None
         return process.popen.pid
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` and every live descendant, plus its reaped children."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: Dict[int, int] = {}
-    own: Dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
-        child = int(entry.name)
-        parents[child] = int(fields[1])
-        own[child] = (int(fields[11]) + int(fields[12])) / tick
-        if child == pid:
-            own[child] += (int(fields[13]) + int(fields[14])) / tick  # cutime + cstime
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, ppid in parents.items():
-            if ppid == parent and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    return sum(own.get(p, 0.0) for p in tree)
 
 
 def count_rows(db: Path) -> int:

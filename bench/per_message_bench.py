@@ -80,8 +80,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, percentile, post
-from bench.event_broker_bench import cpu_seconds
+from bench.common import cpu_seconds, machine, percentile, post
 from bot.action_server import SELECTIVE_DOMAIN_KEY
 from bot.environment import rasa_env
 from bot.evaluation.nlu import load_examples

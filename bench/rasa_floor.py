@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -43,13 +42,11 @@ from typing import Any, Callable, Dict, List, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.anchor import anchor_server, plain_model, prepare_anchor, rasa_version  # noqa: E402
-from bench.common import machine, write_result  # noqa: E402
-from bench.run_bench import Running, measure, start_anchor, start_ours  # noqa: E402
-from bot.environment import rasa_env  # noqa: E402
+from bench.anchor import plain_model, prepare_anchor, rasa_version  # noqa: E402
+from bench.common import cpu_seconds, machine, write_result  # noqa: E402
+from bench.run_bench import WARM_UP, Running, measure, start_anchor, start_ours  # noqa: E402
 from bot.evaluation.nlu import load_examples  # noqa: E402
 from bot.model_store import ensure_model  # noqa: E402
-from bot.stack import STARTUP_TIMEOUT_S, free_port, wait_until_healthy  # noqa: E402
 
 BARE_DIR = ROOT / "build" / "rasa_floor"
 NAMES = ("anchor", "bare", "ours")
@@ -123,19 +120,7 @@ def prepare_bare(directory: Path = BARE_DIR) -> Path:
 
 
 def start_bare(model: Path, workdir: Path) -> Running:
-    port = free_port()
-    server = anchor_server(
-        model, port, workdir / "bare.log", directory=BARE_DIR, name="bare Rasa server"
-    )
-    server.start(rasa_env())
-    wait_until_healthy([server], STARTUP_TIMEOUT_S, server.stop)
-    return Running(f"http://127.0.0.1:{port}/webhooks/rest/webhook", [server], server.stop)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return start_anchor(model, workdir, directory=BARE_DIR, name="bare")
 
 
 def encoder_cpu_ms(messages: Sequence[str]) -> Dict[str, float]:
@@ -169,7 +154,7 @@ def measured_round(
     pids = {p.name: p.popen.pid for p in running.processes if p.popen}
     before = {n: cpu_seconds(pid) for n, pid in pids.items()}
     figures = measure(name, running, messages, args, out, number, long_turns=0)
-    sent = 20 + sum(figures[f"load_{u}"]["requests"] for u in (1, 10))  # 20: the warm-up
+    sent = WARM_UP + sum(figures[f"load_{u}"]["requests"] for u in (1, 10))
     figures["cpu_ms_per_message"] = {
         n: round(1000 * (cpu_seconds(pid) - before[n]) / sent, 2) for n, pid in pids.items()
     }

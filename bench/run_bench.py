@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.anchor import anchor_server, prepare_anchor  # noqa: E402
+from bench.anchor import ANCHOR_DIR, anchor_server, prepare_anchor  # noqa: E402
 from bench.common import machine, peak_rss_mib, post, unused_tag  # noqa: E402
 from bench.load import run_locust  # noqa: E402
 from bot.environment import rasa_env  # noqa: E402
@@ -143,9 +143,14 @@ def start_ours(model: Path, workdir: Path) -> Running:
     return Running(stack.rest_url, stack.processes, stack.stop)
 
 
-def start_anchor(model: Path, workdir: Path) -> Running:
+def start_anchor(
+    model: Path, workdir: Path, directory: Path = ANCHOR_DIR, name: str = "anchor"
+) -> Running:
+    """`rasa run` for the starter bot (or another plain Rasa project in ``directory``)."""
     port = free_port()
-    server = anchor_server(model, port, workdir / "anchor.log")
+    server = anchor_server(
+        model, port, workdir / f"{name}.log", directory=directory, name=f"{name} Rasa server"
+    )
     server.start(rasa_env())
     wait_until_healthy([server], STARTUP_TIMEOUT_S, server.stop)
     return Running(f"http://127.0.0.1:{port}/webhooks/rest/webhook", [server], server.stop)
