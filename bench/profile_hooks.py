@@ -148,9 +148,10 @@ def main() -> None:
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
-    if module in ("rasa", "bot.rasa_main"):
-        import bot  # noqa: F401  # as bot.rasa_main: our defaults before Rasa imports TensorFlow
+    # Importing bot applies our defaults before Rasa imports TensorFlow, as bot.rasa_main does.
+    from bot.environment import RASA_MAIN_MODULE
 
+    if module in ("rasa", RASA_MAIN_MODULE):
         rasa_hooks()
     elif module == "bot" and argv[:1] == ["actions"]:
         action_server_hooks()

@@ -16,7 +16,7 @@ action calls without changing product code. Then, with one sender over REST:
 Messages: held-out patient questions (tests/nlu/test_nlu.yml, as run_bench.py), in
 conversations of --conversation-length, plus scripted booking-form and multi-turn
 conversations. Raw profiles go to build/profile/<date>/ (gitignored); the report to
-bench/results/profile-<date>.md.
+bench/results/profile-<date>.md (-2, -3 ... for a later run the same day).
 
     make profile
     python bench/profile_message.py --messages 200 --rate 200
@@ -47,8 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine as common_machine  # noqa: E402
+from bench.common import unused_tag  # noqa: E402
 from bot.bookings.config import DATABASE_URL_ENV
 from bot.bookings.db import upgrade_database
+from bot.environment import RASA_MAIN_MODULE
 from bot.evaluation.nlu import load_examples
 from bot.model_store import ensure_model
 from bot.stack import Process, Stack, measuring_stack
@@ -171,8 +173,7 @@ class HookedStack(Stack):
         processes = super()._build()
         for process in processes:
             command = process.command
-            # The Rasa server starts as `-m bot.rasa_main` (bot.environment.rasa_command).
-            if command[1:2] != ["-m"] or command[2] not in ("rasa", "bot", "bot.rasa_main"):
+            if command[1:2] != ["-m"] or command[2] not in ("rasa", "bot", RASA_MAIN_MODULE):
                 continue
             events = self.workdir / f"{process.name.replace(' ', '-')}.events.jsonl"
             process.command = [command[0], str(HOOKS), str(events), *command[2:]]
@@ -743,7 +744,8 @@ def main() -> int:
         }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (raw / "profile.json").write_text(json.dumps(result, indent=2) + "\n")
-    report = RESULTS / f"profile-{args.date}.md"
+    # never over an earlier report of the same day: -2, -3 ... after the date
+    report = RESULTS / f"profile-{unused_tag(args.date, ['profile-{}.md'])}.md"
     report.write_text(to_markdown(result, raw))
     print(to_markdown(result, raw))
     print(f"Report: {report}\nRaw profiles: {raw}")
