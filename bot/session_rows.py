@@ -1,47 +1,106 @@
-"""The stored rows of recent conversation sessions, kept between messages in the Rasa server.
+"""Recent conversation sessions, kept between messages in the Rasa server: their stored rows
+as parsed events, and the tracker built from them.
 
 Rasa rebuilds the tracker from the database at every message: all rows of the current
-session are fetched and turned into ORM objects again, so a message at turn 400 costs
-about 30 times one at turn 10 (bench/results/long-conversation-2026-12-03.md). Here the
-rows' JSON text is kept per conversation, and each message fetches only the rows that
-are new since, after checking that none of the kept rows was deleted (a privacy erase,
-the retention job) and that no new session started. Anything else reads everything
-again, so what the tracker store returns is what Rasa's own query would return.
+session are fetched, parsed from JSON and replayed into a new tracker, so a message at
+turn 500 costs several times one at turn 10 (the JSON alone was a third of a late turn:
+bench/results/long-conversation-2026-12-05-before.md). Here each conversation keeps its
+rows' ids, their events (parsed once) and the tracker handed out last. A message fetches
+only the rows that are new since, after checking that none of the kept rows was deleted
+(a privacy erase, the retention job) and that no new session started; anything else reads
+everything again.
 
-Bounded by the characters kept (least recently used conversations go first), so many
-long conversations cannot grow the Rasa server's memory without limit.
+The kept tracker is handed out again only while it is exactly what the kept events build:
+as many events, the last one the same object. A save that adds the tracker's new events to
+the table adds them here too (bot/tracker_store.py). A turn that failed before its save,
+a model with other slots, or rows from another server make a new tracker (the other
+server's rows are applied to the kept one when it is untouched), so what the store returns
+is always what Rasa's own query and replay would return (tests/unit/test_streaming_tracker_store.py
+compares the two at every read).
+
+Bounded by the characters of JSON kept for (least recently used conversations go first),
+so many long conversations cannot grow the Rasa server's memory without limit.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
-# JSON characters kept for all conversations together (about this many bytes of text).
-DEFAULT_BUDGET_CHARS = 16_000_000
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
 
-Row = Tuple[int, str]  # (events.id, events.data)
+# JSON characters the kept conversations stood for in the table, all together. Parsed events
+# take a few times their JSON's size in memory.
+DEFAULT_BUDGET_CHARS = 8_000_000
+
+# (events.id, the row's event or None when Rasa could not read it, len(events.data))
+Row = Tuple[int, Optional[Event], int]
 
 
 @dataclass
 class SessionRows:
-    """One conversation's rows of its current session, in id order."""
+    """One conversation's rows of its current session, in id order, and its tracker."""
 
     session_start: Optional[float]  # the session_started timestamp Rasa filters on, or None
     ids: List[int] = field(default_factory=list)
-    data: List[str] = field(default_factory=list)
+    events: List[Event] = field(default_factory=list)
     chars: int = 0
+    # The conversation's rows (every session) with an id up to the last kept one.
+    through_last: int = 0
+    # The tracker handed out last, built from events[:applied], and the domain it was for.
+    tracker: Optional[DialogueStateTracker] = None
+    applied: int = 0
+    domain: Any = None
 
     @property
     def last_id(self) -> int:
         return self.ids[-1]
 
     def extend(self, rows: Sequence[Row]) -> None:
-        for row_id, text in rows:
+        for row_id, event, chars in rows:
             self.ids.append(row_id)
-            self.data.append(text)
-            self.chars += len(text)
+            if event is not None:
+                self.events.append(event)
+            self.chars += chars
+            self.through_last += 1
+
+    def tracker_for(self, sender_id: str, domain: Any) -> DialogueStateTracker:
+        """The tracker of these events: the kept one brought up to date while nothing else
+        changed it, otherwise one built from every event (Rasa's ``from_dict`` replay)."""
+        tracker = self.tracker
+        if tracker is not None and self.domain is domain and self._untouched(tracker):
+            for event in self.events[self.applied :]:
+                tracker.update(event)
+        else:
+            tracker = DialogueStateTracker.from_events(sender_id, self.events, domain.slots)
+        self.tracker, self.applied, self.domain = tracker, len(self.events), domain
+        return tracker
+
+    def saved(self, tracker: DialogueStateTracker, stored: int, rows: Sequence[Row]) -> bool:
+        """Record a save of ``tracker`` that found ``stored`` rows and added ``rows``.
+
+        Kept only when the saved tracker is the one handed out and both agree on every
+        earlier event; otherwise the tracker is let go (the rows stay, the next read adds
+        the new ones). Returns whether the rows were added."""
+        handed_out = tracker is self.tracker and len(self.ids) == len(self.events) == stored
+        agrees = handed_out and self.applied == stored
+        if agrees and stored:
+            agrees = tracker.events[stored - 1] is self.events[-1]
+        if not agrees or len(tracker.events) != stored + len(rows):
+            self.tracker = None
+            return False
+        self.extend(rows)
+        self.applied = len(self.events)
+        return True
+
+    def _untouched(self, tracker: DialogueStateTracker) -> bool:
+        """Whether ``tracker`` still holds exactly the events it was given from here."""
+        events = tracker.events
+        if len(events) != self.applied:
+            return False
+        return not self.applied or events[-1] is self.events[self.applied - 1]
 
 
 class SessionRowsCache:
@@ -84,7 +143,28 @@ class SessionRowsCache:
         entry.extend(rows)
         self.put(sender_id, entry)
 
+    def saved(
+        self, sender_id: str, tracker: DialogueStateTracker, stored: int, rows: Sequence[Row]
+    ) -> None:
+        """A save of ``tracker`` added ``rows`` after ``stored`` earlier ones (see
+        ``SessionRows.saved``), within the budget."""
+        entry = self._entries.get(sender_id)
+        if entry is None:
+            return
+        self.drop(sender_id)
+        if not any(_outside(entry, event) for _, event, _ in rows):
+            entry.saved(tracker, stored, rows)
+            self.put(sender_id, entry)
+
     def drop(self, sender_id: str) -> None:
         entry = self._entries.pop(sender_id, None)
         if entry is not None:
             self._chars -= entry.chars
+
+
+def _outside(entry: SessionRows, event: Optional[Event]) -> bool:
+    """Whether Rasa's query would not read ``event`` as part of ``entry``'s session: it
+    starts a new one, or it is dated before the session began."""
+    if event is None or isinstance(event, SessionStarted):
+        return True
+    return entry.session_start is not None and event.timestamp < entry.session_start

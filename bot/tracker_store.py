@@ -8,9 +8,10 @@ learn the same thing for its INSERTs. The reload grows with the conversation (a
 the Rasa server's CPU in the profile (bench/results/profile-2026-12-02.md). Here the new
 events are found once, by the count, and the same list goes to the broker and the table.
 
-Reading is incremental too: the rows of each recent session are kept between messages
-(bot/session_rows.py), and a message fetches only the rows added since, so the cost of a
-message no longer grows with every row of the conversation.
+Reading is incremental too: each recent session's rows are kept between messages as parsed
+events with the tracker built from them (bot/session_rows.py). A message fetches only the
+rows added since and hands out the kept tracker while nothing else changed it, so the JSON
+and the replay of a long conversation are not done again at every message.
 
 Same table, same rows, same events to the broker, in the same order: anything that reads
 Rasa's ``events`` table (the studio inbox import, privacy export and erase) is unchanged.
@@ -26,7 +27,7 @@ from typing import Any, List, Optional, Sequence, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -49,28 +50,28 @@ class StreamingSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        """Rasa's ``_retrieve``; the current session's rows come from ``_session_texts``."""
+        """Rasa's ``_retrieve``; the current session comes from ``_session_entry``, its
+        tracker from the kept one when nothing changed it (bot/session_rows.py)."""
         if fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         with self.session_scope() as session:
-            texts = self._session_texts(session, sender_id)
-        if self.domain and texts:
-            events = [json.loads(text) for text in texts]
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            entry = self._session_entry(session, sender_id)
+        if self.domain and entry.ids:
+            return entry.tracker_for(sender_id, self.domain)
         return None
 
-    def _session_texts(self, session: Any, sender_id: Text) -> List[str]:
-        """The JSON of the current session's events, in order: the kept rows and the new
-        ones when the kept rows are all still there, otherwise all of them again."""
+    def _session_entry(self, session: Any, sender_id: Text) -> SessionRows:
+        """The current session's rows, in order: the kept rows and the new ones when the
+        kept rows are all still there, otherwise all of them again."""
         entry = self.session_rows.get(sender_id)
         if entry is not None:
             new_rows = self._rows_since(session, sender_id, entry)
             if new_rows is not None:
                 self.session_rows.grow(sender_id, entry, new_rows)
-                return entry.data
+                return entry
         entry = self._read_session(session, sender_id)
         self.session_rows.put(sender_id, entry)
-        return entry.data
+        return entry
 
     def _row_columns(self) -> Sequence[Any]:
         """The columns both reads fetch: no ORM objects, only what the cache keeps."""
@@ -86,61 +87,89 @@ class StreamingSQLTrackerStore(SQLTrackerStore):
         )
         starts = [r.timestamp for r in rows if r.type_name == SessionStarted.type_name]
         entry = SessionRows(session_start=max(starts) if starts else None)
-        entry.extend([(r.id, r.data) for r in rows])
+        entry.extend(_parsed(rows))
+        if entry.ids:
+            entry.through_last = self._count_through(session, sender_id, entry.last_id)
         return entry
+
+    def _count_through(self, session: Any, sender_id: Text, last_id: int) -> int:
+        """The conversation's rows up to ``last_id``, of every session: the index on the
+        sender and the id answer it, without reading the rows."""
+        table = self.SQLEvent
+        return int(
+            session.query(sa.func.count(table.id))
+            .filter(table.sender_id == sender_id, table.id <= last_id)
+            .scalar()
+        )
 
     def _rows_since(
         self, session: Any, sender_id: Text, entry: SessionRows
     ) -> Optional[Sequence[Row]]:
         """Rows added after ``entry``'s last one, or None when the kept rows cannot be used:
-        a new session started, or rows Rasa's query would return are gone or appeared
-        among the kept ids (a privacy erase, the retention job, a late writer)."""
+        a new row starts a session or is dated before this one (Rasa's query would read
+        the session differently), or the conversation's rows up to the last kept one are
+        not the ones counted when they were kept (a privacy erase, the retention job, a
+        late writer)."""
         table = self.SQLEvent
-        in_session = [table.sender_id == sender_id]
-        if entry.session_start is not None:
-            in_session.append(table.timestamp >= entry.session_start)
         new = (
             session.query(*self._row_columns())
-            .filter(*in_session, table.id > entry.last_id)
+            .filter(table.sender_id == sender_id, table.id > entry.last_id)
             .order_by(table.id)
             .all()
         )
-        if any(r.type_name == SessionStarted.type_name for r in new):
+        start = entry.session_start
+        for r in new:
+            if r.type_name == SessionStarted.type_name or (
+                start is not None and r.timestamp < start
+            ):
+                return None
+        if self._count_through(session, sender_id, entry.last_id) != entry.through_last:
             return None
-        kept = (
-            session.query(sa.func.count(table.id))
-            .filter(*in_session, table.id <= entry.last_id)
-            .scalar()
-        )
-        if kept != len(entry.ids):
-            return None
-        return [(r.id, r.data) for r in new]
+        return _parsed(new)
 
-    def _new_events(self, session: Any, tracker: DialogueStateTracker) -> List[Event]:
-        stored = self._event_query(
-            session, tracker.sender_id, fetch_events_from_all_sessions=False
-        ).count()
-        return list(itertools.islice(tracker.events, stored, len(tracker.events)))
+    def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
+        """How many of the tracker's events the table holds already (Rasa's count). For
+        the kept tracker whose rows are all there and nothing new: the kept rows."""
+        sender_id = tracker.sender_id
+        entry = self.session_rows.get(sender_id)
+        if entry is not None and entry.tracker is tracker and len(entry.ids) == len(entry.events):
+            if self._rows_since(session, sender_id, entry) == []:
+                return len(entry.ids)
+        return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events the database does not have yet, and publish the same ones."""
+        """Store the events the database does not have yet, publish the same ones, and add
+        them to the kept session (bot/session_rows.py)."""
         with self.session_scope() as session:
-            events = self._new_events(session, tracker)
+            stored = self._stored_count(session, tracker)
+            events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, events, tracker.sender_id)
+            written = []
             for event in events:
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {})
-                        .get("intent", {})
-                        .get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
                 )
+                session.add(row)
+                written.append((row, event))
+            session.flush()  # the rows' ids, without reading them back after the commit
+            rows = [(row.id, event, len(row.data)) for row, event in written]
             session.commit()
+        self.session_rows.saved(tracker.sender_id, tracker, stored, rows)
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+
+def _parsed(rows: Sequence[Any]) -> List[Row]:
+    """(id, event, characters) of fetched rows; the event is None where Rasa's own reading
+    would skip the row (``deserialise_events``)."""
+    parsed: List[Row] = []
+    for r in rows:
+        events = deserialise_events([json.loads(r.data)])
+        parsed.append((r.id, events[0] if events else None, len(r.data)))
+    return parsed

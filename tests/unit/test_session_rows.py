@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from rasa.shared.core.events import SlotSet
+
 from bot.session_rows import SessionRows, SessionRowsCache
+
+
+def _event(text: str) -> SlotSet:
+    return SlotSet("condition", text, timestamp=2.0)
 
 
 def _entry(*texts: str, start: float = 1.0) -> SessionRows:
     entry = SessionRows(session_start=start)
-    entry.extend([(i + 1, t) for i, t in enumerate(texts)])
+    entry.extend([(i + 1, _event(t), len(t)) for i, t in enumerate(texts)])
     return entry
 
 
 def test_rows_are_kept_in_order_with_their_size():
     entry = _entry("ab", "cde")
-    assert (entry.ids, entry.data, entry.chars, entry.last_id) == ([1, 2], ["ab", "cde"], 5, 2)
+    assert (entry.ids, entry.chars, entry.last_id) == ([1, 2], 5, 2)
+    assert [e.value for e in entry.events] == ["ab", "cde"]
 
 
 def test_the_least_recently_used_conversation_goes_first():
@@ -32,8 +39,9 @@ def test_growing_counts_against_the_budget():
     cache.put("a", _entry("aaaa"))
     cache.put("b", _entry("bbbb"))
     entry = cache.get("b")
-    cache.grow("b", entry, [(3, "xyz")])
-    assert entry.data == ["bbbb", "xyz"] and cache.get("a") is None and cache.chars == 7
+    cache.grow("b", entry, [(3, _event("xyz"), 3)])
+    assert [e.value for e in entry.events] == ["bbbb", "xyz"]
+    assert cache.get("a") is None and cache.chars == 7
 
 
 def test_a_conversation_bigger_than_the_budget_or_empty_is_not_kept():
@@ -42,7 +50,7 @@ def test_a_conversation_bigger_than_the_budget_or_empty_is_not_kept():
     cache.put("empty", SessionRows(session_start=None))
     assert len(cache) == 0 and cache.chars == 0
     cache.put("a", _entry("abc"))
-    cache.grow("a", cache.get("a"), [(2, "defg")])
+    cache.grow("a", cache.get("a"), [(2, _event("defg"), 4)])
     assert len(cache) == 0 and cache.chars == 0
 
 

@@ -238,3 +238,102 @@ def test_with_nothing_kept_every_read_is_a_full_read(tmp_path: Path, domain: Dom
         _one_turn(pair.ours, pair.retrieve("p"), turn)
     assert pair.full_reads == 3
     assert len(pair.ours.session_rows) == 0
+
+
+# --- the kept tracker --------------------------------------------------------------------
+
+
+def test_the_same_tracker_is_handed_out_while_only_its_own_saves_change_it(pair: _Pair):
+    first = pair.retrieve("p")
+    for turn in range(30):
+        tracker = pair.retrieve("p")
+        assert tracker is first
+        _one_turn(pair.ours, tracker, turn)
+    assert pair.retrieve("p") is first and len(first.events) == 2 + 30 * 5
+    assert pair.full_reads == 1
+
+
+def test_a_turn_that_failed_before_its_save_is_not_handed_out_again(pair: _Pair):
+    _one_turn(pair.ours, pair.retrieve("p"), 0)
+    failed = pair.retrieve("p")
+    _turns(failed, 0, 1)  # the turn's events, never saved: the action server was down
+    again = pair.retrieve("p")  # compared with Rasa's read: the unsaved turn is not there
+    assert again is not failed and len(again.events) == 2 + 5
+
+
+def test_a_tracker_changed_without_new_events_is_not_handed_out_again(pair: _Pair):
+    """Same number of events, another last one: rebuilt from the rows."""
+    _one_turn(pair.ours, pair.retrieve("p"), 0)
+    tracker = pair.retrieve("p")
+    tracker.events.pop()
+    tracker.update(ActionExecuted("utter_other", timestamp=1500.0))
+    assert pair.retrieve("p") is not tracker
+
+
+def test_rows_from_another_server_are_applied_to_the_kept_tracker(
+    tmp_path: Path, domain: Domain, pair: _Pair
+):
+    kept = pair.retrieve("p")
+    other = StreamingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+    _one_turn(other, asyncio.run(other.retrieve("p")), 0)
+    assert pair.retrieve("p") is kept and len(kept.events) == 2 + 5
+    assert pair.full_reads == 1
+
+
+def test_a_saved_tracker_that_is_not_the_kept_one_is_let_go(domain: Domain, pair: _Pair):
+    kept = pair.retrieve("p")
+    rebuilt = DialogueStateTracker.from_events("p", list(kept.events), domain.slots)
+    _one_turn(pair.ours, rebuilt, 0)
+    after = pair.retrieve("p")
+    assert after is not kept and after is not rebuilt and len(after.events) == 2 + 5
+    assert pair.full_reads == 1  # the rows were still good: only the new ones were read
+
+
+def test_a_model_with_other_slots_gets_a_tracker_with_its_slots(pair: _Pair):
+    kept = pair.retrieve("p")
+    _one_turn(pair.ours, kept, 0)
+    swapped = Domain.from_dict({"slots": {"condition": {"type": "text", "mappings": []}}})
+    pair.ours.domain = pair.rasa.domain = swapped
+    tracker = pair.retrieve("p")
+    assert tracker is not kept and set(tracker.slots) == {slot.name for slot in swapped.slots}
+    assert tracker.get_slot("condition") == "knee"
+
+
+def test_a_new_session_saved_here_starts_the_reading_again(pair: _Pair):
+    tracker = pair.retrieve("p")
+    _one_turn(pair.ours, tracker, 0)
+    tracker.update(SessionStarted(timestamp=5000.0))
+    tracker.update(ActionExecuted("action_listen", timestamp=5000.1))
+    asyncio.run(pair.ours.save(tracker))
+    after = pair.retrieve("p")
+    assert [e.type_name for e in after.events] == ["session_started", "action"]
+    assert pair.full_reads == 2
+
+
+def test_saving_the_kept_tracker_counts_the_kept_rows_not_the_session(pair: _Pair):
+    counted = []
+    query = pair.ours._event_query
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        counted.append(args)
+        return query(*args, **kwargs)
+
+    pair.ours._event_query = counting  # type: ignore[method-assign]
+    for turn in range(5):
+        _one_turn(pair.ours, pair.retrieve("p"), turn)
+    # Rasa's session query ran once, for the first full read; no save counted with it.
+    assert len(counted) == pair.full_reads == 1
+
+
+def test_a_save_after_another_server_wrote_counts_as_rasa_does(
+    tmp_path: Path, domain: Domain, pair: _Pair
+):
+    """A second writer between our read and our save (no lock store): the table gets what
+    Rasa's own count lets through, and the next read is Rasa's again."""
+    kept = pair.retrieve("p")
+    other = StreamingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+    _one_turn(other, asyncio.run(other.retrieve("p")), 0)
+    _one_turn(pair.ours, kept, 1)
+    rasa_rows = len(_rows(tmp_path / "t.db"))
+    assert rasa_rows == 2 + 5  # Rasa's count (7) covers our own 7 events: nothing written
+    assert len(pair.retrieve("p").events) == 2 + 5
