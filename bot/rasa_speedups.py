@@ -30,6 +30,8 @@ per message, though no rule looks further back than its own length: bot/rule_win
 builds states for those last turns only, with the same predictions. And each action call
 carries the whole session's events, though most actions read only the current turn:
 bot/action_payload.py sends those the turn and the few that read further back the session.
+``DialogueStateTracker.applied_events`` walks the whole conversation each time it is asked,
+several times per message: bot/applied_events.py continues from its last answer.
 
 ``SpacyNLP.load_model`` loads our saved spaCy pipeline (build/spacy_pit) a second time beside
 the red-flag checker's copy; here it gets the process's one copy (bot.nlp.pipeline.shared_nlp),
@@ -182,8 +184,9 @@ def install() -> None:
         RasaModel.load = classmethod(load_for_prediction)
         _share_spacy_pipeline()
     if switch not in (SCHEMA_ONLY, NO_WINDOWS):
-        from bot import action_payload, rule_window
+        from bot import action_payload, applied_events, rule_window
 
         rule_window.install()
         action_payload.install()
+        applied_events.install()
     _INSTALLED = True
