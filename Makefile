@@ -94,7 +94,7 @@ test: lint types validate train browser nginx helm encoder ## everything: lint, 
 	@$(MAKE) --no-print-directory eval-safety
 	@$(MAKE) --no-print-directory eval-conversations
 
-bench: train ## ours beside the `rasa init` starter bot, Locust at 1 and 10 users: msg/s, p50/p95/p99, RSS, cold start, turn 500 vs 10, issue 13's targets (writes bench/results/)
+bench: train ## ours beside the `rasa init` starter bot, Locust at 1 and 10 users: msg/s, p50/p95/p99, RSS, cold start, turn 500 vs 10, one timed training, issues 13 and 14's targets (writes bench/results/)
 	@scripts/setup-locust.sh
 	@$(PY) bench/run_bench.py
 

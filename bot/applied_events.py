@@ -18,7 +18,7 @@ Rasa's own after every event of long random conversations with reverts, restarts
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterable, List, Set
+from typing import Any, Iterable, List, Optional, Set, Tuple
 
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -66,38 +66,43 @@ def _walk(
             applied.append(event)
 
 
+def _continued(
+    tracker: DialogueStateTracker,
+) -> Optional[Tuple[List[Event], Set[str], List[Event]]]:
+    """(the events added since, the forms named, a copy of the applied list) from the
+    answer kept on ``tracker``, or None when the walk must start over."""
+    events = tracker.events
+    memo: Any = tracker.__dict__.get(_MEMO_ATTRIBUTE)
+    if memo is None or memo[0] is not events or memo[1] > len(events):
+        return None
+    _, done, last, loop_names, kept = memo
+    if done and events[done - 1] is not last:
+        return None
+    since = list(itertools.islice(events, done, len(events)))
+    if not _loop_names(since) <= loop_names:
+        return None
+    return since, loop_names, list(kept)
+
+
 def applied_events(self: DialogueStateTracker) -> List[Event]:
     """The events that apply (Rasa's answer), continued from the last one kept."""
     events = self.events
-    count = len(events)
-    memo: Any = self.__dict__.get(_MEMO_ATTRIBUTE)
-    applied: List[Event]
-    if memo is not None and memo[0] is events and memo[1] <= count:
-        _, done, last, loop_names, kept = memo
-        if done == 0 or events[done - 1] is last:
-            new = list(itertools.islice(events, done, count))
-            if _loop_names(new) <= loop_names:
-                applied = list(kept)
-                _walk(self, new, loop_names, applied)
-                self.__dict__[_MEMO_ATTRIBUTE] = (
-                    events,
-                    count,
-                    events[-1] if count else None,
-                    loop_names,
-                    applied,
-                )
-                return list(applied)
-    loop_names = _loop_names(events)
-    applied = []
-    _walk(self, events, loop_names, applied)
-    self.__dict__[_MEMO_ATTRIBUTE] = (
-        events,
-        count,
-        events[-1] if count else None,
-        loop_names,
-        applied,
-    )
+    continued = _continued(self)
+    if continued is None:
+        continued = list(events), _loop_names(events), []
+    new, loop_names, applied = continued
+    _walk(self, new, loop_names, applied)
+    last = events[-1] if events else None
+    self.__dict__[_MEMO_ATTRIBUTE] = (events, len(events), last, loop_names, applied)
     return list(applied)
+
+
+def share_memo(source: DialogueStateTracker, twin: DialogueStateTracker) -> None:
+    """Give ``twin``, which holds the same event objects as ``source``, the answer kept on
+    ``source``, so that its first ask continues too."""
+    memo: Any = source.__dict__.get(_MEMO_ATTRIBUTE)
+    if memo is not None and memo[0] is source.events:
+        twin.__dict__[_MEMO_ATTRIBUTE] = (twin.events,) + tuple(memo[1:])
 
 
 _rasa_applied_events: Any = DialogueStateTracker.applied_events

@@ -31,7 +31,9 @@ builds states for those last turns only, with the same predictions. And each act
 carries the whole session's events, though most actions read only the current turn:
 bot/action_payload.py sends those the turn and the few that read further back the session.
 ``DialogueStateTracker.applied_events`` walks the whole conversation each time it is asked,
-several times per message: bot/applied_events.py continues from its last answer.
+several times per message: bot/applied_events.py continues from its last answer. And
+``DialogueStateTracker.copy()`` replays every event for each action run:
+bot/tracker_replay.py continues a kept replay and hands out a clone of it.
 
 ``SpacyNLP.load_model`` loads our saved spaCy pipeline (build/spacy_pit) a second time beside
 the red-flag checker's copy; here it gets the process's one copy (bot.nlp.pipeline.shared_nlp),
@@ -50,8 +52,9 @@ from typing import Any, Dict, Optional, Text, Type
 
 _INSTALLED = False
 # Only for benchmarks that compare: "0" leaves Rasa's own code in place, "schema" installs
-# the schema check alone, "no-windows" all but the rule window and the turn-only action
-# payload; anything else (or unset) installs them all.
+# the schema check alone, "no-windows" all but the rule window, the turn-only action
+# payload and the continued applied events and replays; anything else (or unset) installs
+# them all.
 SWITCH_ENV = "PIT_RASA_SPEEDUPS"
 SCHEMA_ONLY = "schema"
 NO_WINDOWS = "no-windows"
@@ -184,9 +187,10 @@ def install() -> None:
         RasaModel.load = classmethod(load_for_prediction)
         _share_spacy_pipeline()
     if switch not in (SCHEMA_ONLY, NO_WINDOWS):
-        from bot import action_payload, applied_events, rule_window
+        from bot import action_payload, applied_events, rule_window, tracker_replay
 
         rule_window.install()
         action_payload.install()
         applied_events.install()
+        tracker_replay.install()
     _INSTALLED = True

@@ -28,8 +28,12 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import tracker_replay
+
 # The last states built for a tracker, kept on it: (what they were built from, states).
 _MEMO_ATTRIBUTE = "_pit_recent_states"
+# The replay of the applied events up to the window's first turn, kept on the tracker.
+_REPLAY_ATTRIBUTE = "_pit_rule_window_replay"
 # The longest rule, cached per policy: (the rule tables it was measured on, their sizes, N).
 _WINDOW_ATTRIBUTE = "_pit_rule_window"
 
@@ -66,19 +70,23 @@ def recent_states(tracker: DialogueStateTracker, domain: Domain, count: int) -> 
 
 
 def _build_recent_states(tracker: DialogueStateTracker, domain: Domain, count: int) -> List[State]:
-    """Replay every applied event (the tracker at each turn needs them all), but build a
-    state only at the last ``count`` turns: building states was the cost, not replaying."""
+    """Replay the applied events (the tracker at each turn needs them all), but build a
+    state only at the last ``count`` turns: building states was the cost, not replaying.
+    The replay up to the first of those turns is kept on the tracker and continued at the
+    next message (bot/tracker_replay.py); the turns themselves are replayed on a clone."""
     applied = tracker.applied_events()
-    turns = 1 + sum(1 for event in applied if isinstance(event, ActionExecuted))
-    first = turns - count
-    replay = tracker.init_copy()
+    starts = [index for index, event in enumerate(applied) if isinstance(event, ActionExecuted)]
+    first = len(starts) + 1 - count  # the first turn (counted from 0) that gets a state
+    begin = starts[first] if 0 <= first < len(starts) else (0 if first < 0 else len(applied))
+    kept = tracker_replay.advanced(
+        tracker.__dict__.get(_REPLAY_ATTRIBUTE), applied, begin, tracker.init_copy
+    )
+    tracker.__dict__[_REPLAY_ATTRIBUTE] = kept
+    replay = tracker_replay.clone(kept[1])
     states: List[State] = []
-    turn = 0
-    for event in applied:
+    for event in applied[begin:]:
         if isinstance(event, ActionExecuted):
-            if turn >= first:
-                states.append(domain._clean_state(domain.get_active_state(replay)))
-            turn += 1
+            states.append(domain._clean_state(domain.get_active_state(replay)))
         replay.update(event)
     states.append(domain._clean_state(domain.get_active_state(replay)))
     return states

@@ -1,7 +1,8 @@
-"""RulePolicy over the turns its rules can see (bot/rule_window.py) predicts exactly what
-Rasa's own RulePolicy predicts: the trained policy of the model, on long conversations that
-follow its own predictions most of the time and do something random otherwise (other
-intents, slots, forms, reverts, restarts), compared at every prediction."""
+"""RulePolicy over the turns its rules can see (bot/rule_window.py, with bot/applied_events.py
+and bot/tracker_replay.py) predicts exactly what Rasa's own RulePolicy predicts: the trained
+policy of the model, on long conversations that follow its own predictions most of the time
+and do something random otherwise (other intents, slots, forms, reverts, restarts), compared
+at every prediction."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rule_window
+from bot import applied_events, rule_window, tracker_replay
 from bot.model_store import ensure_model
 
 TURNS = 260
@@ -53,12 +54,18 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Tuple[RulePolicy, Domai
 
 
 def predict(policy: RulePolicy, tracker: DialogueStateTracker, domain: Domain, windowed: bool):
+    """Ours (the rule window, with the applied events and the replays each continued from
+    what the tracker keeps), or Rasa's own code throughout."""
     if windowed:
         rule_window.install()
+        applied_events.install()
+        tracker_replay.install()
     try:
         return policy._predict(tracker, domain)
     finally:
         rule_window.uninstall()
+        applied_events.uninstall()
+        tracker_replay.uninstall()
 
 
 def same(

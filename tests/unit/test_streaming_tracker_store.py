@@ -299,17 +299,6 @@ def test_a_model_with_other_slots_gets_a_tracker_with_its_slots(pair: _Pair):
     assert tracker.get_slot("condition") == "knee"
 
 
-def test_a_new_session_saved_here_starts_the_reading_again(pair: _Pair):
-    tracker = pair.retrieve("p")
-    _one_turn(pair.ours, tracker, 0)
-    tracker.update(SessionStarted(timestamp=5000.0))
-    tracker.update(ActionExecuted("action_listen", timestamp=5000.1))
-    asyncio.run(pair.ours.save(tracker))
-    after = pair.retrieve("p")
-    assert [e.type_name for e in after.events] == ["session_started", "action"]
-    assert pair.full_reads == 2
-
-
 def test_saving_the_kept_tracker_counts_the_kept_rows_not_the_session(pair: _Pair):
     counted = []
     query = pair.ours._event_query
