@@ -24,7 +24,7 @@ import copy
 import itertools
 import operator
 import time
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -53,11 +53,11 @@ def clone(replay: DialogueStateTracker) -> DialogueStateTracker:
     return twin
 
 
-def _shared_or_copied(message: Any, events: Iterable[Event]) -> Any:
+def _shared_or_copied(message: Any, events: Sequence[Event]) -> Any:
     """The message itself when it is one of the events (a replay points at the event), else
     a copy dated now: the empty placeholder a reset leaves is each tracker's own, made when
-    its replay reset it."""
-    if any(map(operator.is_, events, itertools.repeat(message))):
+    its replay reset it. Searched from the end, where the latest message is."""
+    if any(map(operator.is_, reversed(events), itertools.repeat(message))):
         return message
     placeholder = copy.copy(message)
     placeholder.timestamp = time.time()
