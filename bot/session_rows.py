@@ -80,29 +80,39 @@ class SessionRows:
         self.tracker, self.applied, self.domain = tracker, len(self.events), domain
         return tracker
 
-    def saved(self, tracker: DialogueStateTracker, stored: int, rows: Sequence[Row]) -> bool:
+    def saved(self, tracker: DialogueStateTracker, stored: int, rows: Sequence[Row]) -> None:
         """Record a save of ``tracker`` that found ``stored`` rows and added ``rows``.
 
-        Kept only when the saved tracker is the one handed out and both agree on every
-        earlier event; otherwise the tracker is let go (the rows stay, the next read adds
-        the new ones). Returns whether the rows were added."""
-        handed_out = tracker is self.tracker and len(self.ids) == len(self.events) == stored
-        agrees = handed_out and self.applied == stored
-        if agrees and stored:
-            agrees = tracker.events[stored - 1] is self.events[-1]
-        if not agrees or len(tracker.events) != stored + len(rows):
+        Kept only when the saved tracker is the one handed out, grown from every kept event
+        by exactly these rows; otherwise the tracker is let go (the rows stay, the next read
+        adds the new ones)."""
+        grown = (
+            len(tracker.events) == stored + len(rows)
+            and len(self.ids) == len(self.events) == self.applied == stored
+            and self._starts_with_ours(tracker)
+            and tracker is self.tracker
+        )
+        if not grown:
             self.tracker = None
-            return False
+            return
         self.extend(rows)
         self.applied = len(self.events)
-        return True
+
+    def starts_over(self, type_name: str, timestamp: float) -> bool:
+        """Whether Rasa's query would not read a new row as part of this session: it starts
+        a new one, or it is dated before the session began."""
+        if type_name == SessionStarted.type_name:
+            return True
+        return self.session_start is not None and timestamp < self.session_start
 
     def _untouched(self, tracker: DialogueStateTracker) -> bool:
         """Whether ``tracker`` still holds exactly the events it was given from here."""
-        events = tracker.events
-        if len(events) != self.applied:
-            return False
-        return not self.applied or events[-1] is self.events[self.applied - 1]
+        return len(tracker.events) == self.applied and self._starts_with_ours(tracker)
+
+    def _starts_with_ours(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the first ``applied`` events of ``tracker`` end with the same object as
+        the ones it was given from here (a tracker only ever appends)."""
+        return not self.applied or tracker.events[self.applied - 1] is self.events[self.applied - 1]
 
 
 class SessionRowsCache:
@@ -154,19 +164,13 @@ class SessionRowsCache:
         if entry is None:
             return
         self.drop(sender_id)
-        if not any(_outside(entry, event) for _, event, _ in rows):
-            entry.saved(tracker, stored, rows)
-            self.put(sender_id, entry)
+        for _, event, _ in rows:
+            if event is None or entry.starts_over(event.type_name, event.timestamp):
+                return  # the next read starts the session again
+        entry.saved(tracker, stored, rows)
+        self.put(sender_id, entry)
 
     def drop(self, sender_id: str) -> None:
         entry = self._entries.pop(sender_id, None)
         if entry is not None:
             self._chars -= entry.chars
-
-
-def _outside(entry: SessionRows, event: Optional[Event]) -> bool:
-    """Whether Rasa's query would not read ``event`` as part of ``entry``'s session: it
-    starts a new one, or it is dated before the session began."""
-    if event is None or isinstance(event, SessionStarted):
-        return True
-    return entry.session_start is not None and event.timestamp < entry.session_start

@@ -117,24 +117,20 @@ class StreamingSQLTrackerStore(SQLTrackerStore):
             .order_by(table.id)
             .all()
         )
-        start = entry.session_start
-        for r in new:
-            if r.type_name == SessionStarted.type_name or (
-                start is not None and r.timestamp < start
-            ):
-                return None
+        if any(entry.starts_over(r.type_name, r.timestamp) for r in new):
+            return None
         if self._count_through(session, sender_id, entry.last_id) != entry.through_last:
             return None
         return _parsed(new)
 
     def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
-        """How many of the tracker's events the table holds already (Rasa's count). For
-        the kept tracker whose rows are all there and nothing new: the kept rows."""
+        """How many of the tracker's events the table holds already (Rasa's count). When
+        the kept session's rows are all there and none is new: the kept rows, the same
+        number without Rasa's count of the whole session."""
         sender_id = tracker.sender_id
         entry = self.session_rows.get(sender_id)
-        if entry is not None and entry.tracker is tracker and len(entry.ids) == len(entry.events):
-            if self._rows_since(session, sender_id, entry) == []:
-                return len(entry.ids)
+        if entry is not None and self._rows_since(session, sender_id, entry) == []:
+            return len(entry.ids)
         return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
