@@ -10,9 +10,9 @@ Per round and assistant: start it (ours: action server + Rasa server as `make ru
 them; the anchor: `rasa run`), 20 warm-up messages, Locust with 1 user, then 10 users, a
 500-turn conversation (p50 of turns 1-20 against 481-500; ours every round, the anchor in
 round 1 only, its late turns take seconds), the peak RSS of each process, stop. Once: cold
-start (`make run` to the first answer; for the anchor `rasa run` to its
-first answer), both with trained models. Then one full training of our model with an empty
-cache (issue 14: under 6 minutes), and the issues' targets, met or not.
+start (`make run` to the first answer; for the anchor `rasa run` to its first answer), both
+with trained models. Then one full training of our model with an empty cache (issue 14:
+under 6 minutes), and the issues' targets, met or not.
 
     make bench                                   # 3 rounds, 30 s per load
     .venv/bin/python bench/run_bench.py --rounds 1 --seconds 10 --startup-runs 1   # a look
@@ -43,9 +43,11 @@ sys.path.insert(0, str(ROOT))
 from bench.anchor import ANCHOR_DIR, anchor_server, prepare_anchor  # noqa: E402
 from bench.common import machine, peak_rss_mib, post, unused_tag  # noqa: E402
 from bench.load import run_locust  # noqa: E402
+from bench.nlu_training import timed_training  # noqa: E402
 from bot.environment import rasa_env  # noqa: E402
 from bot.evaluation.nlu import load_examples  # noqa: E402
 from bot.model_store import ensure_model, train_command  # noqa: E402
+from bot.settings import PROJECT_ROOT  # noqa: E402
 from bot.stack import (  # noqa: E402
     STARTUP_TIMEOUT_S,
     Process,
@@ -75,11 +77,8 @@ def training_seconds(folder: Path) -> Optional[float]:
     """Seconds of one full training of our model, as `make train` runs it (config, domain,
     data; policies included), into ``folder`` with an empty Rasa cache of its own, so that
     every component really trains. None when the training failed (its output is shown)."""
-    command = train_command(ROOT, folder / "models", "bench")
-    env = {**rasa_env(), "RASA_CACHE_DIRECTORY": str(folder / "cache")}
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    seconds = time.monotonic() - started
+    command = train_command(PROJECT_ROOT, folder / "models", "bench")
+    done, seconds = timed_training(command, folder / "cache", rasa_env())
     if done.returncode != 0:
         print((done.stdout + done.stderr)[-3000:], file=sys.stderr)
         return None
