@@ -38,13 +38,18 @@ TOPIC_TITLE = "How many sessions"
 TOPIC_FILE = Path("data") / "faq" / "how_many_sessions.yml"
 REFERENCE = "how many sessions will I need?"
 # Written for this test (not taken from any training or test file): asking how many
-# sessions it takes, in words the model that CI trains reads as another topic.
-FROM_INBOX = [
+# sessions it takes, in words the model CI trains read as another topic on 2026-12-05
+# (an AVX-512 + AMX machine). Models trained on other CPU kinds differ a little, so the
+# test uses the first three that the live model misreads.
+CANDIDATES = [
     "am I signing up for a marathon of appointments or a sprint",
     "is this a single visit thing or a long haul",
+    "what's the commitment like, visit-wise",
+    "do people get away with just the one round",
+    "will I be a regular fixture at your clinic for months",
+    "punch card situation or one and done",
 ]
-BY_HAND = "what's the commitment like, visit-wise"
-PHRASINGS = [*FROM_INBOX, BY_HAND]
+NEEDED = 3  # two added from the inbox, one typed on the topic's page
 NOT_WHAT_I_ASKED = "that's not what I asked"
 TRAINING_TIMEOUT_S = 40 * 60
 SWAP_TIMEOUT_MS = 600_000
@@ -102,32 +107,46 @@ def restored(stack: Stack, stack_database: str, stack_content: Path) -> Iterator
     assert _live(stack) == start_model
 
 
-def _add_from_inbox(page: Page) -> None:
-    """Select every inbox group holding one of FROM_INBOX, add them to TOPIC, publish."""
+def _misread(stack: Stack, database: str) -> Dict[str, str]:
+    """The first NEEDED candidates the live model answers with another topic, each
+    followed by the patient's "that's not what I asked": text -> the patient's sender id."""
+    chats = {text: RestChat(stack.rest_url) for text in CANDIDATES}
+    for text, chat in chats.items():
+        chat.send(text)
+    topics = _topics_of(database, [chat.sender for chat in chats.values()])
+    misread = [t for t, chat in chats.items() if topics[chat.sender] not in (TOPIC, "red_flag")]
+    assert len(misread) >= NEEDED, f"the live model reads these right, write new ones: {topics}"
+    for text in misread[:NEEDED]:
+        chats[text].send(NOT_WHAT_I_ASKED)
+    return {text: chats[text].sender for text in misread[:NEEDED]}
+
+
+def _add_from_inbox(page: Page, texts: List[str]) -> None:
+    """Select every inbox group holding one of ``texts``, add them to TOPIC, publish."""
     page.get_by_role("navigation", name="Studio").get_by_role("link", name="Inbox").click()
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
-    for text in FROM_INBOX:
+    for text in texts:
         row = page.locator("tr.inbox-group", has_text=text)
         expect(row).to_have_count(1)
         row.get_by_role("checkbox").check()
     page.locator("select[name=topic]").select_option(label=TOPIC_TITLE)
     page.get_by_label("Publish now (otherwise a draft)").check()
     page.get_by_role("button", name="Add to the topic").click()
-    expect(page.locator(".flash-success")).to_contain_text(
-        f"{len(FROM_INBOX)} example(s) added to “{TOPIC_TITLE}”"
-    )
-    expect(page.locator(".flash-success")).to_contain_text("published")
-    for text in FROM_INBOX:
+    # (a group may hold another candidate the model misread: it is added with them)
+    flash = page.locator(".flash-success")
+    expect(flash).to_contain_text(f"example(s) added to “{TOPIC_TITLE}”")
+    expect(flash).to_contain_text("published")
+    for text in texts:
         expect(page.locator("tr.inbox-group", has_text=text)).to_have_count(0)
 
 
-def _add_by_hand(page: Page) -> None:
+def _add_by_hand(page: Page, text: str) -> None:
     """On the topic's page: one more example question, published."""
     page.get_by_role("navigation", name="Studio").get_by_role("link", name="Answers").click()
     page.get_by_role("link", name=TOPIC_TITLE, exact=True).click()
     page.get_by_role("link", name="Example questions for this topic").click()
     box = page.get_by_label("Example questions (one per line)")
-    box.fill(box.input_value().rstrip("\n") + "\n" + BY_HAND)
+    box.fill(box.input_value().rstrip("\n") + "\n" + text)
     page.get_by_role("button", name="Publish questions").click()
     expect(page.get_by_role("status").first).to_contain_text("next retrain")
 
@@ -136,25 +155,22 @@ def test_phrasings_added_in_the_studio_are_answered_right_after_a_retrain_and_pu
     stack: Stack, stack_database: str, stack_content: Path, publisher: Page, restored: None
 ):
     # 1. The live model misreads them, and each patient says so: they reach the inbox.
-    chats = [RestChat(stack.rest_url) for _ in PHRASINGS]
-    for chat, text in zip(chats, PHRASINGS, strict=True):
-        chat.send(text)
-        chat.send(NOT_WHAT_I_ASKED)
-    senders = [chat.sender for chat in chats]
+    chosen = _misread(stack, stack_database)
+    phrasings = list(chosen)
+    senders = list(chosen.values())
     stored = _stored(stack_database, senders, typed=dict.fromkeys(senders, 2))
     firsts = [stored[sender][0] for sender in senders]
-    assert [m.text for m in firsts] == PHRASINGS
-    assert all(m.topic != TOPIC for m in firsts), [m.topic for m in firsts]
+    assert [m.text for m in firsts] == phrasings
     assert all(m.rephrased and m.needs_review and m.status == "open" for m in firsts), [
         (m.rephrased, m.needs_review, m.status, m.topic, m.outcome) for m in firsts
     ]
 
     # 2. A publisher adds two from the inbox and types the third on the topic's page.
     page = publisher
-    _add_from_inbox(page)
-    _add_by_hand(page)
+    _add_from_inbox(page, phrasings[:2])
+    _add_by_hand(page, phrasings[2])
     written = (stack_content / TOPIC_FILE).read_text(encoding="utf-8")
-    assert all(f"    - {text}\n" in written for text in PHRASINGS)
+    assert all(f"    - {text}\n" in written for text in phrasings)
 
     # 3. The studio trains on that content and runs every gate; the page compares labels.
     _open_model_page(page)
@@ -180,10 +196,10 @@ def test_phrasings_added_in_the_studio_are_answered_right_after_a_retrain_and_pu
     assert _live(stack) == model_file
 
     # 5. New patients typing the same words now get the topic's answer.
-    again = [RestChat(stack.rest_url) for _ in PHRASINGS]
-    replies = [chat.texts(text) for chat, text in zip(again, PHRASINGS, strict=True)]
+    again = [RestChat(stack.rest_url) for _ in phrasings]
+    replies = [chat.texts(text) for chat, text in zip(again, phrasings, strict=True)]
     reference = RestChat(stack.rest_url)
     expected = reference.texts(REFERENCE)
     topics = _topics_of(stack_database, [chat.sender for chat in again] + [reference.sender])
     assert set(topics.values()) == {TOPIC}, topics
-    assert replies == [expected] * len(PHRASINGS)
+    assert replies == [expected] * len(phrasings)
