@@ -7,7 +7,8 @@ two typing slips away (rapidfuzz's optimal-string-alignment distance: a swapped 
 letters is one slip) and are not themselves real words ("fewer" must stay "fewer", not
 become "fever"; "heartache" is no "headache", "tinge" no "twinge", and the Spanish "costado"
 no "costando"). Words shorter than five letters are never corrected: at that length one
-slip turns most common words into another word ("bleed"/"breed" is the limit).
+slip turns most common words into another word ("bleed"/"breed" is the limit). Between
+equally near catalog words, a real word wins over a misspelling the catalog lists.
 """
 
 from __future__ import annotations
@@ -209,16 +210,23 @@ class Lexicon:
             common = common_words()
             if common is not None and text not in common:
                 return self._short[held], held  # "numbb": a key held down, not a new word
+        common = common_words()
+        if common is None or text in common:
+            return key, text
         limit = 2 if len(text) >= 8 else 1
-        best: Optional[Tuple[int, str, str]] = None
+        # Nearest first; on a tie a real word before a misspelling the catalog lists:
+        # "injektion" is one slip from "injection" and from the listed "infektion".
+        best: Optional[Tuple[int, bool, str, str]] = None
         for word, word_key in self._fuzzy.get(text[0], ()):
             distance = osa_distance(text, word, limit)
-            if distance <= limit and (best is None or distance < best[0]):
-                best = (distance, word, word_key)
-        common = common_words()
-        if best is None or common is None or text in common:
+            if distance > limit:
+                continue
+            candidate = (distance, word not in common, word, word_key)
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+        if best is None:
             return key, text
-        return best[2], best[1]
+        return best[3], best[2]
 
 
 def _lemma_lookup(nlp: Language) -> Callable[[str], Optional[str]]:

@@ -151,6 +151,16 @@ def test_misspellings_and_word_forms(detector):
     assert detector.detect("I have fewer sessions left, can I book?") == []
 
 
+def test_a_slip_as_near_to_a_real_word_as_to_a_listed_misspelling_is_the_real_word(detector):
+    # "injektion" is one slip from "injection" and from "infektion", which the catalog lists
+    # as a misspelling of "infection": a question about blood thinners is no infection.
+    assert detector.lexicon.token("injektion") == ("injection", "injection")
+    assert detector.detect("can i have the injektion if im on blod thiners") == []
+    # the listed misspelling itself, and a slip from it alone, still read as infection
+    assert "wound_infection" in keys(detector, "the injection site has an infektion, red and hot")
+    assert detector.lexicon.token("infektoin") == detector.lexicon.token("infektion")
+
+
 def test_red_flag_buried_in_a_long_message(detector):
     text = (
         "I wanted to ask about how many sessions I need, also since yesterday my arm is "
