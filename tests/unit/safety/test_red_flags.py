@@ -268,3 +268,27 @@ def test_rasa_style_doc_gives_the_same_hits_as_plain_text(detector):
     from_doc = [(h.key, h.start, h.end) for h in detector.detect(text, doc)]
     plain = [(h.key, h.start, h.end) for h in detector.detect(text)]
     assert from_doc == plain and from_doc
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I passed out at my last blood draw, so needles make me nervous",
+        "my dad collapsed at his last physical, which is why he hates clinics",
+        "I went down like a sack of potatoes during my last flu jab, is PIT as bad?",
+    ],
+)
+def test_fainting_at_an_earlier_check_up_or_test_is_a_history(detector, text):
+    assert detector.detect(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I fainted at my last checkup and again just now in the car park",
+        "she fainted during her last blood test and now she won't wake up",
+        "I fainted after my last injection",  # our own injections are never a history
+    ],
+)
+def test_an_earlier_check_up_does_not_hide_a_faint_now_or_after_our_injection(detector, text):
+    assert "collapse" in keys(detector, text)
