@@ -292,3 +292,13 @@ def test_fainting_at_an_earlier_check_up_or_test_is_a_history(detector, text):
 )
 def test_an_earlier_check_up_does_not_hide_a_faint_now_or_after_our_injection(detector, text):
     assert "collapse" in keys(detector, text)
+
+
+def test_asking_whether_the_injections_would_be_safe_names_no_injection_had(detector):
+    # "the injections were ..." says they were had; "would the injections be ..." does not
+    # ("were" must not match every form of "be").
+    text = "My knees have been so sore lately. Would the injections be safe with my asthma?"
+    assert detector.detect(text) == []
+    assert "severe_pain_swelling" in keys(
+        detector, "the injections were on monday and my knee is so swollen now"
+    )
