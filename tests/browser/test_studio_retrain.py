@@ -173,9 +173,11 @@ def test_phrasings_added_in_the_studio_are_answered_right_after_a_retrain_and_pu
     assert all(f"    - {text}\n" in written for text in phrasings)
 
     # 3. The studio trains on that content and runs every gate; the page compares labels.
+    with session_scope(session_factory(stack_database)) as work:
+        earlier = work.execute(select(TrainingRun.id).order_by(TrainingRun.id.desc())).scalar()
     _open_model_page(page)
     page.get_by_role("button", name="Train a new model").click()
-    expect(page.get_by_role("heading", name="Training run")).to_be_visible()
+    expect(page.locator("#run-heading")).to_have_text(f"Training run {(earlier or 0) + 1}")
     state = _wait_for_run_end(page, TRAINING_TIMEOUT_S)
     problems = page.locator("#run-problems")
     assert state == "passed", problems.all_inner_texts() or page.locator("#run-log").inner_text()
