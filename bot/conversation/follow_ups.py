@@ -38,7 +38,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.intent_override import override_intent
-from bot.nlp.condition_routing import is_diagnosis_request
+from bot.nlp.condition_routing import is_diagnosis_request, wonders_which_problem
 from bot.rule_component import RuleComponent
 
 ASK_TOPIC = "ask_topic"
@@ -129,7 +129,7 @@ def is_pain_statement(text: str) -> bool:
     key = normal(text)
     if "?" in text or not key or key.split()[0] in _QUESTION_START:
         return False
-    if is_diagnosis_request(key):
+    if is_diagnosis_request(key) or wonders_which_problem(key):
         return False  # "I've had this burning for months, what do you think I have"
     return bool(_STATEMENT.match(key))
 

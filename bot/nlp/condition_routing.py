@@ -98,6 +98,16 @@ _NAMING_RE = re.compile(
     r"(be )?(a |an )?"
     r"(([a-z']+ ){0,3}[a-z']+ ?(\?|$)|([a-z']+ ){0,5}[a-z']+ or )"
 )
+# The patient wonders which problem they have ("I keep wondering if that's carpal tunnel or
+# my neck", "could be sciatica I suppose but I'm not sure", "a nagging feeling it's a
+# rotator cuff tear"): a diagnosis request unless they ask whether PIT helps or name it.
+_WONDERS_WHICH_RE = re.compile(
+    r"\b(wondering|wonder|not sure|unsure|no idea|(can'?t|cannot|trying to) (work|figure) out|"
+    r"can'?t tell)\b[^?.!]{0,12}\b(whether|if)\b[^?.!]{0,40}"
+    r"\b(is|it'?s|its|that'?s|thats|i have|i'?ve got|ive got)\b"
+    r"|\b(could|might|may) be [a-z' ]{2,30}\b(i suppose|i guess|i'?m not sure|not sure|who knows)\b"
+    r"|\b(feeling|hunch|suspicion|convinced|bet) (that )?(it'?s|its|it is) (a|an|my)\b"
+)
 # "my heel burns every morning, what is it": a statement of pain ending in "what is it" asks
 # what the pain is, unless the message names the treatment ("...heard of PIT, what is it?").
 _ENDS_WHAT_IS_IT_RE = re.compile(r"\b(what|wat|wot|wht)( is|'s|s) (it|this|that)\W*$")
@@ -180,6 +190,16 @@ def is_diagnosis_request(text: str) -> bool:
     )
 
 
+def wonders_which_problem(lowered: str) -> bool:
+    """ "I keep wondering if that's carpal tunnel or my neck": the patient wonders what their
+    problem is, and neither asks whether PIT helps nor names the treatment."""
+    return bool(
+        _WONDERS_WHICH_RE.search(lowered)
+        and not _HELP_RE.search(lowered)
+        and not _NAMES_TREATMENT_RE.search(lowered)
+    )
+
+
 def states_pain(lowered: str) -> bool:
     """A statement about the patient's own pain ("my hip aches", "it still hurts")."""
     return bool(_STATEMENT_RE.search(lowered) or _PAIN_RE.search(lowered))
@@ -206,7 +226,11 @@ def route_to_condition(text: str, predicted: str, entity_chars: int) -> Optional
         return None
     lowered = text.lower()
     asks_help = bool(_HELP_RE.search(lowered))
-    if is_diagnosis_request(lowered) or (_NAMING_RE.search(lowered) and not asks_help):
+    if (
+        is_diagnosis_request(lowered)
+        or wonders_which_problem(lowered)
+        or (_NAMING_RE.search(lowered) and not asks_help)
+    ):
         # Also when the classifier already said diagnosis, however unsure: the gate makes it
         # certain, so "my back hurts when i bend, wat is it" gets the no-diagnosis reply.
         if predicted in DIAGNOSIS_OVERRULABLE or predicted == DIAGNOSIS_INTENT:

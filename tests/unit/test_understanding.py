@@ -248,6 +248,23 @@ def test_questions_about_pit_with_other_treatments_in_them_are_kept(text, topic)
         ("hiya, got bursitis in my hip and cant lie on that side", "greet", 8, CONDITION_TOPIC),
         ("ok thanks. i get numb fingers most nights", "goodbye", 12, CONDITION_TOPIC),
         ("thanks, bye for now my knee", "goodbye", 4, None),
+        # Wondering which problem it is asks for a diagnosis...
+        (
+            "my hands tingle at night and i keep wondering if it's carpal tunnel or my neck",
+            "faq/condition_help",
+            13,
+            DIAGNOSIS_INTENT,
+        ),
+        (
+            "my lower back aches, could be a disc I guess",
+            "faq/condition_help",
+            10,
+            DIAGNOSIS_INTENT,
+        ),
+        ("got a sneaking feeling it's a torn meniscus", "faq/relief_timing", 13, DIAGNOSIS_INTENT),
+        # ...unless the patient asks whether PIT helps or names the treatment.
+        ("wondering if PIT would help my sciatica", "faq/condition_help", 8, CONDITION_TOPIC),
+        ("not sure if my knee is a good fit for the injections", "faq/condition_help", 4, None),
     ],
 )
 def test_condition_routing(text, predicted, chars, expected):
