@@ -26,18 +26,23 @@ NAME, PASSWORD = "retrain_pub", "publisher passphrase for retraining"
 BAD_STORY = "data/rules/zz_broken_by_test.yml"
 
 
-@pytest.fixture
-def publisher(stack: Stack, stack_database: str, context, stack_content: Path) -> Iterator[Page]:
-    with session_scope(session_factory(stack_database)) as work:
-        if accounts.find_user(work, NAME) is None:
-            accounts.create_user(work, NAME, "publisher", PASSWORD, "test")
+def signed_in_publisher(context, stack: Stack, database: str, name: str, password: str) -> Page:
+    """A new page signed in to the studio as publisher ``name`` (created when missing)."""
+    with session_scope(session_factory(database)) as work:
+        if accounts.find_user(work, name) is None:
+            accounts.create_user(work, name, "publisher", password, "test")
     page = context.new_page()
     page.goto(stack.web_url + "staff/")
-    page.get_by_label("Username").fill(NAME)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name=f"Welcome, {NAME}")).to_be_visible()
-    yield page
+    expect(page.get_by_role("heading", name=f"Welcome, {name}")).to_be_visible()
+    return page
+
+
+@pytest.fixture
+def publisher(stack: Stack, stack_database: str, context, stack_content: Path) -> Iterator[Page]:
+    yield signed_in_publisher(context, stack, stack_database, NAME, PASSWORD)
     # The shared stack's content as the files have it, for every other test.
     (stack_content / BAD_STORY).unlink(missing_ok=True)
 

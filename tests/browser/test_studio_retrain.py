@@ -21,10 +21,13 @@ from sqlalchemy import delete, select
 
 from bot.bookings.db import session_factory, session_scope
 from bot.stack import Stack
-from bot.studio import accounts
 from bot.studio.models import ExampleVersion
 from bot.studio.training.models import ModelPublication, TrainingRun
-from tests.browser.test_studio_model import _open_model_page, _wait_for_run_end
+from tests.browser.test_studio_model import (
+    _open_model_page,
+    _wait_for_run_end,
+    signed_in_publisher,
+)
 from tests.integration.test_inbox_live import _stored
 from tests.integration.test_model_swap import Patients, _live
 from tests.support.fuzz_studio import _CSRF, signed_in_admin
@@ -63,16 +66,7 @@ def _topics_of(database: str, senders: List[str]) -> Dict[str, str]:
 
 @pytest.fixture
 def publisher(stack: Stack, stack_database: str, context) -> Page:
-    with session_scope(session_factory(stack_database)) as work:
-        if accounts.find_user(work, NAME) is None:
-            accounts.create_user(work, NAME, "publisher", PASSWORD, "test")
-    page = context.new_page()
-    page.goto(stack.web_url + "staff/")
-    page.get_by_label("Username").fill(NAME)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name=f"Welcome, {NAME}")).to_be_visible()
-    return page
+    return signed_in_publisher(context, stack, stack_database, NAME, PASSWORD)
 
 
 @pytest.fixture
