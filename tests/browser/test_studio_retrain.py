@@ -30,7 +30,7 @@ from tests.browser.test_studio_model import (
 )
 from tests.integration.test_inbox_live import _stored
 from tests.integration.test_model_swap import Patients, _live
-from tests.support.fuzz_studio import _CSRF, signed_in_admin
+from tests.support.fuzz_studio import signed_in_admin
 from tests.support.rest import RestChat
 
 pytestmark = [pytest.mark.browser]
@@ -88,13 +88,9 @@ def restored(stack: Stack, stack_database: str, stack_content: Path) -> Iterator
             ).scalar()
         assert back_to is not None
         staff = signed_in_admin(stack_database, stack.web_url)
-        page = staff.http.get(staff.base + "models", timeout=60).text
-        found = _CSRF.search(page)
-        assert found, "no CSRF token on the model page"
-        response = staff.http.post(
-            staff.base + f"models/rollback/{back_to}",
-            data={"csrf_token": found.group(1)},
-            allow_redirects=False,
+        response = staff.post(
+            f"models/rollback/{back_to}",
+            {"csrf_token": staff.token("models")},
             timeout=SWAP_TIMEOUT_MS / 1000,
         )
         assert response.status_code == 302

@@ -28,13 +28,13 @@ class Staff:
         assert found, f"no CSRF token on {page}"
         return found.group(1)
 
-    def post(self, path: str, fields: Dict[str, str]) -> requests.Response:
+    def post(self, path: str, fields: Dict[str, str], timeout: float = 60) -> requests.Response:
         return self.http.post(
             self.base + path,
             data=form_body(fields),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             allow_redirects=False,
-            timeout=60,
+            timeout=timeout,
         )
 
 
