@@ -546,14 +546,29 @@ class Analysis:
         )
 
     def chronic_question(self, start: int, end: int) -> bool:
-        """A question about a long-standing condition, with nothing said to be new now."""
+        """A question about a long-standing condition, with nothing said to be new now; the
+        question may be the next sentence ("I get breathless on stairs, which is normal for
+        me. Can I lie flat for the treatment?")."""
         sentence = self.sentence(start)
+        if (
+            not self._spans("chronic", sentence)
+            or self._spans("report_time", sentence)
+            or self._spans("change_now", sentence)
+        ):
+            return False
+        if self._is_question(sentence, (start, end)):
+            return True
+        following = self._next_sentence(sentence)
         return (
-            bool(self._spans("chronic", sentence))
-            and self._is_question(sentence, (start, end))
-            and not self._spans("report_time", sentence)
-            and not self._spans("change_now", sentence)
+            following is not None
+            and self._is_question(following, (following[1], following[1]))
+            and not self._spans("report_time", following)
+            and not self._spans("change_now", following)
         )
+
+    def _next_sentence(self, sentence: Span) -> Optional[Span]:
+        index = self._sentences.index(sentence)
+        return self._sentences[index + 1] if index + 1 < len(self._sentences) else None
 
     def softened(self, start: int, end: int) -> bool:
         """ "a bit red", "bleeding a little": the patient says it is mild."""

@@ -7,8 +7,11 @@ two typing slips away (rapidfuzz's optimal-string-alignment distance: a swapped 
 letters is one slip) and are not themselves real words ("fewer" must stay "fewer", not
 become "fever"; "heartache" is no "headache", "tinge" no "twinge", and the Spanish "costado"
 no "costando"). Words shorter than five letters are never corrected: at that length one
-slip turns most common words into another word ("bleed"/"breed" is the limit). Between
-equally near catalog words, a real word wins over a misspelling the catalog lists.
+slip turns most common words into another word ("bleed"/"breed" is the limit); a
+four-letter catalog word is found only with one letter doubled ("lipps", "numbb"). Words
+shorter than eight letters take one slip, or two when only vowels differ ("throte" is
+"throat": misspelling by sound). Between equally near catalog words, a real word wins over
+a misspelling the catalog lists.
 """
 
 from __future__ import annotations
@@ -205,21 +208,24 @@ class Lexicon:
             or key != text  # a known inflected form (the lemma table knows it)
         ):
             return key, text
-        held = text[:-1]
-        if len(text) == MIN_FUZZY_LENGTH and text[-1] == held[-1] and held in self._short:
+        held = _one_double_dropped(text, self._short)
+        if len(text) == MIN_FUZZY_LENGTH and held is not None:
             common = common_words()
             if common is not None and text not in common:
-                return self._short[held], held  # "numbb": a key held down, not a new word
+                # "numbb", "lipps": a key held down or a letter doubled, not a new word
+                return self._short[held], held
         common = common_words()
         if common is None or text in common:
             return key, text
         limit = 2 if len(text) >= 8 else 1
+        skeleton = _consonants(text)
         # Nearest first; on a tie a real word before a misspelling the catalog lists:
         # "injektion" is one slip from "injection" and from the listed "infektion".
         best: Optional[Tuple[int, bool, str, str]] = None
         for word, word_key in self._fuzzy.get(text[0], ()):
-            distance = osa_distance(text, word, limit)
-            if distance > limit:
+            distance = osa_distance(text, word, max(limit, 2))
+            # two slips in a short word only when they are vowels ("throte" for "throat")
+            if distance > limit and not (distance == 2 and _consonants(word) == skeleton):
                 continue
             candidate = (distance, word not in common, word, word_key)
             if best is None or candidate[:2] < best[:2]:
@@ -227,6 +233,21 @@ class Lexicon:
         if best is None:
             return key, text
         return best[3], best[2]
+
+
+def _consonants(word: str) -> str:
+    """The word without its vowels: misspellings by sound keep it ("throte", "throat")."""
+    return "".join(c for c in word if c not in "aeiouy")
+
+
+def _one_double_dropped(text: str, targets: Dict[str, str]) -> Optional[str]:
+    """The target ``text`` spells with one letter doubled ("lipps", "numbb"), or None."""
+    for i in range(1, len(text)):
+        if text[i] == text[i - 1]:
+            single = text[:i] + text[i + 1 :]
+            if single in targets:
+                return single
+    return None
 
 
 def _lemma_lookup(nlp: Language) -> Callable[[str], Optional[str]]:
