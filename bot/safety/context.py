@@ -32,6 +32,8 @@ BECAME_STATES = frozenset(
     "weak dead stiff red yellow funny quiet clammy sweaty blotchy hard tight "
     "crazy mad wild haywire".split()
 )
+# "gone through four pads", "gone up to my waist": gone on somewhere, or used up, not away
+GONE_ON = frozenset({"through", "thru", "into", "onto", "up", "across", "to"})
 # "gone completely / totally dead": a degree word between "gone" and the state it became
 WHOLLY = frozenset({"completely", "totally", "fully", "entirely", "utterly"})
 # "since last month": a time that starts something going on, not one that ended
@@ -604,6 +606,8 @@ class Analysis:
                 continue  # "I can't feel my feet anymore": the loss goes on, nothing went away
             if self._became(s, e):
                 continue  # "he's gone very pale": gone is "became" here, nothing went away
+            if self._gone_on(s, e):
+                continue  # "I've gone through a box of gauze": used up, nothing went away
             if self._overlaps((s, e), self._spans("function_lost")):
                 continue  # "my hand stopped working": a loss, nothing went away
             return True
@@ -617,6 +621,14 @@ class Analysis:
         if self.keys[after] in WHOLLY and after + 1 < len(self.keys):
             after += 1  # "gone completely dead" (but "it's gone completely." went away)
         return self.keys[after] in BECAME_STATES
+
+    def _gone_on(self, cue_start: int, cue_end: int) -> bool:
+        """ "gone through the gauze", "gone up to my knee": moved on or used up."""
+        return (
+            self._is_word((cue_start, cue_end), "go")
+            and cue_end < len(self.keys)
+            and self.keys[cue_end] in GONE_ON
+        )
 
     def _points_back(self, last_break: int, cue_start: int, cue_end: int) -> bool:
         """ "my arm went numb, but it went away": after the last break only a pronoun stands

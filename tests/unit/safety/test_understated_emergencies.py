@@ -63,6 +63,11 @@ from tests.unit.safety.conftest import clinical_hits
         ("se tomó como quince pastillas", "overdose_poisoning"),
         # a mouth filling with blood; legs weaker since the injection; numbness climbing
         ("since the tooth came out my mouth keeps filling up with blood", "heavy_bleeding"),
+        # "gone through" is used up, not "gone" away
+        (
+            "his mouth keeps filling with blood, we've gone through a whole roll of kitchen paper",
+            "heavy_bleeding",
+        ),
         ("since the back injection my legs are getting weaker", "new_weakness_numbness"),
         ("after the shots I'm hanging on to the furniture to walk", "new_weakness_numbness"),
         ("the numbness has crept up to my hips", "new_weakness_numbness"),
