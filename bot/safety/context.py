@@ -569,8 +569,8 @@ class Analysis:
         )
 
     def _next_sentence(self, sentence: Span) -> Optional[Span]:
-        index = self._sentences.index(sentence)
-        return self._sentences[index + 1] if index + 1 < len(self._sentences) else None
+        index = self._sentence_of[sentence[0]] + 1
+        return self._sentences[index] if index < len(self._sentences) else None
 
     def softened(self, start: int, end: int) -> bool:
         """ "a bit red", "bleeding a little": the patient says it is mild."""

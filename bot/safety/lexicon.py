@@ -208,8 +208,8 @@ class Lexicon:
             or key != text  # a known inflected form (the lemma table knows it)
         ):
             return key, text
-        held = _one_double_dropped(text, self._short)
-        if len(text) == MIN_FUZZY_LENGTH and held is not None:
+        held = _one_double_dropped(text, self._short) if len(text) == MIN_FUZZY_LENGTH else None
+        if held is not None:
             common = common_words()
             if common is not None and text not in common:
                 # "numbb", "lipps": a key held down or a letter doubled, not a new word
