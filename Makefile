@@ -32,8 +32,9 @@ helm: ## install Helm and the Kubernetes schemas (build/helm-venv) so the test o
 nginx: ## install Debian's nginx (if missing) so the test of deploy/nginx/ can run `nginx -t`
 	@scripts/setup-nginx.sh
 
-encoder: install ## fetch and verify (SHA-256) the all-MiniLM-L6-v2 sentence encoder (build/encoder/source)
+encoder: install ## fetch and verify (SHA-256) the all-MiniLM-L6-v2 sentence encoder (build/encoder/source), then train the red-flag head on it (build/red_flag_head.npz)
 	@$(PY) -m bot.encoder
+	@$(PY) -m bot.safety.head
 
 spacy: install ## build our spaCy pipeline (build/spacy_pit) from data/catalog/conditions.yml
 	@$(PY) -m bot spacy

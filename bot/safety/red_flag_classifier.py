@@ -35,7 +35,7 @@ from bot.intent_override import override_intent
 from bot.rule_component import RuleComponent
 from bot.safety.catalog import Category
 from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
-from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net, verdict_for
+from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +135,12 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
         if net is None:
             return False
         try:
-            category, score, calm = net.scores(text)
+            verdict, closer_to_calm = net.read(text)
         except Exception:  # never let the second net drop the message
             logger.exception("Semantic red-flag check failed.")
             return False
-        verdict = verdict_for(category, score, calm, net.exemplars)
         if verdict is None:
-            return calm >= score
+            return closer_to_calm
         if verdict.category in RESOLVABLE and says_it_is_over(text):
             return True
         if self.detector.told_as_over(text, _doc_of(message)):

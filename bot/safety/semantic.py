@@ -39,6 +39,8 @@ class Exemplars:
     unsure_from: float
     categories: Dict[str, Tuple[str, ...]]
     calm: Tuple[str, ...]
+    # the learned head (head.py) flags a message from this probability of an emergency
+    learned_threshold: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,21 @@ def load_exemplars(path: Path = EXEMPLARS_PATH) -> Exemplars:
     threshold, unsure = float(raw["threshold"]), float(raw["unsure_from"])
     if not 0 < unsure <= threshold < 1:
         raise ValueError(f"{path}: need 0 < unsure_from <= threshold < 1")
-    return Exemplars(threshold, unsure, categories, tuple(str(t) for t in raw.get("calm") or []))
+    learned = float(raw.get("learned_threshold", Exemplars.learned_threshold))
+    if not 0.5 <= learned < 1:
+        raise ValueError(f"{path}: need 0.5 <= learned_threshold < 1")
+    calm = tuple(str(t) for t in raw.get("calm") or [])
+    return Exemplars(threshold, unsure, categories, calm, learned)
 
 
 class SemanticNet:
-    """Nearest exemplar by cosine similarity of sentence vectors."""
+    """Nearest exemplar by cosine similarity of sentence vectors, and the learned head
+    (head.py) on the same vector when one is built."""
 
-    def __init__(self, encoder: Any, exemplars: Exemplars) -> None:
+    def __init__(self, encoder: Any, exemplars: Exemplars, head: Optional[Any] = None) -> None:
         self.encoder = encoder
         self.exemplars = exemplars
+        self.head = head
         self._labels: List[str] = []
         texts: List[str] = []
         for category, examples in exemplars.categories.items():
@@ -87,8 +95,28 @@ class SemanticNet:
         return self._labels[best], float(sims[best]), calm
 
     def judge(self, text: str) -> Optional[SemanticVerdict]:
+        return self.read(text)[0]
+
+    def read(self, text: str) -> Tuple[Optional[SemanticVerdict], bool]:
+        """(verdict, whether the message is closer to a calm example than to every
+        emergency). The head's urgent verdict wins over a missing or unsure nearest
+        example: it has read thousands of reports, the nearest example only one."""
         category, score, calm = self.scores(text)
-        return verdict_for(category, score, calm, self.exemplars)
+        verdict = verdict_for(category, score, calm, self.exemplars)
+        if verdict is None or verdict.verdict != URGENT:
+            learned = self.learned(text)
+            if learned is not None:
+                return learned, False
+        return verdict, verdict is None and calm >= score
+
+    def learned(self, text: str) -> Optional[SemanticVerdict]:
+        """The head's verdict: urgent at or above ``learned_threshold``, else None."""
+        if self.head is None:
+            return None
+        found = self.head.verdict(self.encoder.encode(text))
+        if found.probability < self.exemplars.learned_threshold:
+            return None
+        return SemanticVerdict(found.category, found.probability, URGENT)
 
     def judge_many(self, texts: Sequence[str]) -> List[Optional[SemanticVerdict]]:
         return [self.judge(t) for t in texts]
@@ -123,7 +151,7 @@ def _load_net() -> Optional[SemanticNet]:
     try:
         from bot.encoder.model import load_encoder
 
-        _net = SemanticNet(load_encoder(), load_exemplars())
+        _net = SemanticNet(load_encoder(), load_exemplars(), _load_head())
         _failed_at = None
     except Exception as exc:  # noqa: BLE001 - the rules still run; say loudly the net is off
         _failed_at = time.monotonic()
@@ -134,6 +162,19 @@ def _load_net() -> Optional[SemanticNet]:
             RETRY_SECONDS,
         )
     return _net
+
+
+def _load_head() -> Optional[Any]:
+    """The learned head, or None (said loudly): the nearest-example net still runs."""
+    from bot.safety.head import load_head
+
+    try:
+        return load_head()
+    except Exception as exc:  # noqa: BLE001
+        logger.error(
+            "Learned red-flag head is OFF (%s: %s). Run `make encoder`.", type(exc).__name__, exc
+        )
+        return None
 
 
 def semantic_net() -> Optional[SemanticNet]:
