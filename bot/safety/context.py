@@ -94,6 +94,8 @@ ASK_KEYS = frozenset(
 )
 ASK_LINKS = frozenset({"if", "whether", "about", "to", "si", "por", "any", "for", ":"})
 ASK_LINK_REACH = 3
+# forms of "be" that open a report with its subject dropped, never a question
+DROPPED_SUBJECT_OPENINGS = frozenset({"been", "being"})
 
 
 @dataclass
@@ -317,6 +319,11 @@ class Analysis:
             return False  # "is it dangerous to take 8 at once? already did it"
         return not self.reported(start, end)
 
+    def _report_opening(self, i: int) -> bool:
+        """"Been throwing up blood": a report with its "I have" dropped, not a question
+        ("is", "are", "am" open questions; "been" never does)."""
+        return i < len(self.surfaces) and self.surfaces[i].lower() in DROPPED_SUBJECT_OPENINGS
+
     def what_if(self, start: int) -> bool:
         """A "what if" about the future with nothing reported: an "if" before the match in its
         sentence, then a verb that looks ahead right before the symptom ("what if I get chest
@@ -345,7 +352,12 @@ class Analysis:
             (i for i in range(s, e) if self.keys[i] not in self.fillers and self.keys[i] != "<sp>"),
             None,
         )
-        if first is not None and first < match[0] and self.keys[first] in self.question_words:
+        if (
+            first is not None
+            and first < match[0]
+            and self.keys[first] in self.question_words
+            and not self._report_opening(first)
+        ):
             return True
         hyp = [
             span
