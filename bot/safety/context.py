@@ -320,7 +320,7 @@ class Analysis:
         return not self.reported(start, end)
 
     def _report_opening(self, i: int) -> bool:
-        """"Been throwing up blood": a report with its "I have" dropped, not a question
+        """ "Been throwing up blood": a report with its "I have" dropped, not a question
         ("is", "are", "am" open questions; "been" never does)."""
         return i < len(self.surfaces) and self.surfaces[i].lower() in DROPPED_SUBJECT_OPENINGS
 
