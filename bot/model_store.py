@@ -111,7 +111,8 @@ def studio_live_model(folder: Optional[Path] = None) -> Optional[Path]:
 def ensure_pipeline() -> None:
     """Build what training reads besides the data, if missing or stale: the spaCy pipeline
     (spaCy is imported only then) and the sentence encoder (the neighbour vote encodes the
-    training examples; `make encoder` fetches and verifies it)."""
+    training examples; `make encoder` fetches and verifies it), then the red-flag head that
+    reads the encoder's vectors, if it was never built (`make encoder` retrains a stale one)."""
     if not is_current():
         from bot.nlp.pipeline import build_and_save
 
@@ -119,6 +120,12 @@ def ensure_pipeline() -> None:
     from bot.encoder.build import ensure_built
 
     ensure_built()
+    from bot.safety import head
+
+    if not head.HEAD_PATH.exists():
+        from bot.encoder.model import load_encoder
+
+        head.build(load_encoder())
 
 
 def model_path_for(fingerprint: str, models_dir: Path = MODELS_DIR) -> Path:

@@ -98,6 +98,21 @@ def test_a_missing_head_says_how_to_build_it(tmp_path: Path):
         load_head(tmp_path / "absent.npz")
 
 
+def test_a_head_never_built_is_built_with_the_rest_of_the_pipeline(tmp_path: Path, monkeypatch):
+    from bot import model_store
+
+    built = []
+    monkeypatch.setattr(head_module, "HEAD_PATH", tmp_path / "absent.npz")
+    monkeypatch.setattr(head_module, "build", lambda encoder, **_: built.append(encoder))
+    model_store.ensure_pipeline()
+    assert len(built) == 1  # and with a head in place, nothing is rebuilt:
+    monkeypatch.setattr(
+        head_module, "HEAD_PATH", head_module.PROJECT_ROOT / "build" / "red_flag_head.npz"
+    )
+    model_store.ensure_pipeline()
+    assert len(built) == 1
+
+
 def test_the_threshold_is_read_and_checked(tmp_path: Path):
     assert 0.5 <= load_exemplars().learned_threshold < 1
     text = "threshold: 0.7\nunsure_from: 0.6\nlearned_threshold: 1.2\ncategories: {x: [a]}\n"
