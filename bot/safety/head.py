@@ -6,7 +6,8 @@ emergencies?"; a single example rarely sits close to an understated, indirect or
 report. The head is trained instead on thousands of labelled messages: every development
 set's emergencies and near misses (tests/safety/dev/, written by helpers who never saw the
 catalog), the exemplars and calm examples (data/catalog/red_flag_exemplars.yml) and the
-NLU training data (data/nlu/: red_flag examples against every ordinary question). It is a
+NLU training data (data/nlu/: every ordinary question; its red_flag examples carry no
+category and are left out). It is a
 multinomial logistic regression (scikit-learn at build time, plain numpy at run time):
 "none" or one of the ten clinical categories.
 
@@ -58,7 +59,7 @@ ALIASES = {
 class Example:
     text: str
     label: str  # NONE or a clinical category
-    source: str  # file it came from (leave-one-set-out in the benchmark)
+    source: str  # where it came from; "dev/<file>" for a development set (left out in turn)
     weight: float = 1.0
 
 
@@ -116,9 +117,10 @@ def _dev_examples(folder: Path, categories: Sequence[str]) -> List[Example]:
     for path in sorted(folder.glob("*.yml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in raw.get("emergencies") or []:
-            out.append(Example(item["text"], canonical(item["category"], categories), path.name))
+            label = canonical(item["category"], categories)
+            out.append(Example(item["text"], label, f"dev/{path.name}"))
         for item in raw.get("near_misses") or []:
-            out.append(Example(item["text"], NONE, path.name))
+            out.append(Example(item["text"], NONE, f"dev/{path.name}"))
     return out
 
 
@@ -190,9 +192,7 @@ def fit(
     weight = {0: len(y) / (2 * max(1, len(y) - emergencies))}
     weight.update({i: len(y) / (2 * max(1, emergencies)) for i in range(1, len(classes))})
     model = LogisticRegression(C=C, max_iter=5000, class_weight=weight, random_state=SEED)
-    model.fit(
-        vectors, y, sample_weight=None if sample_weights is None else np.asarray(sample_weights)
-    )
+    model.fit(vectors, y, sample_weight=sample_weights)
     weights = np.zeros((vectors.shape[1], len(classes)), dtype=np.float32)
     bias = np.zeros(len(classes), dtype=np.float32)
     if len(model.classes_) == 2:  # scikit-learn keeps one row: the second class against the first
