@@ -40,6 +40,9 @@ from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
 logger = logging.getLogger(__name__)
 
 SPACY_DOC_KEY = "text_spacy_doc"  # where Rasa's SpacyNLP leaves the parsed message
+# Below this probability from the learned head, the intent classifier's lone red_flag is
+# overruled (bench/red_flag_lone_classifier.py chooses it on the development sets).
+HEAD_FLOOR = 0.3
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -61,6 +64,7 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
             "entity": intents.RED_FLAG_ENTITY,
             "semantic": True,
             "classifier_alone_min_confidence": 0.5,
+            "classifier_alone_min_head_probability": HEAD_FLOOR,
         }
 
     def __init__(
@@ -120,6 +124,24 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
             intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
         ) < float(self.component_config["classifier_alone_min_confidence"])
 
+    def _head_doubts_classifier(self, message: Message, net: Any, text: str) -> bool:
+        """The intent classifier said red_flag on its own, and the learned head, which read
+        thousands of emergencies and near misses, gives the message little chance of being
+        one ("my arm is a little swollen where they injected"). The classifier learned
+        red_flag from a few hundred examples and fires on their words; the head learned
+        what separates them from near misses. Not read without a head."""
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) != self.component_config["intent"]:
+            return False
+        probability = net.emergency_probability(text)
+        if probability is None:
+            return False
+        floor = float(self.component_config["classifier_alone_min_head_probability"])
+        if probability >= floor:
+            return False
+        logger.info("The lone red_flag overruled: the head gives it %.2f.", probability)
+        return True
+
     def _second_net(self, message: Message, text: str) -> bool:
         """No catalog word matched: does the message *mean* an emergency?
 
@@ -140,7 +162,7 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
             logger.exception("Semantic red-flag check failed.")
             return False
         if verdict is None:
-            return closer_to_calm
+            return closer_to_calm or self._head_doubts_classifier(message, net, text)
         if verdict.category in RESOLVABLE and says_it_is_over(text):
             return True
         if self.detector.told_as_over(text, _doc_of(message)):

@@ -118,6 +118,12 @@ class SemanticNet:
             return None
         return SemanticVerdict(found.category, found.probability, URGENT)
 
+    def emergency_probability(self, text: str) -> Optional[float]:
+        """The head's probability that ``text`` is an emergency; None without a head."""
+        if self.head is None:
+            return None
+        return self.head.verdict(self.encoder.encode(text)).probability
+
     def judge_many(self, texts: Sequence[str]) -> List[Optional[SemanticVerdict]]:
         return [self.judge(t) for t in texts]
 

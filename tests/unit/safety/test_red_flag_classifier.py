@@ -189,3 +189,23 @@ def test_the_models_own_red_flag_on_a_message_closer_to_a_calm_example_is_overru
     is overruled there too. One closer to an emergency example keeps it."""
     [message] = component.process([diet_says(text, intent="red_flag", confidence=0.9)])
     assert (message.get("intent")["name"] == "red_flag") is stays
+
+
+def test_the_models_lone_red_flag_stands_only_when_the_learned_head_gives_it_a_chance(
+    component, tmp_path
+):
+    """Nothing in the catalog or the nearest examples: the classifier's own red_flag stands
+    only when the learned head gives the message at least the floor of being an emergency
+    (bench/results/red-flag-lone-classifier-*.md chose HEAD_FLOOR on the development sets).
+    The head gives this message about 0.4: it stands at the default floor, not at 0.5."""
+    text = "my arm is a little swollen where they injected"
+    [kept] = component.process([diet_says(text, intent="red_flag", confidence=0.9)])
+    assert kept.get("intent")["name"] == "red_flag"
+    strict = RedFlagClassifier.create(
+        {**RedFlagClassifier.get_default_config(), "classifier_alone_min_head_probability": 0.5},
+        LocalModelStorage(tmp_path),
+        Resource("red_flag_classifier"),
+        ExecutionContext(GraphSchema({}), "test-model"),
+    )
+    [overruled] = strict.process([diet_says(text, intent="red_flag", confidence=0.9)])
+    assert overruled.get("intent")["name"] != "red_flag"
