@@ -32,6 +32,7 @@ DISMISSALS = frozenset(
         "recovered_history",
         "passed_and_well",
         "what_if",
+        "story",
     }
 )
 NEEDS = frozenset({"report", "injection"})
@@ -97,6 +98,18 @@ class Category:
 
 
 @dataclass(frozen=True)
+class ContextLimit:
+    """A ConText category's reach: at most ``max_scope`` tokens from its trigger (None: to
+    the end of the sentence), and ended early by a modifier of ``ended_by`` categories."""
+
+    max_scope: Optional[int] = None
+    ended_by: Tuple[str, ...] = ()
+
+
+CONTEXT_LIMIT_KEYS = ("max_scope", "ended_by")
+
+
+@dataclass(frozen=True)
 class RedFlagCatalog:
     severities: Dict[str, Severity]
     words: Dict[str, Tuple[str, ...]]
@@ -104,6 +117,8 @@ class RedFlagCatalog:
     categories: Tuple[Category, ...] = field(default_factory=tuple)
     clinical_categories: Dict[str, str] = field(default_factory=dict)
     context: Dict[str, Dict[str, Tuple[str, ...]]] = field(default_factory=dict)
+    # per ConText category: how far its triggers reach and which categories end them
+    context_limits: Dict[str, ContextLimit] = field(default_factory=dict)
 
     def category(self, key: str) -> Optional[Category]:
         return next((c for c in self.categories if c.key == key), None)
@@ -206,6 +221,13 @@ def parse_catalog(raw: Any) -> RedFlagCatalog:
     uncovered = sorted(set(clinical) - {c.clinical for c in categories})
     if uncovered:
         raise RedFlagCatalogError("clinical categories without entries: " + ", ".join(uncovered))
+    context_names = {str(c).upper() for c in raw.get("context") or {}}
+    for category, by_direction in (raw.get("context") or {}).items():
+        for name in (by_direction or {}).get("ended_by") or []:
+            if str(name).upper() not in context_names:
+                raise RedFlagCatalogError(
+                    f"context.{category}.ended_by: '{name}' is not a context category"
+                )
     return RedFlagCatalog(
         severities=severities,
         words=words,
@@ -216,10 +238,25 @@ def parse_catalog(raw: Any) -> RedFlagCatalog:
             str(category): {
                 str(direction): _strings(literals, f"context.{category}.{direction}")
                 for direction, literals in (by_direction or {}).items()
+                if direction not in CONTEXT_LIMIT_KEYS
             }
             for category, by_direction in (raw.get("context") or {}).items()
         },
+        context_limits={
+            str(category): _context_limit(by_direction or {}, f"context.{category}")
+            for category, by_direction in (raw.get("context") or {}).items()
+            if set(by_direction or {}) & set(CONTEXT_LIMIT_KEYS)
+        },
     )
+
+
+def _context_limit(raw: Mapping[str, Any], where: str) -> ContextLimit:
+    """``max_scope`` (a positive number of tokens) and ``ended_by`` (category names)."""
+    scope = raw.get("max_scope")
+    if scope is not None and (not isinstance(scope, int) or isinstance(scope, bool) or scope < 1):
+        raise RedFlagCatalogError(f"{where}.max_scope must be a whole number of tokens, 1 or more")
+    ended = _strings(raw["ended_by"], f"{where}.ended_by") if raw.get("ended_by") else ()
+    return ContextLimit(max_scope=scope, ended_by=tuple(e.upper() for e in ended))
 
 
 def load_red_flag_catalog(path: Optional[Path] = None) -> RedFlagCatalog:

@@ -13,6 +13,9 @@ medspaCy's default rules are written for clinical notes ("h/o", "r/o") and are n
 
 Negation stays with the NegEx-style rules of context.py (trigger lists in the catalog's
 ``cues``), which also know patients' lists ("no fever, chills or pus").
+STORY (what a show, book, lesson or the news is about) is a category of ours, not the
+paper's: its frames reach a few tokens (``max_scope``) and end at the patient's own words
+(``ended_by: [STORY_END]``, medspaCy's ``terminated_by``).
 EXPERIENCER (another person) is reported but never dismisses on its own: "my mother
 fainted" is urgent; "my mother fainted years ago" is dismissed as HISTORICAL.
 """
@@ -26,6 +29,7 @@ import spacy
 from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
+from bot.safety.catalog import ContextLimit
 from bot.safety.text import normalise_keeping_offsets
 
 YEAR: Dict[str, Any] = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
@@ -34,10 +38,13 @@ NUMBER_WORDS_ES = ["un", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL",
               "terminate": "TERMINATE"}  # fmt: skip
 HISTORICAL, HYPOTHETICAL, EXPERIENCER = "HISTORICAL", "HYPOTHETICAL", "EXPERIENCER"
+# what a show, book, lesson or piece of news is about: "a series where a man has a stroke"
+STORY = "STORY"
 
 
 def _token_patterns(literal: str) -> List[List[Dict[str, Any]]]:
-    """Token patterns for a literal; ``{...}`` literals may use YEAR and N (a number)."""
+    """Token patterns for a literal; ``{...}`` literals may use YEAR, N (a number) and
+    ``a|b`` (either word: "{show|series where}")."""
     words = literal.strip("{}").split()
     variants: List[List[Dict[str, Any]]] = [[]]
     for word in words:
@@ -46,6 +53,8 @@ def _token_patterns(literal: str) -> List[List[Dict[str, Any]]]:
             options = [YEAR]
         elif word == "N":
             options = [{"LIKE_NUM": True}, {"LOWER": {"IN": NUMBER_WORDS_ES}}]
+        elif "|" in word:
+            options = [{"LOWER": {"IN": [w for w in word.split("|") if w]}}]
         else:
             options = [{"LOWER": word}]
         variants = [v + [o] for v in variants for o in options]
@@ -73,33 +82,47 @@ def _directions(by_direction: Mapping[str, Sequence[str]], category: str) -> Dic
     return merged
 
 
-def build_rules(context: Mapping[str, Mapping[str, Sequence[str]]]) -> List[Any]:
-    """medspaCy ConTextRules from the catalog's ``context`` section."""
+def build_rules(
+    context: Mapping[str, Mapping[str, Sequence[str]]],
+    limits: Optional[Mapping[str, ContextLimit]] = None,
+) -> List[Any]:
+    """medspaCy ConTextRules from the catalog's ``context`` section; ``limits`` bound a
+    category's reach (``max_scope`` tokens, ended by a modifier of ``ended_by``)."""
     from medspacy.context import ConTextRule
 
     rules = []
     for category, by_direction in context.items():
+        limit = (limits or {}).get(category, ContextLimit())
+        reach: Dict[str, Any] = {"max_scope": limit.max_scope}
+        if limit.ended_by:
+            reach["terminated_by"] = set(limit.ended_by)
         for literal, direction in _directions(by_direction, category).items():
             if literal.startswith("{"):
                 for pattern in _token_patterns(literal):
                     rules.append(
-                        ConTextRule(literal, category, pattern=pattern, direction=direction)
+                        ConTextRule(
+                            literal, category, pattern=pattern, direction=direction, **reach
+                        )
                     )
             else:
-                rules.append(ConTextRule(literal, category, direction=direction))
+                rules.append(ConTextRule(literal, category, direction=direction, **reach))
     return rules
 
 
 class ContextJudge:
     """ConText modifiers for character spans of a message."""
 
-    def __init__(self, context: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+    def __init__(
+        self,
+        context: Mapping[str, Mapping[str, Sequence[str]]],
+        limits: Optional[Mapping[str, ContextLimit]] = None,
+    ) -> None:
         from medspacy.context import ConText
 
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("sentencizer")
         self.context = ConText(self.nlp, rules=None, span_attrs=None)
-        self.context.add(build_rules(context))
+        self.context.add(build_rules(context, limits))
         self._lock = threading.Lock()  # one Doc at a time through the shared component
 
     def modifiers(self, text: str, spans: Sequence[Tuple[int, int]]) -> List[Set[str]]:

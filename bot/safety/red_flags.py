@@ -27,7 +27,7 @@ from bot.safety.catalog import (
     get_red_flag_catalog,
 )
 from bot.safety.context import Analysis, Span
-from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
+from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, STORY, ContextJudge
 from bot.safety.lexicon import Lexicon
 from bot.safety.phrases import PhraseCompiler, PhraseError
 from bot.safety.text import NormalisedText, chunks, normalise_keeping_offsets
@@ -97,7 +97,11 @@ class RedFlagDetector:
         )  # words around them (only run on a hit)
         self._patterns: Dict[str, Tuple[Category, Pattern]] = {}
         self._compile()
-        self.context_judge = ContextJudge(self.catalog.context) if self.catalog.context else None
+        self.context_judge = (
+            ContextJudge(self.catalog.context, self.catalog.context_limits)
+            if self.catalog.context
+            else None
+        )
 
     # ------------------------------------------------------------------ build
     def _compile(self) -> None:
@@ -216,7 +220,8 @@ class RedFlagDetector:
         hits: List[RedFlagHit],
         new_now: Dict[Tuple[str, int, int], bool],
     ) -> Tuple[List[RedFlagHit], bool]:
-        """Drop hits that ConText reads as past or hypothetical, where their category allows.
+        """Drop hits that ConText reads as past, hypothetical or what a story is about
+        (a show, a book, a lesson, the news), where their category allows.
         ``new_now``: per hit, whether the rest of its sentence says something is new now
         (the same reading as the rules' own history check, ``Analysis.new_since``)."""
         if not hits or self.context_judge is None:
@@ -230,8 +235,14 @@ class RedFlagDetector:
         for hit, mods in zip(hits, modifiers, strict=True):
             category = self.catalog.category(hit.key)
             rules = category.dismissed_by if category else frozenset()
-            past = HISTORICAL in mods and not new_now[(hit.key, hit.start, hit.end)]
-            if (past and "history" in rules) or (HYPOTHETICAL in mods and "question" in rules):
+            now = new_now[(hit.key, hit.start, hit.end)]
+            past = HISTORICAL in mods and not now
+            story = STORY in mods and not now
+            if (
+                (past and "history" in rules)
+                or (HYPOTHETICAL in mods and "question" in rules)
+                or (story and "story" in rules)
+            ):
                 continue
             kept.append(hit)
         return kept, len(kept) < len(hits)
