@@ -58,6 +58,12 @@ from tests.unit.safety.conftest import clinical_hits
         ("my nose won't quit, it's been ages", "heavy_bleeding"),
         ("the injection spot is spurting blood", "heavy_bleeding"),
         ("three tea towels are soaked now", "heavy_bleeding"),
+        # bleeding through pressure, steadily for a time, ongoing, pooling (on a blood thinner,
+        # the blood-thinner FAQ once answered these)
+        ("my knee spot has been bleeding steadily for 25 minutes now", "heavy_bleeding"),
+        ("the injection site is bleeding even with pressure, I'm on warfarin", "heavy_bleeding"),
+        ("ongoing bleeding from the jab on my wrist, I take eliquis", "heavy_bleeding"),
+        ("there's blood pooling under my arm from the shot", "heavy_bleeding"),
         # numb where you sit; breath not caught; an inhaler doing nothing
         ("since the back jab I've lost feeling between my legs", "new_weakness_numbness"),
         ("I can't catch my breath at all", "breathing"),
@@ -80,6 +86,8 @@ def test_a_new_way_of_telling_it_is_read(
         "Not feeling like ending things or anything like that, only sore",
         # a time of day, not a wish to die
         "I don't want to wake up at 6 for the early slot, anything later?",
+        # a bleed that stopped under pressure
+        "it bled a little even with pressure but stopped after a minute",
         # a figure of speech; a holiday
         "I'd rather die than queue at that pharmacy again",
         "I won't be around next week, we're on holiday, can we move it?",
