@@ -110,3 +110,18 @@ def test_cpu_time_is_read_for_a_live_process():
     while time.process_time() < deadline:
         pass
     assert 0.2 <= cpu_seconds(os.getpid()) - before < 5
+
+
+def test_the_dev_set_runner_refuses_the_independent_set_before_starting_anything(capsys):
+    from bench.red_flag_dev_set import INDEPENDENT_DIR, main
+
+    assert main(["models/none.tar.gz", str(INDEPENDENT_DIR / "red_flags.yml")]) == 2
+    assert "independent set" in capsys.readouterr().out
+
+
+def test_the_dev_set_runner_counts_urgent_replies_per_category_and_kind():
+    from bench.red_flag_dev_set import _counts
+    from bot.evaluation.independent import Case
+
+    cases = [Case("stroke", "en", "a"), Case("stroke", "es", "b"), Case("breathing", "en", "c")]
+    assert _counts(cases, [True, False, True]) == [("breathing", 1, 1), ("stroke", 1, 2)]
