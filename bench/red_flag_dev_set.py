@@ -19,33 +19,33 @@ import os
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from operator import attrgetter
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import Callable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
-from bot.evaluation.independent import Case, load_cases, rest_urgent  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
+from bot.evaluation.independent import (  # noqa: E402
+    INDEPENDENT_SET,
+    WORKERS,
+    Case,
+    _count,
+    load_cases,
+    rest_urgent,
+)
 
-INDEPENDENT_DIR = PROJECT_ROOT / "tests" / "safety" / "independent"
-WORKERS = 4
+INDEPENDENT_DIR = INDEPENDENT_SET.parent
 
 
 def _is_independent(path: Path) -> bool:
     return INDEPENDENT_DIR.resolve() in path.resolve().parents
 
 
-def _counts(cases: Sequence[Case], flags: Sequence[bool]) -> List[Tuple[str, int, int]]:
-    """(group, urgent, messages) per category or kind."""
-    pairs = list(zip(cases, flags, strict=True))
-    return [
-        (g, sum(f for c, f in pairs if c.group == g), sum(c.group == g for c, _ in pairs))
-        for g in sorted({c.group for c in cases})
-    ]
-
-
-def report(path: Path, emergencies: Sequence[Case], near: Sequence[Case], urgent) -> str:
+def report(
+    path: Path, emergencies: Sequence[Case], near: Sequence[Case], urgent: Callable[[str], bool]
+) -> str:
+    """Counts per category and kind, then every emergency missed and near miss flagged."""
     with ThreadPoolExecutor(WORKERS) as pool:
         em_flags = list(pool.map(urgent, [c.text for c in emergencies]))
         nm_flags = list(pool.map(urgent, [c.text for c in near]))
@@ -54,8 +54,14 @@ def report(path: Path, emergencies: Sequence[Case], near: Sequence[Case], urgent
         f"emergencies caught   {sum(em_flags)}/{len(emergencies)}",
         f"near misses flagged  {sum(nm_flags)}/{len(near)}",
     ]
-    lines += [f"  caught   {g:26s}{hit}/{n}" for g, hit, n in _counts(emergencies, em_flags)]
-    lines += [f"  flagged  {g:26s}{hit}/{n}" for g, hit, n in _counts(near, nm_flags)]
+    by_group = attrgetter("group")
+    lines += [
+        f"  caught   {g:26s}{hit}/{n}"
+        for g, (hit, n) in _count(emergencies, em_flags, by_group).items()
+    ]
+    lines += [
+        f"  flagged  {g:26s}{hit}/{n}" for g, (hit, n) in _count(near, nm_flags, by_group).items()
+    ]
     lines += [
         f"  MISSED   {c.group} {c.lang} | {c.text}"
         for c, f in zip(emergencies, em_flags, strict=True)

@@ -221,10 +221,16 @@ def parse_catalog(raw: Any) -> RedFlagCatalog:
     uncovered = sorted(set(clinical) - {c.clinical for c in categories})
     if uncovered:
         raise RedFlagCatalogError("clinical categories without entries: " + ", ".join(uncovered))
-    context_names = {str(c).upper() for c in raw.get("context") or {}}
-    for category, by_direction in (raw.get("context") or {}).items():
-        for name in (by_direction or {}).get("ended_by") or []:
-            if str(name).upper() not in context_names:
+    context_raw = raw.get("context") or {}
+    context_limits = {
+        str(category): _context_limit(by_direction or {}, f"context.{category}")
+        for category, by_direction in context_raw.items()
+        if set(by_direction or {}) & set(CONTEXT_LIMIT_KEYS)
+    }
+    context_names = {str(c).upper() for c in context_raw}
+    for category, limit in context_limits.items():
+        for name in limit.ended_by:
+            if name not in context_names:
                 raise RedFlagCatalogError(
                     f"context.{category}.ended_by: '{name}' is not a context category"
                 )
@@ -240,13 +246,9 @@ def parse_catalog(raw: Any) -> RedFlagCatalog:
                 for direction, literals in (by_direction or {}).items()
                 if direction not in CONTEXT_LIMIT_KEYS
             }
-            for category, by_direction in (raw.get("context") or {}).items()
+            for category, by_direction in context_raw.items()
         },
-        context_limits={
-            str(category): _context_limit(by_direction or {}, f"context.{category}")
-            for category, by_direction in (raw.get("context") or {}).items()
-            if set(by_direction or {}) & set(CONTEXT_LIMIT_KEYS)
-        },
+        context_limits=context_limits,
     )
 
 

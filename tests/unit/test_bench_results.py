@@ -120,8 +120,11 @@ def test_the_dev_set_runner_refuses_the_independent_set_before_starting_anything
 
 
 def test_the_dev_set_runner_counts_urgent_replies_per_category_and_kind():
-    from bench.red_flag_dev_set import _counts
+    from bench.red_flag_dev_set import report
     from bot.evaluation.independent import Case
 
     cases = [Case("stroke", "en", "a"), Case("stroke", "es", "b"), Case("breathing", "en", "c")]
-    assert _counts(cases, [True, False, True]) == [("breathing", 1, 1), ("stroke", 1, 2)]
+    lines = report(Path("set.yml"), cases, [], lambda text: text != "b").splitlines()
+    caught = [line.split() for line in lines if line.startswith("  caught")]
+    assert caught == [["caught", "breathing", "1/1"], ["caught", "stroke", "1/2"]]
+    assert "  MISSED   stroke es | b" in lines
