@@ -68,8 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, percentile
-from bot.channels.studio_model import MODEL_NAME
-from bot.model_store import MODELS_DIR, STUDIO_MODELS_ENV, ensure_model
+from bot.model_store import MODELS_DIR, STUDIO_MODELS_ENV, ensure_model, is_model_name
 from bot.stack import Process, Stack, measuring_stack
 
 RESULTS = ROOT / "bench" / "results"
@@ -494,8 +493,8 @@ def main() -> int:
     args = parser.parse_args()
 
     model: Path = (args.model or ensure_model()).resolve()
-    if not MODEL_NAME.match(model.name):
-        raise SystemExit(f"{model.name} is not named pit-<12 hex>.tar.gz: the channel refuses it")
+    if not is_model_name(model.name):
+        raise SystemExit(f"{model.name} is not one of our model names: the channel refuses it")
     command = (
         "make bench-model-swap  (python bench/model_swap_bench.py "
         f"--swaps {args.swaps} --senders {args.senders} --steady {args.steady}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Iterable, List, Optional
@@ -28,6 +29,17 @@ STUDIO_MODELS_DIR = PROJECT_ROOT / "var" / "models"
 LIVE_POINTER = "live.json"
 MODEL_PREFIX = "pit-"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+# A model trained in full is named after its content: pit-<content>.tar.gz. A quick one
+# (fine-tuned from a full model, see quick_train_command) also names the model it started
+# from: pit-<content>-from-<base content>.tar.gz. Both are fixed by their inputs (fixed seeds).
+FULL_MODEL_NAME = re.compile(r"^pit-([0-9a-f]{12})\.tar\.gz$")
+QUICK_MODEL_NAME = re.compile(r"^pit-([0-9a-f]{12})-from-([0-9a-f]{12})\.tar\.gz$")
+# A quick training: the answer selector starts from the full model's weights and runs this
+# share of its configured epochs on all of the content; the intent classifier trains from
+# nothing with its full epochs (bot/nlp/sentence_level.py: fine-tuned, it lost emergencies).
+# 0.51x the time of a full training on 2026-12-06, every gate passed
+# (bench/results/quick-training-2026-12-06.md, docs/handover/README.md session 40).
+QUICK_EPOCH_FRACTION = 0.25
 
 
 def _files(paths: Iterable[Path]) -> List[Path]:
@@ -51,6 +63,37 @@ def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
     spacy_marker = PIPELINE_DIR / FINGERPRINT_FILE
     digest.update(spacy_marker.read_bytes() if spacy_marker.exists() else b"no spacy")
     return digest.hexdigest()[:12]
+
+
+def is_model_name(name: str) -> bool:
+    """Whether ``name`` is one of our model file names (full or quick), nothing else."""
+    return bool(FULL_MODEL_NAME.match(name) or QUICK_MODEL_NAME.match(name))
+
+
+def content_of(model_file: str) -> str:
+    """The content fingerprint a model file was trained on (full or quick)."""
+    found = FULL_MODEL_NAME.match(model_file) or QUICK_MODEL_NAME.match(model_file)
+    return found.group(1) if found else ""
+
+
+def full_model_name(fingerprint: str) -> str:
+    return f"{MODEL_PREFIX}{fingerprint}.tar.gz"
+
+
+def quick_model_name(fingerprint: str, base: Path) -> str:
+    return f"{MODEL_PREFIX}{fingerprint}-from-{content_of(base.name)}.tar.gz"
+
+
+def full_base(model: Optional[Path]) -> Optional[Path]:
+    """The model trained in full that a quick training may start from: ``model`` itself
+    when it was trained in full, the model it was fine-tuned from when it is a quick one.
+    Never a quick model, so quick trainings never pile on one another."""
+    if model is None:
+        return None
+    if FULL_MODEL_NAME.match(model.name):
+        return model
+    found = QUICK_MODEL_NAME.match(model.name)
+    return find_model_file(full_model_name(found.group(2))) if found else None
 
 
 def studio_models_dir() -> Path:
@@ -85,6 +128,17 @@ def train_command(root: Path, out_dir: Path, fingerprint: str) -> List[str]:
         "--fixed-model-name", f"{MODEL_PREFIX}{fingerprint}",
     )
     # fmt: on
+
+
+def quick_train_command(root: Path, out_dir: Path, fingerprint: str, base: Path) -> List[str]:
+    """``rasa train --finetune``: ``root``'s content on top of ``base``'s weights, with
+    QUICK_EPOCH_FRACTION of the epochs. Rasa refuses (exit 1, "Cannot finetune") when the
+    config changed beyond epochs, the conversation part of the domain changed, or a topic or
+    intent was added or removed; the studio then trains in full."""
+    name = quick_model_name(fingerprint, base)[: -len(".tar.gz")]
+    command = train_command(root, out_dir, fingerprint)
+    command[command.index(f"{MODEL_PREFIX}{fingerprint}")] = name
+    return command + ["--finetune", str(base), "--epoch-fraction", str(QUICK_EPOCH_FRACTION)]
 
 
 def studio_live_model(folder: Optional[Path] = None) -> Optional[Path]:

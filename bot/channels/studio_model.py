@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -29,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.model_store import find_model_file
+from bot.model_store import find_model_file, is_model_name
 from bot.secret_compare import bearer_matches_env
 from bot.untrusted_json import NotJSON, untrusted_json
 
@@ -37,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 TOKEN_ENV = "PIT_STUDIO_MODEL_TOKEN"
 MAX_BODY_BYTES = 4096
-MODEL_NAME = re.compile(r"^pit-[0-9a-f]{12}\.tar\.gz$")
 
 
 def _authorized(header: Optional[str]) -> bool:
@@ -46,7 +44,7 @@ def _authorized(header: Optional[str]) -> bool:
 
 def find_model(name: str) -> Optional[Path]:
     """The model file called ``name`` in one of the project's model folders, if any."""
-    return find_model_file(name) if MODEL_NAME.match(name) else None
+    return find_model_file(name) if is_model_name(name) else None
 
 
 def loaded_model(agent: Any) -> Optional[str]:
@@ -151,7 +149,7 @@ class StudioModelInput(InputChannel):
             except NotJSON:
                 body = None
             name = body.get("model") if isinstance(body, dict) else None
-            if not isinstance(name, str) or not MODEL_NAME.match(name):
+            if not isinstance(name, str) or not is_model_name(name):
                 return response.json(
                     {"error": "send {'model': 'pit-<12 hex digits>.tar.gz'}"}, status=400
                 )

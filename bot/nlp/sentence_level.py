@@ -29,13 +29,17 @@ from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 import scipy.sparse
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import (
     ENTITY_RECOGNITION,
+    EPOCHS,
     MASKED_LM,
     NUM_TRANSFORMER_LAYERS,
     SEQUENCE,
@@ -49,6 +53,8 @@ warnings.filterwarnings(
 )
 
 TOKEN_FEATURE_WIDTH = 1
+# The key Rasa's recipe adds to a trainable component's config when fine-tuning.
+FINETUNING_EPOCH_FRACTION = "finetuning_epoch_fraction"
 
 
 def reads_tokens(config: Dict[Text, Any]) -> bool:
@@ -106,6 +112,28 @@ class _SentenceLevelText:
 )
 class SentenceLevelDIETClassifier(_SentenceLevelText, DIETClassifier):
     """Rasa's DIETClassifier, without the token-level text kernel it cannot use."""
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "SentenceLevelDIETClassifier":
+        """When fine-tuning (the studio's quick training), start from nothing with the full
+        epochs: fine-tuned, the intent classifier lost emergencies that full trainings of
+        the same content kept (docs/handover/README.md, session 40). Only the answer
+        selector fine-tunes."""
+        if not execution_context.is_finetuning:
+            return super().load(config, model_storage, resource, execution_context, **kwargs)
+        fraction = float(config.get(FINETUNING_EPOCH_FRACTION) or 1.0)
+        fresh = {**config, EPOCHS: round(config[EPOCHS] / fraction)}
+        fresh.pop(FINETUNING_EPOCH_FRACTION, None)
+        instance = cls(fresh, model_storage, resource, execution_context)
+        instance.finetune_mode = False
+        return instance
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

@@ -1,9 +1,10 @@
 """The whole loop of issues 11 and 12 in Debian's chromium, on the real stack, nothing
 stood in for: phrasings the live model misreads reach the inbox (each patient says "that's
 not what I asked"); a publisher adds them to their topic from the inbox and adds one more
-question by hand on the topic's page; the studio trains a model on that content and runs
-every gate; the model is published while REST patients keep chatting, none of them
-failing; and new patients typing the same words now get the topic's answer.
+question by hand on the topic's page; the studio trains a model on that content (a quick
+training, starting from the live model) and runs every gate; the model is published while
+REST patients keep chatting, none of them failing; and new patients typing the same words
+now get the topic's answer.
 
 A full training and its gates take several minutes, so this is one test. Afterwards the
 server runs its first model again and the topic's file is as it was, for the tests after it.
@@ -20,6 +21,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
 from bot.bookings.db import session_factory, session_scope
+from bot.model_store import quick_model_name
 from bot.stack import Stack
 from bot.studio.models import ExampleVersion
 from bot.studio.training.models import ModelPublication, TrainingRun
@@ -172,12 +174,18 @@ def test_phrasings_added_in_the_studio_are_answered_right_after_a_retrain_and_pu
     problems = page.locator("#run-problems")
     assert state == "passed", problems.all_inner_texts() or page.locator("#run-log").inner_text()
     expect(page.locator("#run-state")).to_contain_text("Passed every check")
+    start_model = _live(stack)
+    expect(page.locator("#run-training")).to_have_text(
+        f"Quick training, starting from {start_model}."
+    )
     comparison = page.locator("table.comparison").first
     expect(comparison.locator("tr", has_text=TOPIC)).to_have_count(1)
     with session_scope(session_factory(stack_database)) as work:
         run = work.execute(select(TrainingRun).order_by(TrainingRun.id.desc())).scalars().first()
         assert run is not None
         model_file = run.model_file
+        assert run.report["training"] == {"kind": "quick", "from": start_model}
+        assert model_file == quick_model_name(run.fingerprint, Path(start_model))
 
     # 4. Published while patients chat: not one of their requests fails.
     with Patients(stack) as patients:

@@ -128,3 +128,30 @@ def test_the_dev_set_runner_counts_urgent_replies_per_category_and_kind():
     caught = [line.split() for line in lines if line.startswith("  caught")]
     assert caught == [["caught", "breathing", "1/1"], ["caught", "stroke", "1/2"]]
     assert "  MISSED   stroke es | b" in lines
+
+
+def test_the_quick_training_bench_changes_one_topic_and_reports_both_trainings(tmp_path: Path):
+    from bench.quick_training import CHANGE, TOPIC_FILE, changed_content, report
+
+    content = changed_content(tmp_path)
+    text = (content / TOPIC_FILE).read_text(encoding="utf-8")
+    assert all(text.count(f"    - {line}\n") == 1 for line in CHANGE)
+    assert (content / "domain.yml").is_file() and (content / "config.yml").is_file()
+    rows = {
+        "full": {
+            "in all": 300.0,
+            "NeighbourVote": 30.0,
+            "held-out questions": 0.97,
+            "problems": 0.0,
+        },
+        "quick 0.25": {
+            "in all": 200.0,
+            "NeighbourVote": 30.0,
+            "held-out questions": 0.96,
+            "problems": 1.0,
+        },
+    }
+    written = report(rows, Path("pit-000000000001.tar.gz"), "python bench/quick_training.py")
+    assert "| in all | 300 s | 200 s (0.67x) |" in written
+    assert "| held-out questions | 97.0% | 96.0% |" in written
+    assert "| gate problems | 0 | 1 |" in written

@@ -169,3 +169,63 @@ def test_without_the_token_kernel_diet_gives_the_same_confidences(tmp_path):
     assert rasa_rows > 100 and our_rows == TOKEN_FEATURE_WIDTH
     assert {r[0][0] for r in rasa} == {"sessions", "pain", "what_is"}  # it learned something
     assert ours == rasa  # the same to the last bit
+
+
+def test_when_fine_tuning_the_intent_classifier_trains_from_nothing_with_full_epochs(tmp_path):
+    """The studio's quick training fine-tunes the answer selector only: our DIET, loaded to
+    fine-tune, is a fresh model with the configured epochs, and trains to exactly what a
+    training from nothing gives (fine-tuned, it lost emergencies: docs/handover, session 40)."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.constants import INTENT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlp.sentence_level import FINETUNING_EPOCH_FRACTION, SentenceLevelDIETClassifier
+
+    (tmp_path / "storage").mkdir()
+    storage = LocalModelStorage(tmp_path / "storage")
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    featurizer = CountVectorsFeaturizer.create(
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("featurizer"), context
+    )
+    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for t, i in TRAIN])
+    tokenizer.process_training_data(data)
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    config = {
+        **SentenceLevelDIETClassifier.get_default_config(),
+        "epochs": 8,
+        "number_of_transformer_layers": 0,
+        "entity_recognition": False,
+        "random_seed": 7,
+    }
+
+    def rankings(classifier) -> list:
+        messages = [Message(data={TEXT: t}) for t in ASK]
+        tokenizer.process(messages)
+        featurizer.process(messages)
+        classifier.process(messages)
+        return [[(r["name"], r["confidence"]) for r in m.get("intent_ranking")] for m in messages]
+
+    resource = Resource("classifier")
+    first = SentenceLevelDIETClassifier.create(config, storage, resource, context)
+    first.train(data)
+    from_nothing = rankings(first)
+
+    finetuning = ExecutionContext(GraphSchema({}), "test", is_finetuning=True)
+    quick = {**config, "epochs": 2, FINETUNING_EPOCH_FRACTION: 0.25}  # as Rasa's recipe sets it
+    loaded = SentenceLevelDIETClassifier.load(quick, storage, resource, finetuning)
+    assert loaded.model is None and not loaded.finetune_mode
+    assert loaded.component_config["epochs"] == 8
+    loaded.train(data)
+    assert rankings(loaded) == from_nothing  # to the last bit: a training from nothing
+
+    plain = SentenceLevelDIETClassifier.load(config, storage, resource, context)
+    assert plain.model is not None and rankings(plain) == from_nothing  # ordinary loading

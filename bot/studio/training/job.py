@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +29,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.bookings.db import session_scope
 from bot.bookings.models import utcnow
 from bot.environment import rasa_command, rasa_env
-from bot.model_store import MODEL_PREFIX, find_model_file, train_command, training_fingerprint
+from bot.model_store import (
+    find_model_file,
+    full_base,
+    full_model_name,
+    quick_model_name,
+    quick_train_command,
+    train_command,
+    training_fingerprint,
+)
 from bot.settings import PROJECT_ROOT
 from bot.studio import audit
 from bot.studio.training.models import ModelPublication, TrainingRun
@@ -97,8 +105,20 @@ def snapshot(content_root: Path, target: Path) -> Path:
     return target
 
 
+# What Rasa says when a quick training cannot start from the base model (a topic added or
+# removed, the config or the conversation part of the domain changed).
+FINETUNE_REFUSED = b"Cannot finetune"
+
+
 def find_trained(fingerprint: str) -> Optional[Path]:
-    return find_model_file(f"{MODEL_PREFIX}{fingerprint}.tar.gz")
+    return find_model_file(full_model_name(fingerprint))
+
+
+def finetune_refused(log: Path, start: int) -> bool:
+    """Whether the log, from byte ``start`` on, holds Rasa's refusal to fine-tune."""
+    with open(log, "rb") as handle:
+        handle.seek(start)
+        return FINETUNE_REFUSED in handle.read()
 
 
 def training_progress(log: bytes) -> float:
@@ -172,7 +192,8 @@ class Trainer:
             alive = self._thread is not None and self._thread.is_alive()
             return self._running_id if alive else None
 
-    def start(self, actor: str) -> int:
+    def start(self, actor: str, full: bool = False) -> int:
+        """Start a run; ``full`` trains from nothing even when a quick training could do."""
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 raise Busy(f"Training run {self._running_id} is still going.")
@@ -184,10 +205,15 @@ class Trainer:
                 run_id = int(run.id)
                 workdir = self.runs_dir / f"run-{run_id}"
                 run.workdir = str(workdir)
-                audit.record(work, actor, "training.start", f"run {run_id}")
+                audit.record(
+                    work, actor, "training.start", f"run {run_id}" + (" (full)" if full else "")
+                )
             self._running_id = run_id
             self._thread = threading.Thread(
-                target=self._run, args=(run_id, workdir), name=f"training-{run_id}", daemon=True
+                target=self._run,
+                args=(run_id, workdir, full),
+                name=f"training-{run_id}",
+                daemon=True,
             )
             self._thread.start()
             return run_id
@@ -241,7 +267,7 @@ class Trainer:
                     self._update(run_id, progress=overall_progress(stage, within))
             return int(process.returncode)
 
-    def _run(self, run_id: int, workdir: Path) -> None:
+    def _run(self, run_id: int, workdir: Path, full: bool = False) -> None:
         report: dict = {}
         try:
             workdir.mkdir(parents=True, exist_ok=True)
@@ -250,7 +276,7 @@ class Trainer:
             fingerprint = training_fingerprint(content)
             live = self.live_model()
             self._update(run_id, fingerprint=fingerprint, live_model_file=live.name if live else "")
-            problems = self._stages(run_id, workdir, content, fingerprint, live, log, report)
+            problems = self._stages(run_id, workdir, content, fingerprint, live, log, report, full)
             self._finish(run_id, "failed" if problems else "passed", problems, report)
             if problems:
                 with session_scope(self.factory) as work:
@@ -261,6 +287,51 @@ class Trainer:
                 run_id, "error", [f"The run stopped: {type(error).__name__}: {error}"], report
             )
 
+    def _note(self, log: Path, text: str) -> None:
+        with open(log, "ab") as handle:
+            handle.write(f"\n=== {text}\n".encode())
+
+    def _train(
+        self,
+        run_id: int,
+        content: Path,
+        fingerprint: str,
+        live: Optional[Path],
+        log: Path,
+        full: bool,
+    ) -> Tuple[Optional[Path], dict]:
+        """The model for ``content``: one trained before, else a quick training on top of
+        the live model's full model, else (or when asked, or when Rasa refuses to fine-tune)
+        a full training. Returns the model (None when training failed) and how it was made,
+        for the report."""
+        model = find_trained(fingerprint)
+        base = None if full else full_base(live)
+        if model is None and base is not None:
+            model = find_model_file(quick_model_name(fingerprint, base))
+        if model is not None:
+            self._note(log, f"A model for this content exists: {model.name}")
+            kind = "quick" if model.name != full_model_name(fingerprint) else "full"
+            return model, {"kind": kind, "reused": True}
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        if base is not None:
+            self._note(log, f"Quick training, starting from {base.name}")
+            start = log.stat().st_size if log.exists() else 0
+            command = quick_train_command(content, self.models_dir, fingerprint, base)
+            code = self._step(run_id, "train", command, log)
+            model = find_model_file(quick_model_name(fingerprint, base))
+            if code == 0 and model is not None:
+                return model, {"kind": "quick", "from": base.name}
+            if not finetune_refused(log, start):
+                return None, {"kind": "quick", "from": base.name, "exit": code}
+            self._note(log, "Rasa cannot start from that model (see above): training in full")
+        code = self._step(
+            run_id, "train", train_command(content, self.models_dir, fingerprint), log
+        )
+        model = find_trained(fingerprint)
+        if code != 0 or model is None:
+            return None, {"kind": "full", "exit": code}
+        return model, {"kind": "full"}
+
     def _stages(
         self,
         run_id: int,
@@ -270,6 +341,7 @@ class Trainer:
         live: Optional[Path],
         log: Path,
         report: dict,
+        full: bool = False,
     ) -> List[str]:
         # fmt: off
         validate = rasa_command(
@@ -286,19 +358,11 @@ class Trainer:
                 said = validation_problems(handle.read().decode("utf-8", "replace"))
             return ["The training data has problems (rasa data validate):", *said]
 
-        model = find_trained(fingerprint)
+        model, training = self._train(run_id, content, fingerprint, live, log, full)
+        report["training"] = training
         if model is None:
-            self.models_dir.mkdir(parents=True, exist_ok=True)
-            code = self._step(
-                run_id, "train", train_command(content, self.models_dir, fingerprint), log
-            )
-            model = find_trained(fingerprint)
-            if code != 0 or model is None:
-                return [f"Training failed (exit {code}): see the log."]
-        else:
-            with open(log, "ab") as handle:
-                handle.write(f"\n=== A model for this content exists: {model.name}\n".encode())
-        self._update(run_id, model_file=model.name)
+            return [f"Training failed (exit {training.get('exit')}): see the log."]
+        self._update(run_id, model_file=model.name, report=dict(report))
 
         problems: List[str] = []
         for gate in ("nlu", "safety"):

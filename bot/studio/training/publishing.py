@@ -17,7 +17,7 @@ from typing import Callable, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.model_store import LIVE_POINTER, MODEL_PREFIX, find_model_file
+from bot.model_store import LIVE_POINTER, MODEL_PREFIX, content_of, find_model_file
 from bot.studio import audit
 from bot.studio.training.models import ModelPublication, TrainingRun
 
@@ -29,7 +29,8 @@ class PublishError(Exception):
 
 
 def fingerprint_of(model_file: str) -> str:
-    return model_file[len(MODEL_PREFIX) : -len(".tar.gz")]
+    """The content a model was trained on (a quick model's name also names its base)."""
+    return content_of(model_file) or model_file[len(MODEL_PREFIX) : -len(".tar.gz")][:12]
 
 
 def history(work: Session, limit: int = 50) -> List[ModelPublication]:

@@ -9,7 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from flask import Flask, abort, current_app, flash, g, jsonify, redirect, render_template, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -129,14 +140,16 @@ def run_status_json(run_id: int) -> ResponseReturnValue:
 @studio.route("/models/train", methods=["POST"])
 @requires("publisher")
 def start_training() -> ResponseReturnValue:
+    full = request.form.get("full") == "1"
     try:
-        run_id = trainer(current_app).start(g.staff_user.username)
+        run_id = trainer(current_app).start(g.staff_user.username, full=full)
     except Busy as error:
         flash(f"{error} Wait for it to finish.", "error")
         return redirect(url_for("studio.models_page"))
     flash(
-        f"Training run {run_id} started. It takes several minutes; this page shows its "
-        "progress. Patients keep getting the live model meanwhile.",
+        f"Training run {run_id} started{' (in full)' if full else ''}. It takes several "
+        "minutes; this page shows its progress. Patients keep getting the live model "
+        "meanwhile.",
         "success",
     )
     return redirect(url_for("studio.models_page"))

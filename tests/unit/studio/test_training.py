@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.bookings.db import session_scope
-from bot.channels.studio_model import MODEL_NAME, find_model
-from bot.model_store import LIVE_POINTER, STUDIO_MODELS_ENV, studio_live_model
+from bot.channels.studio_model import find_model
+from bot.model_store import LIVE_POINTER, STUDIO_MODELS_ENV, is_model_name, studio_live_model
 from bot.studio.models import AuditEntry
 from bot.studio.training import publishing
 from bot.studio.training.gates import compare
@@ -200,7 +200,7 @@ def test_make_run_keeps_the_studio_choice_only_while_the_content_is_unchanged(
     "name", ["../pit-000000000001.tar.gz", "/etc/passwd", "pit-1.tar.gz", "x.tar.gz", ""]
 )
 def test_the_server_loads_only_our_model_names_from_our_folders(models_dir, name):
-    assert not MODEL_NAME.match(name) and find_model(name) is None
+    assert not is_model_name(name) and find_model(name) is None
 
 
 def test_the_server_finds_a_studio_model(models_dir):
