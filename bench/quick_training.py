@@ -30,7 +30,7 @@ from bench.common import machine, write_result  # noqa: E402
 from bench.nlu_training import timed_training  # noqa: E402
 from bench.training_time import component_seconds  # noqa: E402
 from bot.environment import rasa_env  # noqa: E402
-from bot.model_store import ensure_model, train_command  # noqa: E402
+from bot.model_store import ensure_model, quick_train_command, train_command  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 from bot.studio.training.job import snapshot  # noqa: E402
 
@@ -139,11 +139,8 @@ def main() -> int:
         plans = {"full": train_command(content, folder, "full")}
         for fraction in args.fractions:
             label = f"quick {fraction:g}"
-            # fmt: off
-            plans[label] = train_command(content, folder, f"quick{round(fraction * 100)}") + [
-                "--finetune", str(base), "--epoch-fraction", str(fraction),
-            ]
-            # fmt: on
+            tag = f"quick{round(fraction * 100)}"
+            plans[label] = quick_train_command(content, folder, tag, base, fraction)
         for label, command in plans.items():
             rows[label] = train(command, folder, label.replace(" ", ""))
             name = command[command.index("--fixed-model-name") + 1]

@@ -130,15 +130,22 @@ def train_command(root: Path, out_dir: Path, fingerprint: str) -> List[str]:
     # fmt: on
 
 
-def quick_train_command(root: Path, out_dir: Path, fingerprint: str, base: Path) -> List[str]:
+def quick_train_command(
+    root: Path,
+    out_dir: Path,
+    fingerprint: str,
+    base: Path,
+    fraction: float = QUICK_EPOCH_FRACTION,
+) -> List[str]:
     """``rasa train --finetune``: ``root``'s content on top of ``base``'s weights, with
-    QUICK_EPOCH_FRACTION of the epochs. Rasa refuses (exit 1, "Cannot finetune") when the
-    config changed beyond epochs, the conversation part of the domain changed, or a topic or
-    intent was added or removed; the studio then trains in full."""
+    ``fraction`` of the epochs (bench/quick_training.py compares others). Rasa refuses
+    (exit 1, "Cannot finetune") when the config changed beyond epochs, the conversation part
+    of the domain changed, or a topic or intent was added or removed; the studio then trains
+    in full."""
     name = quick_model_name(fingerprint, base)[: -len(".tar.gz")]
     command = train_command(root, out_dir, fingerprint)
     command[command.index(f"{MODEL_PREFIX}{fingerprint}")] = name
-    return command + ["--finetune", str(base), "--epoch-fraction", str(QUICK_EPOCH_FRACTION)]
+    return command + ["--finetune", str(base), "--epoch-fraction", str(fraction)]
 
 
 def studio_live_model(folder: Optional[Path] = None) -> Optional[Path]:

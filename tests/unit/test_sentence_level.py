@@ -8,6 +8,7 @@ every confidence must be the same.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -111,51 +112,69 @@ TRAIN = [
 ASK = ["how many visits", "does it sting", "what is this therapy", "knee", "", "ouch sessions"]
 
 
+class _Pipeline:
+    """Whitespace tokens and char n-gram counts trained on TRAIN in a model storage under
+    ``folder``, and a seeded 8-epoch config for a DIET-style ``component_class``."""
+
+    def __init__(self, component_class, folder: Path) -> None:
+        from rasa.engine.graph import ExecutionContext, GraphSchema
+        from rasa.engine.storage.local_model_storage import LocalModelStorage
+        from rasa.engine.storage.resource import Resource
+        from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+            CountVectorsFeaturizer,
+        )
+        from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+        from rasa.shared.nlu.constants import INTENT
+        from rasa.shared.nlu.training_data.message import Message
+        from rasa.shared.nlu.training_data.training_data import TrainingData
+
+        folder.mkdir()
+        self.storage = LocalModelStorage(folder)
+        self.context = ExecutionContext(GraphSchema({}), "test")
+        self.tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+        self.featurizer = CountVectorsFeaturizer.create(
+            {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 3},
+            self.storage,
+            Resource("featurizer"),
+            self.context,
+        )
+        self.data = TrainingData([Message(data={TEXT: t, INTENT: i}) for t, i in TRAIN])
+        self.tokenizer.process_training_data(self.data)
+        self.featurizer.train(self.data)
+        self.featurizer.process_training_data(self.data)
+        self.config = {
+            **component_class.get_default_config(),
+            "epochs": 8,
+            "number_of_transformer_layers": 0,
+            "entity_recognition": False,
+            "random_seed": 7,
+        }
+
+    def rankings(self, classifier) -> list:
+        """Every ASK text's intent ranking from ``classifier``."""
+        from rasa.shared.nlu.training_data.message import Message
+
+        messages = [Message(data={TEXT: t}) for t in ASK]
+        self.tokenizer.process(messages)
+        self.featurizer.process(messages)
+        classifier.process(messages)
+        return [[(r["name"], r["confidence"]) for r in m.get("intent_ranking")] for m in messages]
+
+
 def _rankings(component_class, tmp_path) -> Tuple[list, int]:
     """Train ``component_class`` (seeded, 8 epochs) on TRAIN, then rank every ASK text.
     Also returns the rows of the text's token-level sparse-to-dense kernel."""
-    from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
-    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-        CountVectorsFeaturizer,
-    )
-    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-    from rasa.shared.nlu.constants import INTENT
-    from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    (tmp_path / component_class.__name__).mkdir()
-    storage = LocalModelStorage(tmp_path / component_class.__name__)
-    context = ExecutionContext(GraphSchema({}), "test")
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    featurizer = CountVectorsFeaturizer.create(
-        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 3},
-        storage,
-        Resource("featurizer"),
-        context,
+    pipeline = _Pipeline(component_class, tmp_path / component_class.__name__)
+    classifier = component_class.create(
+        pipeline.config, pipeline.storage, Resource("classifier"), pipeline.context
     )
-    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for t, i in TRAIN])
-    tokenizer.process_training_data(data)
-    featurizer.train(data)
-    featurizer.process_training_data(data)
-    config = {
-        **component_class.get_default_config(),
-        "epochs": 8,
-        "number_of_transformer_layers": 0,
-        "entity_recognition": False,
-        "random_seed": 7,
-    }
-    classifier = component_class.create(config, storage, Resource("classifier"), context)
-    classifier.train(data)
-    messages = [Message(data={TEXT: t}) for t in ASK]
-    tokenizer.process(messages)
-    featurizer.process(messages)
-    classifier.process(messages)
+    classifier.train(pipeline.data)
+    rankings = pipeline.rankings(classifier)
     (kernel,) = [
         w for w in classifier.model.weights if "sparse_to_dense.text_sequence/kernel" in w.name
     ]
-    rankings = [[(r["name"], r["confidence"]) for r in m.get("intent_ranking")] for m in messages]
     return rankings, int(kernel.shape[0])
 
 
@@ -176,47 +195,15 @@ def test_when_fine_tuning_the_intent_classifier_trains_from_nothing_with_full_ep
     fine-tune, is a fresh model with the configured epochs, and trains to exactly what a
     training from nothing gives (fine-tuned, it lost emergencies: docs/handover, session 40)."""
     from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
-    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-        CountVectorsFeaturizer,
-    )
-    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-    from rasa.shared.nlu.constants import INTENT
-    from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
 
     from bot.nlp.sentence_level import FINETUNING_EPOCH_FRACTION, SentenceLevelDIETClassifier
 
-    (tmp_path / "storage").mkdir()
-    storage = LocalModelStorage(tmp_path / "storage")
-    context = ExecutionContext(GraphSchema({}), "test")
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    featurizer = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("featurizer"), context
-    )
-    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for t, i in TRAIN])
-    tokenizer.process_training_data(data)
-    featurizer.train(data)
-    featurizer.process_training_data(data)
-    config = {
-        **SentenceLevelDIETClassifier.get_default_config(),
-        "epochs": 8,
-        "number_of_transformer_layers": 0,
-        "entity_recognition": False,
-        "random_seed": 7,
-    }
-
-    def rankings(classifier) -> list:
-        messages = [Message(data={TEXT: t}) for t in ASK]
-        tokenizer.process(messages)
-        featurizer.process(messages)
-        classifier.process(messages)
-        return [[(r["name"], r["confidence"]) for r in m.get("intent_ranking")] for m in messages]
-
+    pipeline = _Pipeline(SentenceLevelDIETClassifier, tmp_path / "storage")
+    storage, config, rankings = pipeline.storage, pipeline.config, pipeline.rankings
     resource = Resource("classifier")
-    first = SentenceLevelDIETClassifier.create(config, storage, resource, context)
-    first.train(data)
+    first = SentenceLevelDIETClassifier.create(config, storage, resource, pipeline.context)
+    first.train(pipeline.data)
     from_nothing = rankings(first)
 
     finetuning = ExecutionContext(GraphSchema({}), "test", is_finetuning=True)
@@ -224,8 +211,8 @@ def test_when_fine_tuning_the_intent_classifier_trains_from_nothing_with_full_ep
     loaded = SentenceLevelDIETClassifier.load(quick, storage, resource, finetuning)
     assert loaded.model is None and not loaded.finetune_mode
     assert loaded.component_config["epochs"] == 8
-    loaded.train(data)
+    loaded.train(pipeline.data)
     assert rankings(loaded) == from_nothing  # to the last bit: a training from nothing
 
-    plain = SentenceLevelDIETClassifier.load(config, storage, resource, context)
+    plain = SentenceLevelDIETClassifier.load(config, storage, resource, pipeline.context)
     assert plain.model is not None and rankings(plain) == from_nothing  # ordinary loading

@@ -114,11 +114,21 @@ def find_trained(fingerprint: str) -> Optional[Path]:
     return find_model_file(full_model_name(fingerprint))
 
 
-def finetune_refused(log: Path, start: int) -> bool:
-    """Whether the log, from byte ``start`` on, holds Rasa's refusal to fine-tune."""
+def log_size(log: Path) -> int:
+    """Where the next step's output starts in the run's log."""
+    return log.stat().st_size if log.exists() else 0
+
+
+def log_since(log: Path, start: int) -> bytes:
+    """What the run's log holds from byte ``start`` on: one step's output."""
     with open(log, "rb") as handle:
         handle.seek(start)
-        return FINETUNE_REFUSED in handle.read()
+        return handle.read()
+
+
+def finetune_refused(log: Path, start: int) -> bool:
+    """Whether the log, from byte ``start`` on, holds Rasa's refusal to fine-tune."""
+    return FINETUNE_REFUSED in log_since(log, start)
 
 
 def training_progress(log: bytes) -> float:
@@ -315,7 +325,7 @@ class Trainer:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         if base is not None:
             self._note(log, f"Quick training, starting from {base.name}")
-            start = log.stat().st_size if log.exists() else 0
+            start = log_size(log)
             command = quick_train_command(content, self.models_dir, fingerprint, base)
             code = self._step(run_id, "train", command, log)
             model = find_model_file(quick_model_name(fingerprint, base))
@@ -351,11 +361,9 @@ class Trainer:
             "--data", str(content / "data"),
         )
         # fmt: on
-        log_start = log.stat().st_size if log.exists() else 0
+        log_start = log_size(log)
         if self._step(run_id, "validate", validate, log) != 0:
-            with open(log, "rb") as handle:
-                handle.seek(log_start)
-                said = validation_problems(handle.read().decode("utf-8", "replace"))
+            said = validation_problems(log_since(log, log_start).decode("utf-8", "replace"))
             return ["The training data has problems (rasa data validate):", *said]
 
         model, training = self._train(run_id, content, fingerprint, live, log, full)
