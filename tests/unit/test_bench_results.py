@@ -130,6 +130,19 @@ def test_the_dev_set_runner_counts_urgent_replies_per_category_and_kind():
     assert "  MISSED   stroke es | b" in lines
 
 
+def test_the_detector_bench_lists_every_message_a_catalog_change_moved(capsys):
+    from bench.red_flag_dev_detector import changes, report
+
+    before = {"a.yml": {"missed": ["m1", "m2"], "flagged": ["f1"], "counts": [10, 20]}}
+    after = {"a.yml": {"missed": ["m2"], "flagged": ["f1", "f2"], "counts": [10, 20]}}
+    report(after)
+    changes(before, after)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["a.yml", "caught", "9/10", "flagged", "2/20"]
+    assert out[1] == "all development sets: caught 9/10, flagged 2/20"
+    assert sorted(out[2:]) == ["GONE missed  a.yml | m1", "NEW  flagged a.yml | f2"]
+
+
 def test_the_quick_training_bench_changes_one_topic_and_reports_both_trainings(tmp_path: Path):
     from bench.quick_training import CHANGE, TOPIC_FILE, changed_content, report
 
