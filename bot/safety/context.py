@@ -86,6 +86,22 @@ ANSWER_CLOSERS = (
     )
 )
 ANSWER_LEAD_REACH = 4
+# a form or checklist line answered no: "Fever - none.", "chest pain: no", "fiebre: no"
+LIST_MARKS = frozenset({":", "-", "—", "=", "<sp>"})
+LIST_NO = frozenset({"no", "nope", "nah", "none", "negative", "nil", "never", "nada", "neg"})
+# what ends a checklist answer: "Fever - none, Redness - no." ("no joke", "no better" do not)
+LIST_ITEM_END = SENTENCE_END | frozenset({",", ")", "<sp>"})
+# where a checklist line starts: the message's start, a sentence end, a comma or a mark
+LIST_ITEM_START = SENTENCE_END | CLAUSE_END | frozenset({",", "<sp>"})
+LIST_LEAD_REACH = 2  # words on the line before the symptom: "New leg weakness - no"
+# a red-flag word used as the name of a kind of case: "chest pain calls all day", "overdose
+# cases", "stroke patients", "casos de derrame cerebral" (someone's work, not a report)
+KIND_NOUNS = frozenset(
+    {"call", "calls", "caller", "callers", "callout", "callouts", "case", "cases", "patient",
+     "patients", "victim", "victims", "survivor", "survivors", "statistic", "statistics",
+     "awareness", "prevention", "drill", "drills"}
+)  # fmt: skip
+KIND_NOUNS_BEFORE = frozenset({"caso", "casos", "paciente", "pacientes"})  # "casos de infarto"
 # where a reported question ends and its answer may start ("asked if I had a fever: no")
 ASKED_CLAUSE_END = CLAUSE_WORDS - {"and", "y"}
 # someone asked about the symptom: "the nurse asked if ...", "me preguntó si ..."
@@ -257,6 +273,48 @@ class Analysis:
             after >= len(self.keys)
             or self.keys[after] in ANSWER_CLOSERS
             or self.keys[after] in self.keys[start:end]
+        )
+
+    def listed_no(self, start: int, end: int) -> bool:
+        """The match is a line of a form or checklist answered no: "Fever - none.",
+        "chest pain: no", "previous anaphylaxis - never", "fiebre: no". The line starts at
+        most two words before the match, and nothing but the answer follows it. Without a
+        mark (":", "-") the message must be a list of such answers ("fever no, swelling no,
+        rash no"), so "help I can't breathe no" never reads as one."""
+        keys = self.keys
+        i, marked = end, False
+        while i < len(keys) and keys[i] in LIST_MARKS:
+            marked = marked or keys[i] != "<sp>"
+            i += 1
+        if i >= len(keys) or keys[i] not in LIST_NO:
+            return False
+        if i + 1 < len(keys) and keys[i + 1] not in LIST_ITEM_END:
+            return False  # "chest pain - no better", "fever: no idea, it's 103"
+        lead, j = 0, start - 1
+        while j >= 0 and keys[j] not in LIST_ITEM_START:
+            lead, j = lead + 1, j - 1
+        if lead > LIST_LEAD_REACH:
+            return False
+        return marked or self._answers_listed() >= 2
+
+    def names_a_kind(self, start: int, end: int) -> bool:
+        """The match names a kind of case, not something happening: "I deal with chest pain
+        calls all day", "overdose cases", "stroke patients", "casos de derrame cerebral"."""
+        after = self.keys[end] if end < len(self.keys) else ""
+        if after in KIND_NOUNS:
+            return True
+        before = self.keys[start - 2 : start]
+        return len(before) == 2 and before[0] in KIND_NOUNS_BEFORE and before[1] == "de"
+
+    def _answers_listed(self) -> int:
+        """How many "<word> no" answers the message lists ("fever no, swelling no")."""
+        keys = self.keys
+        return sum(
+            1
+            for i in range(1, len(keys))
+            if keys[i] in LIST_NO
+            and keys[i - 1] not in LIST_ITEM_START
+            and (i + 1 == len(keys) or keys[i + 1] in LIST_ITEM_END)
         )
 
     def _asked(self, lo: int, start: int) -> bool:

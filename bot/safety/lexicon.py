@@ -149,6 +149,9 @@ def common_words(folder: Path = WORD_LIST_DIR) -> Optional[FrozenSet[str]]:
     return EXTRA_COMMON_WORDS | words
 
 
+LEMMA_CHAIN_STEPS = 3  # lemma of a lemma: "swellings" -> "swelling" -> "swell"
+
+
 class Lexicon:
     """Keys for tokens and pattern words, from one spaCy pipeline's tokenizer and lemmas."""
 
@@ -257,4 +260,18 @@ def _lemma_lookup(nlp: Language) -> Callable[[str], Optional[str]]:
     except (KeyError, AttributeError, ValueError):
         logger.warning("spaCy pipeline has no lookup lemmatizer; red flags match exact words.")
         return lambda text: None
-    return lambda text: table.get(text)
+
+    def lemma(text: str) -> Optional[str]:
+        # The table is not closed: "dressings" -> "dressing" but "dressing" -> "dress", so
+        # a pattern's "dressing" never met a message's "dressings". Follow it to its end.
+        found = table.get(text)
+        for _ in range(LEMMA_CHAIN_STEPS):
+            if found is None:
+                break
+            further = table.get(found)
+            if further is None or further == found:
+                break
+            found = further
+        return found
+
+    return lemma

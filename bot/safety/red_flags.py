@@ -326,6 +326,7 @@ class RedFlagDetector:
         if "negation" in rules and (
             analysis.negated(start, end, "weak_negation" in rules)
             or analysis.answered_no(start, end)
+            or analysis.listed_no(start, end)
         ):
             return False
         if "passed_and_well" in rules and analysis.passed_and_well(start):
@@ -341,6 +342,8 @@ class RedFlagDetector:
             # "I self-harmed as a teen, I'm fine now"; "my late father attempted suicide"
             return False
         if "history" in rules and analysis.historical(start):
+            return False
+        if "story" in rules and analysis.names_a_kind(start, end):
             return False
         if "chronic" in rules and analysis.chronic_question(start, end):
             return False

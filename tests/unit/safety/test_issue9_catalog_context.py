@@ -100,7 +100,8 @@ def test_spanish_emergencies_hit_spanish_entries(detector, text, category):
 def test_context_judge_reads_past_and_hypothetical():
     from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, ContextJudge
 
-    judge = ContextJudge(get_red_flag_catalog().context)
+    catalog = get_red_flag_catalog()
+    judge = ContextJudge(catalog.context, catalog.context_limits)  # as the detector builds it
     text = "my dad had a stroke in 2015"
     start = text.index("stroke")
     assert HISTORICAL in judge.modifiers(text, [(start, start + 6)])[0]
