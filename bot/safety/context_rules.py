@@ -90,6 +90,7 @@ def build_rules(
     category's reach (``max_scope`` tokens, ended by a modifier of ``ended_by``)."""
     from medspacy.context import ConTextRule
 
+    _no_words_in_two_categories(context)
     rules = []
     for category, by_direction in context.items():
         limit = (limits or {}).get(category, ContextLimit())
@@ -107,6 +108,21 @@ def build_rules(
             else:
                 rules.append(ConTextRule(literal, category, direction=direction, **reach))
     return rules
+
+
+def _no_words_in_two_categories(context: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+    """medspaCy keeps one of two modifiers on the same words, so a literal listed in two
+    categories silently loses one of them: "now" in both STORY_END and TERMINATE once stopped
+    ending a past ("years ago I had a stroke and now my face is drooping" read as a past)."""
+    owner: Dict[str, str] = {}
+    for category, by_direction in context.items():
+        for literals in by_direction.values():
+            for literal in literals:
+                key = str(literal).strip().lower()
+                if owner.setdefault(key, category) != category:
+                    raise ValueError(
+                        f"context: '{literal}' is listed in both {owner[key]} and {category}"
+                    )
 
 
 class ContextJudge:

@@ -44,6 +44,10 @@ WHITESPACE_KEY = "<nl>"
 # word: "my partner is a sceptic" is not "septic"; an "embolism" is not the Spanish "embolia".
 EXTRA_COMMON_WORDS = frozenset(
     {"sceptic", "sceptics", "sceptical", "skeptic", "skeptics", "embolism", "embolisms"}
+    # Spanish verbs with "-se"/"-me" too rare in the frequency list: "¿es normal marearse?"
+    # read as "matarse" (to kill oneself); "callarse" as "callers"
+    | {"marearse", "marearme", "marearte", "callarse", "callarme", "pesarse", "pesarme"}
+    | {"apuntarse", "apuntarme"}
 )
 # Texting shorthand read as the word it stands for, so "legs r numb n weak rn" reads like
 # "legs are numb and weak now" (patterns and cues are written in whole words).

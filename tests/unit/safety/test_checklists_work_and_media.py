@@ -124,3 +124,56 @@ def test_a_lemma_of_a_lemma_is_followed_so_plurals_meet_their_patterns():
     lexicon = detector_for().lexicon
     assert lexicon.key("dressings") == lexicon.key("dressing")
     assert lexicon.key("swellings") == lexicon.key("swelling")
+
+
+# From the blind development set blind_2026_12_06c.yml (figurative, past, negated), by kind.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Es normal marearse un poco después de la sesión?",
+        "Going back to the office now would be social suicide, can we do Saturday?",
+        "I'd sooner die than queue at that pharmacy again, can you post the forms?",
+        "my in-laws are absolute poison at Christmas, anyway is the 27th open?",
+        "The car was roasting and the office is boiling too, is the clinic air conditioned?",
+        "I don't feel like harming myself at all, I'm only asking about the mood side of pain.",
+        "I have never had any suicidal thoughts, my GP just asked me to check.",
+        "Bad allergy to bee stings as a baby, outgrew it years back. Is that relevant?",
+        "Fainted twice when I was pregnant, that's all. Are the needles long?",
+        "My asthma hasn't needed the inhaler for years. Should I bring it anyway?",
+        "Hace años tuve una sobredosis. Hoy estoy bien y trabajo. ¿Tienen citas el lunes?",
+        "No siento el brazo raro ni dormido, solo cansado. ¿Es normal?",
+    ],
+)
+def test_idioms_pasts_and_denials_of_the_second_blind_set_are_not_reports(detector, text):
+    assert not detector.detect(text), text
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # "now" and "ahora" end a past (a word in two ConText categories lost one of them)
+        ("Years ago I had a stroke and now my face is drooping and my speech is slurred",
+         "stroke"),
+        ("Hace años tuve sepsis y ahora tengo fiebre alta, temblores y estoy confundida",
+         "infection_sepsis"),
+        ("mum took all of this month's heart tablets at once, she's very drowsy",
+         "overdose_poisoning"),
+        ("I've been googling how many tablets it would take", "self_harm"),
+        ("Cancel my bookings, I'm not going to be around much longer", "self_harm"),
+        ("se me durmieron los dos brazos de golpe y no los siento", "new_weakness_numbness"),
+        ("de repente tampoco controlo la orina, las piernas flojas", "new_weakness_numbness"),
+        # a chore after "rather die than" is an idiom; going on is not
+        ("I'd rather die than go on living like this", "self_harm"),
+    ],
+)  # fmt: skip
+def test_emergencies_beside_idioms_pasts_and_denials_are_still_read(detector, text, category):
+    assert category in clinical_hits(detector, text), text
+
+
+def test_a_context_word_in_two_categories_is_refused():
+    """medspaCy keeps one of two modifiers on the same words, so the catalog may not list a
+    word in two ConText categories (bot/safety/context_rules.py)."""
+    from bot.safety.context_rules import build_rules
+
+    with pytest.raises(ValueError, match="both"):
+        build_rules({"STORY_END": {"forward": ["now"]}, "TERMINATE": {"terminate": ["now"]}})
