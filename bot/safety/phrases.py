@@ -23,10 +23,13 @@ MAX_GAP = 8
 MAX_EXPANSIONS = 4000
 _GAP_RE = re.compile(r"^\.\.\.(\d+)$")
 # ``#num`` any number; ``#many`` a number of 10 or more written in digits ("took 15 tylenol"),
-# where "took 2 tylenol" is an ordinary dose. Either may stand alone or among choices.
+# where "took 2 tylenol" is an ordinary dose; ``#fever`` a body temperature of fever, 38 to
+# 43.9 (Celsius) or 100 to 109.9 (Fahrenheit), so "temp is 36.8" is no fever. Any of them may
+# stand alone or among choices.
 NUMBER_SPECS: Dict[str, TokenSpec] = {
     "#num": {"LIKE_NUM": True},
     "#many": {"ORTH": {"REGEX": r"^[1-9][0-9]+$"}},
+    "#fever": {"ORTH": {"REGEX": r"^(3[89]|4[0-3]|10[0-9])([.,][0-9]{1,2})?$"}},
     "#year": {"ORTH": {"REGEX": r"^(19|20)[0-9][0-9]$"}},
 }
 

@@ -22,6 +22,10 @@ NEAR_MISSES: Dict[str, List[str]] = {
         "Checklist: bleeding — nil. Pus — nil. Sore — yes, mild.",
         "Dolor de pecho: no. Fiebre: no. ¿Puedo ducharme?",
     ],
+    "normal temperature": [
+        "temp 36.9 this morning and feeling fine, is Thursday still ok?",
+        "my temperature was 98.6 at the pharmacy, all normal",
+    ],
     "kind of case": [
         "our ward gets overdose cases most weekends, I'm a nurse with a bad back",
         "I work with stroke patients all day, is PIT ok for my wrist?",
@@ -62,6 +66,10 @@ NEAR_MISSES: Dict[str, List[str]] = {
 # answer that is not a plain no ("no better", a lone "no" with no mark and no list), the
 # patient being the case, emergencies the sets showed missing, and "now"/"ahora" ending a past.
 EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
+    "fever temperature": [
+        ("temp is 39.4 and I can't stop shivering", "infection_sepsis"),
+        ("my temperature is 102 and the injection site is hot", "infection_sepsis"),
+    ],
     "answer that is not no": [
         ("chest pain - no better since lunch and spreading to my jaw", "chest_cardiac"),
         (
