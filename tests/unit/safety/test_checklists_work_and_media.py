@@ -22,6 +22,10 @@ NEAR_MISSES: Dict[str, List[str]] = {
         "Checklist: bleeding — nil. Pus — nil. Sore — yes, mild.",
         "Dolor de pecho: no. Fiebre: no. ¿Puedo ducharme?",
     ],
+    "hyperbole about a bill or a machine": [
+        "Saw the invoice and nearly keeled over, is there a cheaper option?",
+        "My phone had a total seizure and deleted your text, what time was it?",
+    ],
     "normal temperature": [
         "temp 36.9 this morning and feeling fine, is Thursday still ok?",
         "my temperature was 98.6 at the pharmacy, all normal",
@@ -66,6 +70,12 @@ NEAR_MISSES: Dict[str, List[str]] = {
 # answer that is not a plain no ("no better", a lone "no" with no mark and no list), the
 # patient being the case, emergencies the sets showed missing, and "now"/"ahora" ending a past.
 EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
+    "a real faint beside a bill": [
+        (
+            "Saw the price and then my husband collapsed, he is not responding",
+            "fainting_head_injury",
+        ),
+    ],
     "fever temperature": [
         ("temp is 39.4 and I can't stop shivering", "infection_sepsis"),
         ("my temperature is 102 and the injection site is hot", "infection_sepsis"),
