@@ -23,10 +23,9 @@ from typing import Any, Dict
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.evaluation.independent import load_cases  # noqa: E402
+from bot.safety.head import DEV_DIR  # noqa: E402  (the sets the learned head trains on)
 from bot.safety.red_flags import detector_for  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
 
-DEV_DIR = PROJECT_ROOT / "tests" / "safety" / "dev"
 Outcome = Dict[str, Dict[str, Any]]  # set -> {"missed": [...], "flagged": [...], "counts"}
 
 
