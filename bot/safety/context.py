@@ -38,6 +38,14 @@ GONE_ON = frozenset({"through", "thru", "into", "onto", "up", "across", "to"})
 WHOLLY = frozenset({"completely", "totally", "fully", "entirely", "utterly"})
 # "since last month": a time that starts something going on, not one that ended
 SINCE = frozenset({"since", "from", "desde"})
+# "haven't had one since then", "no meds since 2018": a "since" that counts from a past point
+SINCE_PAST_POINT = frozenset({"then", "that", "which"})
+# "since I take Eliquis", "since I'm on warfarin": "since" meaning "because" (a present-tense
+# verb as typed), which dates nothing; "since I took the shots" still dates a report
+CAUSAL_SINCE_SUBJECTS = frozenset({"i", "we"})
+CAUSAL_SINCE_VERBS = frozenset(
+    {"take", "use", "need", "am", "'m", "m", "rely", "live", "work", "get", "have_to"}
+)
 SETTLED_SUBJECT_REACH = 2  # "it is | well controlled"
 NEGATED_STATE_REACH = 1  # "not suicidal", "not feeling suicidal"
 STATE_NEGATIONS = frozenset({"not", "never", "no", "nunca"})
@@ -151,6 +159,18 @@ class Analysis:
         self._breaks: Set[int] = set()
         for s, e in self.cues.get("scope_break", []):
             self._breaks.update(range(s, e))
+        if "report_time" in self.cues:
+            self.cues["report_time"] = [
+                span for span in self.cues["report_time"] if not self._causal_since(span)
+            ]
+
+    def _causal_since(self, span: Span) -> bool:
+        """ "since I take Eliquis": a reason, not a time (the surface form keeps the tense)."""
+        s, e = span
+        if e - s != 1 or self.keys[s] != "since" or e + 1 >= len(self.surfaces):
+            return False
+        subject, verb = self.surfaces[e].lower(), self.surfaces[e + 1].lower()
+        return subject in CAUSAL_SINCE_SUBJECTS and verb in CAUSAL_SINCE_VERBS
 
     # ------------------------------------------------------------------ structure
     def sentence(self, index: int) -> Span:
@@ -382,11 +402,12 @@ class Analysis:
         ("is", "are", "am" open questions; "been" never does)."""
         return i < len(self.surfaces) and self.surfaces[i].lower() in DROPPED_SUBJECT_OPENINGS
 
-    def what_if(self, start: int) -> bool:
+    def what_if(self, start: int, end: Optional[int] = None) -> bool:
         """A "what if" about the future with nothing reported: an "if" before the match in its
         sentence, then a verb that looks ahead right before the symptom ("what if I get chest
-        pain during the session?"), and no time that makes it current ("right now", "an hour
-        ago") and no "already did"."""
+        pain during the session?") or inside the match ("if my chest felt tight after the
+        injections, would that be..."), and no time that makes it current ("right now", "an
+        hour ago") and no "already did"."""
         sentence = self.sentence(start)
         if self._spans("report_time", sentence) or self.cues.get("already_done"):
             return False
@@ -397,8 +418,9 @@ class Analysis:
             return False
         # the verb governs the symptom ("if I get chest pain", "if I ever had a tight chest"),
         # not an earlier clause ("if I had the shots and have chest pain now")
+        inside = (start, end) if end is not None else (start, start)
         return any(
-            first_if < s and e <= start <= e + WHAT_IF_REACH
+            first_if < s and (e <= start <= e + WHAT_IF_REACH or inside[0] < s < inside[1])
             for s, e in self._spans("what_if_verbs", sentence)
         )
 
@@ -533,10 +555,19 @@ class Analysis:
 
     def _since_then(self, span: Span) -> bool:
         """A "since" that ends its clause means "since then" ("... and I've struggled with
-        grief since."): it says how long something else went on, not that it is new."""
+        grief since."), and so do "since then" and "since 2018": they say how long something
+        else went on, not that anything is new."""
         if not self._is_word(span, "since"):
             return False
-        return span[1] >= len(self.keys) or self.keys[span[1]] in CLAUSE_WORDS
+        if span[1] >= len(self.keys):
+            return True
+        following = self.keys[span[1]]
+        # "... since then", "... since 2018": how long a past point has been left behind
+        return (
+            following in CLAUSE_WORDS
+            or following in SINCE_PAST_POINT
+            or (len(following) == 4 and following.isdigit() and following[:2] in ("19", "20"))
+        )
 
     def _bare_now(self, span: Span, changes: Sequence[Span], settled: Sequence[Span]) -> bool:
         if not any(self._is_word(span, word) for word in BARE_NOW):

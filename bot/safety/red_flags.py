@@ -349,7 +349,7 @@ class RedFlagDetector:
             return False
         if "question" in rules and analysis.question_without_report(start, end):
             return False
-        if "what_if" in rules and analysis.what_if(start):
+        if "what_if" in rules and analysis.what_if(start, end):
             return False
         if "mild" in rules and analysis.softened(start, end):
             return False
