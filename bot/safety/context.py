@@ -8,8 +8,11 @@ flag. Which rules may dismiss which category is set in the catalog (``dismissed_
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from bot.safety.text import YEAR_REGEX
 
 Span = Tuple[int, int]
 
@@ -166,10 +169,9 @@ class Analysis:
 
     def _causal_since(self, span: Span) -> bool:
         """ "since I take Eliquis": a reason, not a time (the surface form keeps the tense)."""
-        s, e = span
-        if e - s != 1 or self.keys[s] != "since" or e + 1 >= len(self.surfaces):
+        if not self._is_word(span, "since") or span[1] + 1 >= len(self.surfaces):
             return False
-        subject, verb = self.surfaces[e].lower(), self.surfaces[e + 1].lower()
+        subject, verb = self.surfaces[span[1]].lower(), self.surfaces[span[1] + 1].lower()
         return subject in CAUSAL_SINCE_SUBJECTS and verb in CAUSAL_SINCE_VERBS
 
     # ------------------------------------------------------------------ structure
@@ -402,7 +404,7 @@ class Analysis:
         ("is", "are", "am" open questions; "been" never does)."""
         return i < len(self.surfaces) and self.surfaces[i].lower() in DROPPED_SUBJECT_OPENINGS
 
-    def what_if(self, start: int, end: Optional[int] = None) -> bool:
+    def what_if(self, start: int, end: int) -> bool:
         """A "what if" about the future with nothing reported: an "if" before the match in its
         sentence, then a verb that looks ahead right before the symptom ("what if I get chest
         pain during the session?") or inside the match ("if my chest felt tight after the
@@ -418,9 +420,8 @@ class Analysis:
             return False
         # the verb governs the symptom ("if I get chest pain", "if I ever had a tight chest"),
         # not an earlier clause ("if I had the shots and have chest pain now")
-        inside = (start, end) if end is not None else (start, start)
         return any(
-            first_if < s and (e <= start <= e + WHAT_IF_REACH or inside[0] < s < inside[1])
+            first_if < s and (e <= start <= e + WHAT_IF_REACH or start < s < end)
             for s, e in self._spans("what_if_verbs", sentence)
         )
 
@@ -566,7 +567,7 @@ class Analysis:
         return (
             following in CLAUSE_WORDS
             or following in SINCE_PAST_POINT
-            or (len(following) == 4 and following.isdigit() and following[:2] in ("19", "20"))
+            or re.match(YEAR_REGEX, following) is not None
         )
 
     def _bare_now(self, span: Span, changes: Sequence[Span], settled: Sequence[Span]) -> bool:

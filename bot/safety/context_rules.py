@@ -30,9 +30,9 @@ from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
 from bot.safety.catalog import ContextLimit
-from bot.safety.text import normalise_keeping_offsets
+from bot.safety.text import YEAR_REGEX, normalise_keeping_offsets
 
-YEAR: Dict[str, Any] = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
+YEAR: Dict[str, Any] = {"TEXT": {"REGEX": YEAR_REGEX}}
 NUMBER_WORDS_ES = ["un", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
                    "diez", "veinte", "muchos", "varios", "unos"]  # fmt: skip
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL",

@@ -13,7 +13,7 @@ import re
 from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from bot.safety.lexicon import WHITESPACE_KEY, Lexicon
-from bot.safety.text import normalise_keeping_offsets
+from bot.safety.text import YEAR_REGEX, normalise_keeping_offsets
 
 TokenSpec = Dict[str, object]
 Variant = List[TokenSpec]
@@ -30,7 +30,7 @@ NUMBER_SPECS: Dict[str, TokenSpec] = {
     "#num": {"LIKE_NUM": True},
     "#many": {"ORTH": {"REGEX": r"^[1-9][0-9]+$"}},
     "#fever": {"ORTH": {"REGEX": r"^(3[89]|4[0-3]|10[0-9])([.,][0-9]{1,2})?$"}},
-    "#year": {"ORTH": {"REGEX": r"^(19|20)[0-9][0-9]$"}},
+    "#year": {"ORTH": {"REGEX": YEAR_REGEX}},
 }
 
 
