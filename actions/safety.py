@@ -8,7 +8,7 @@ thought it was a red flag and a wrong "all is well" is worse than a careful answ
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Text
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -19,7 +19,7 @@ from actions.message import entity_values
 from bot import intents
 from bot.content.faq import RESPONSE_PREFIX
 from bot.safety.catalog import get_red_flag_catalog
-from bot.safety.red_flags import detect_red_flags, severity_rank
+from bot.safety.red_flags import RedFlagHit, detect_red_flags, severity_rank
 from bot.settings import get_settings
 
 UNSURE_RESPONSE = "utter_red_flag_unsure"
@@ -63,14 +63,35 @@ def red_flag_responses(message: Mapping[str, Any]) -> List[str]:
         return [SPANISH_RESPONSE]
     if possible_red_flag(entities):
         return [POSSIBLE_RESPONSE]
+    text = str(message.get("text") or "")
     severities = severities_from_entities(entities)
+    hits: Optional[List[RedFlagHit]] = None
     if not severities:
-        hits = detect_red_flags(str(message.get("text") or ""))
+        hits = detect_red_flags(text)
         severities = sorted({h.severity for h in hits}, key=severity_rank)
     if not severities:
         return [UNSURE_RESPONSE]
     catalog = get_red_flag_catalog()
-    return [catalog.severities[s].response for s in severities if s in catalog.severities]
+    responses = []
+    for name in severities:
+        severity = catalog.severities.get(name)
+        if severity is None:
+            continue
+        if severity.someone_else_response:
+            hits = detect_red_flags(text) if hits is None else hits
+            if told_of_someone_else(hits, name):
+                responses.append(severity.someone_else_response)
+                continue
+        responses.append(severity.response)
+    return responses
+
+
+def told_of_someone_else(hits: Sequence[RedFlagHit], severity: str) -> bool:
+    """Every rule match of this severity tells of another person ("my son says he wants to
+    end it"). False when no rule matched (only the trained nets saw it): the reply for the
+    writer then covers them too."""
+    matched = [h for h in hits if h.severity == severity]
+    return bool(matched) and all(h.someone_else for h in matched)
 
 
 def faq_answer_after_unsure(message: Mapping[str, Any]) -> List[str]:

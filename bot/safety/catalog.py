@@ -81,6 +81,9 @@ class Severity:
     name: str
     rank: int
     response: str
+    # Sent instead of ``response`` when every match of this severity tells of another person
+    # ("my son says he will end it"): it speaks to the one who is with them.
+    someone_else_response: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,10 @@ def parse_catalog(raw: Any) -> RedFlagCatalog:
     for name, spec in (raw.get("severities") or {}).items():
         if not isinstance(spec, Mapping) or "rank" not in spec or "response" not in spec:
             raise RedFlagCatalogError(f"severity '{name}' needs rank and response")
-        severities[str(name)] = Severity(str(name), int(spec["rank"]), str(spec["response"]))
+        other = spec.get("someone_else_response")
+        severities[str(name)] = Severity(
+            str(name), int(spec["rank"]), str(spec["response"]), str(other) if other else None
+        )
     if not severities:
         raise RedFlagCatalogError("the catalog needs severities")
     words = {

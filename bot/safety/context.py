@@ -72,6 +72,12 @@ RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all"})
 RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
+# the writer as the one who acts or feels (Analysis.about_another); "me" may be the one told
+WRITER_SUBJECTS = frozenset({"i", "myself", "yo"})
+THIRD_PERSON = frozenset(
+    {"he", "she", "they", "him", "her", "them", "himself", "herself", "themselves", "themself"}
+    | {"él", "ella", "ellos", "ellas"}
+)
 # what may follow a resolved cue that ends its clause ("it went away." / "it went away, ...")
 CLAUSE_CLOSERS = SENTENCE_END | CLAUSE_END | frozenset({",", "now", "completely", "fully"})
 # "'s" is "is" after these; after a noun it may be a possessive ("my nan's lips")
@@ -647,6 +653,18 @@ class Analysis:
         words = self.keys[lo:end]
         return bool(self._spans("other_person", (lo, end))) and not any(
             w in FIRST_PERSON for w in words
+        )
+
+    def about_another(self, start: int, end: int) -> bool:
+        """For choosing the reply, never for dismissing a match: the match is about another
+        person ("my son just told me he wants to end it", "she says she wants to die") and
+        the writer says nothing of themselves in its sentence ("... and so do I" is about
+        the writer too). "told me" may name the writer: only "I", "myself" and "yo" do."""
+        sentence = self.sentence(start)
+        if any(w in WRITER_SUBJECTS for w in self.keys[sentence[0] : sentence[1]]):
+            return False
+        return bool(self._spans("other_person", sentence)) or any(
+            w in THIRD_PERSON for w in self.keys[sentence[0] : end]
         )
 
     def chronic_question(self, start: int, end: int) -> bool:

@@ -59,6 +59,9 @@ class RedFlagHit:
     start: int
     end: int
     text: str
+    # Told of another person with no first-person word ("my son says he will end it"): the
+    # crisis reply then speaks to the one who is with them (actions/safety.py).
+    someone_else: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,8 @@ class RedFlagDetector:
                 start=start,
                 end=end,
                 text=text[start:end],
+                someone_else=analysis.about_another(*hit.span)
+                and (where not in found or found[where].someone_else),
             )
         kept, context_dismissed = self._context_filter(text, list(found.values()), new_now)
         return _merge(kept), dismissed or context_dismissed
@@ -379,6 +384,7 @@ def _merge(hits: Iterable[RedFlagHit]) -> List[RedFlagHit]:
                     last.start,
                     hit.end,
                     last.text + hit.text[last.end - hit.start :],
+                    last.someone_else and hit.someone_else,
                 )
             continue
         merged.append(hit)

@@ -104,6 +104,8 @@ def test_every_severity_has_its_reply(responses):
     catalog = load_red_flag_catalog()
     for severity in catalog.severities.values():
         assert severity.response in responses
+        if severity.someone_else_response:
+            assert severity.someone_else_response in responses
     assert "utter_red_flag_unsure" in responses
 
 
@@ -120,6 +122,13 @@ def test_replies_put_the_right_number_first(responses):
     crisis = responses["utter_red_flag_crisis"][0]["text"]
     assert crisis.index("{clinic_crisis_line}") < crisis.index("{clinic_phone}")
     assert "{clinic_emergency_number}" in crisis
+    # for someone else at risk: the emergency number first, then help for the one with them
+    other = responses["utter_red_flag_crisis_other"][0]["text"]
+    assert (
+        other.index("{clinic_emergency_number}")
+        < other.index("{clinic_crisis_line}")
+        < other.index("{clinic_phone}")
+    )
     for name, variants in responses.items():
         for variant in variants:
             assert "{" not in filled(variant["text"]), f"{name} has an unknown placeholder"
