@@ -93,7 +93,9 @@ ANSWER_NO = frozenset(
 ANSWER_LEAD = frozenset(
     {">", "-", ":", "—", ",", "<nl>", "<sp>", ".", "say", "he", "she", "they", "i", "dijo", "y"}
     | {"and", "answer", "reply"}
+    | {"'", '"'}
 )
+QUOTE_MARKS = frozenset({"'", '"'})
 # what may follow that "no": the end of the answer, or "none of that", "nada de eso"
 ANSWER_CLOSERS = (
     SENTENCE_END
@@ -282,7 +284,10 @@ class Analysis:
         asked if I had a fever: no, nada de eso"). Any other answer ("chest pain? only when
         ...", "yes") leaves it standing."""
         lo, hi = self.sentence(start)
-        if self.keys[hi - 1] == QUESTION_MARK:
+        last = hi - 1
+        while last > lo and self.keys[last] in QUOTE_MARKS:
+            last -= 1  # a question quoted back: "Re your question 'any chest pain?' - no"
+        if self.keys[last] == QUESTION_MARK:
             answer = hi
         elif self._asked(lo, start):
             answer = end

@@ -38,6 +38,9 @@ _FOLD = {
     "\u00a0": " ",
     "\u2028": "\n",
     "\u2029": "\n",
+    # emoji that stand for a word in a red flag ("🩸🩸 wont stop", "💊 took them all")
+    "\U0001fa78": " blood ",
+    "\U0001f48a": " pills ",
 }
 
 

@@ -122,13 +122,12 @@ def test_model_red_flag_stays_when_the_rules_saw_no_symptom_term(component):
 
 
 def test_a_red_flag_guessed_by_the_model_alone_needs_half_its_confidence(component):
-    [message] = component.process(
-        [diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.45)]
-    )
+    # A vague message that neither net decides (the head trained on 2026-12-07's set reads
+    # "something feels really wrong tonight" as urgent itself, so it no longer tests this rule)
+    vague = "something is not right with me today"
+    [message] = component.process([diet_says(vague, intent="red_flag", confidence=0.45)])
     assert message.get("intent")["name"] == "greet"
-    [message] = component.process(
-        [diet_says("something feels really wrong tonight", intent="red_flag", confidence=0.5)]
-    )
+    [message] = component.process([diet_says(vague, intent="red_flag", confidence=0.5)])
     assert message.get("intent")["name"] == "red_flag"
 
 
