@@ -74,6 +74,12 @@ RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # the writer as the one who acts or feels (Analysis.about_another); "me" may be the one told
 WRITER_SUBJECTS = frozenset({"i", "myself", "yo"})
+# how far before a match its subject may be ("she says she is going to end it"), and the
+# words that may stand between a named person and the match ("my son keeps saying he ...")
+SUBJECT_REACH = 4
+SUBJECT_LINKS = frozenset(
+    {"say", "keep", "tell", "text", "just", "still", "really", "be", "always", "that", "now"}
+)
 THIRD_PERSON = frozenset(
     {"he", "she", "they", "him", "her", "them", "himself", "herself", "themselves", "themself"}
     | {"él", "ella", "ellos", "ellas"}
@@ -664,12 +670,20 @@ class Analysis:
         """For choosing the reply, never for dismissing a match: the match is about another
         person ("my son just told me he wants to end it", "she says she wants to die") and
         the writer says nothing of themselves in its sentence ("... and so do I" is about
-        the writer too). "told me" may name the writer: only "I", "myself" and "yo" do."""
+        the writer too). "told me" may name the writer: only "I", "myself" and "yo" do.
+        The other person must be the match's own subject, right before it or inside it
+        ("kill himself"): in "since my wife left, want to end it all" the writer dropped
+        the "I" and is the one at risk."""
         sentence = self.sentence(start)
         if any(w in WRITER_SUBJECTS for w in self.keys[sentence[0] : sentence[1]]):
             return False
-        return bool(self._spans("other_person", sentence)) or any(
-            w in THIRD_PERSON for w in self.keys[sentence[0] : end]
+        lo = max(sentence[0], start - SUBJECT_REACH)
+        if any(w in THIRD_PERSON for w in self.keys[lo:end]):
+            return True
+        # "my son wants to die", "my son keeps saying that ...": nothing but a link between
+        return any(
+            lo <= e <= start and all(self.keys[i] in SUBJECT_LINKS for i in range(e, start))
+            for _, e in self._spans("other_person", sentence)
         )
 
     def chronic_question(self, start: int, end: int) -> bool:

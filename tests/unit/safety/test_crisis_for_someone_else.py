@@ -34,6 +34,7 @@ def crisis_reply(text: str) -> str:
         "my roommate texted that she wants to die and isn't answering",
         "our daughter says she is going to hang herself",
         "She's locked in the bathroom. She says she wants to die.",
+        "our daughter wants to die, what do we do",
     ],
 )
 def test_someone_else_at_risk_gets_the_reply_for_the_one_with_them(text):
@@ -48,6 +49,8 @@ def test_someone_else_at_risk_gets_the_reply_for_the_one_with_them(text):
         "my brother wants to kill himself and honestly so do I",
         "my mom wants to die and I'm thinking the same",
         "I keep thinking about ending it. My husband has no idea.",
+        "since my wife left, want to end it all",
+        "my dad passed in the spring, wanna kms",
     ],
 )
 def test_the_writer_at_risk_keeps_the_reply_for_them(text):
