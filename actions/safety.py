@@ -8,7 +8,7 @@ thought it was a red flag and a wrong "all is well" is worse than a careful answ
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Text
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Set, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -19,7 +19,12 @@ from actions.message import entity_values
 from bot import intents
 from bot.content.faq import RESPONSE_PREFIX
 from bot.safety.catalog import get_red_flag_catalog
-from bot.safety.red_flags import RedFlagHit, detect_red_flags, severity_rank
+from bot.safety.red_flags import (
+    ABOUT_SOMEONE_ELSE,
+    ENTITY_ABOUT_KEY,
+    detect_red_flags,
+    severity_rank,
+)
 from bot.settings import get_settings
 
 UNSURE_RESPONSE = "utter_red_flag_unsure"
@@ -30,13 +35,7 @@ SPANISH = "es"
 
 def severities_from_entities(entities: Iterable[Mapping[str, Any]]) -> List[str]:
     """Severities of the red_flag entities, most severe first (unknown keys are ignored)."""
-    catalog = get_red_flag_catalog()
-    found = set()
-    for value in entity_values(entities, intents.RED_FLAG_ENTITY):
-        category = catalog.category(value)
-        if category is not None:
-            found.add(category.severity)
-    return sorted(found, key=severity_rank)
+    return sorted({severity for severity, _ in _entity_readings(entities)}, key=severity_rank)
 
 
 def spanish_red_flag(entities: Iterable[Mapping[str, Any]]) -> bool:
@@ -63,12 +62,13 @@ def red_flag_responses(message: Mapping[str, Any]) -> List[str]:
         return [SPANISH_RESPONSE]
     if possible_red_flag(entities):
         return [POSSIBLE_RESPONSE]
-    text = str(message.get("text") or "")
     severities = severities_from_entities(entities)
-    hits: Optional[List[RedFlagHit]] = None
-    if not severities:
-        hits = detect_red_flags(text)
+    if severities:
+        about_others = severities_told_of_someone_else(_entity_readings(entities))
+    else:
+        hits = detect_red_flags(str(message.get("text") or ""))
         severities = sorted({h.severity for h in hits}, key=severity_rank)
+        about_others = severities_told_of_someone_else((h.severity, h.someone_else) for h in hits)
     if not severities:
         return [UNSURE_RESPONSE]
     catalog = get_red_flag_catalog()
@@ -77,21 +77,32 @@ def red_flag_responses(message: Mapping[str, Any]) -> List[str]:
         severity = catalog.severities.get(name)
         if severity is None:
             continue
-        if severity.someone_else_response:
-            hits = detect_red_flags(text) if hits is None else hits
-            if told_of_someone_else(hits, name):
-                responses.append(severity.someone_else_response)
-                continue
-        responses.append(severity.response)
+        other = severity.someone_else_response if name in about_others else None
+        responses.append(other or severity.response)
     return responses
 
 
-def told_of_someone_else(hits: Sequence[RedFlagHit], severity: str) -> bool:
-    """Every rule match of this severity tells of another person ("my son says he wants to
-    end it"). False when no rule matched (only the trained nets saw it): the reply for the
-    writer then covers them too."""
-    matched = [h for h in hits if h.severity == severity]
-    return bool(matched) and all(h.someone_else for h in matched)
+def _entity_readings(entities: Iterable[Mapping[str, Any]]) -> Iterator[Tuple[str, bool]]:
+    """(severity, told of someone else) for each red_flag entity of a known category, as
+    RedFlagClassifier marked it; the action server never re-reads the text for this."""
+    catalog = get_red_flag_catalog()
+    for entity in entities:
+        if not isinstance(entity, Mapping) or entity.get("entity") != intents.RED_FLAG_ENTITY:
+            continue
+        category = catalog.category(str(entity.get("value") or ""))
+        if category is not None:
+            about = entity.get(ENTITY_ABOUT_KEY)
+            yield category.severity, about == ABOUT_SOMEONE_ELSE
+
+
+def severities_told_of_someone_else(readings: Iterable[Tuple[str, bool]]) -> Set[str]:
+    """The severities whose every rule match tells of another person ("my son says he wants
+    to end it"). A severity seen only by the trained nets has no such match, so the reply
+    for the writer, which covers them too, is kept."""
+    every: Dict[str, bool] = {}
+    for severity, someone_else in readings:
+        every[severity] = every.get(severity, True) and someone_else
+    return {severity for severity, other in every.items() if other}
 
 
 def faq_answer_after_unsure(message: Mapping[str, Any]) -> List[str]:

@@ -34,7 +34,13 @@ from bot import intents
 from bot.intent_override import override_intent
 from bot.rule_component import RuleComponent
 from bot.safety.catalog import Category
-from bot.safety.red_flags import RedFlagDetector, RedFlagHit, detector_for
+from bot.safety.red_flags import (
+    ABOUT_SOMEONE_ELSE,
+    ENTITY_ABOUT_KEY,
+    RedFlagDetector,
+    RedFlagHit,
+    detector_for,
+)
 from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
 
 logger = logging.getLogger(__name__)
@@ -209,15 +215,16 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
         override_intent(message, self.component_config["intent"])
         entities = list(message.get(ENTITIES) or [])
         for hit in hits:
-            entities.append(
-                {
-                    ENTITY_ATTRIBUTE_TYPE: entity,
-                    ENTITY_ATTRIBUTE_VALUE: hit.key,
-                    ENTITY_ATTRIBUTE_START: hit.start,
-                    ENTITY_ATTRIBUTE_END: hit.end,
-                    EXTRACTOR: self.__class__.__name__,
-                }
-            )
+            found: Dict[str, Any] = {
+                ENTITY_ATTRIBUTE_TYPE: entity,
+                ENTITY_ATTRIBUTE_VALUE: hit.key,
+                ENTITY_ATTRIBUTE_START: hit.start,
+                ENTITY_ATTRIBUTE_END: hit.end,
+                EXTRACTOR: self.__class__.__name__,
+            }
+            if hit.someone_else:
+                found[ENTITY_ABOUT_KEY] = ABOUT_SOMEONE_ELSE
+            entities.append(found)
         if possible:
             entities.append(
                 {

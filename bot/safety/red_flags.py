@@ -49,6 +49,12 @@ _CUE = "CUE"
 _EXCEPT = "EX"
 
 
+# A red_flag entity's extra key when its match is told of another person (RedFlagHit.someone_else):
+# the action sends the severity's someone_else_response without reading the text again.
+ENTITY_ABOUT_KEY = "about"
+ABOUT_SOMEONE_ELSE = "someone_else"
+
+
 @dataclass(frozen=True)
 class RedFlagHit:
     """One red flag: its category, severity and where it is in the original message."""

@@ -6,8 +6,12 @@ from typing import Dict, List, Set
 
 import pytest
 import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 
 from bot.safety.catalog import get_red_flag_catalog
+from bot.safety.red_flag_classifier import RedFlagClassifier
 from bot.safety.red_flags import RedFlagDetector, default_nlp, detector_for
 from bot.settings import PROJECT_ROOT
 
@@ -37,3 +41,13 @@ def red_flag_messages() -> List[Dict[str, str]]:
 @pytest.fixture(scope="session")
 def ordinary_messages() -> List[str]:
     return [str(m) for m in load_set("not_red_flags.yml")]
+
+
+@pytest.fixture(scope="module")
+def component(tmp_path_factory) -> RedFlagClassifier:
+    """RedFlagClassifier as Rasa builds it (``create``)."""
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    context = ExecutionContext(GraphSchema({}), "test-model")
+    return RedFlagClassifier.create(
+        RedFlagClassifier.get_default_config(), storage, Resource("red_flag_classifier"), context
+    )

@@ -11,6 +11,7 @@ Sentences written for this test, not taken from any test or development set.
 from __future__ import annotations
 
 import pytest
+from rasa.shared.nlu.training_data.message import Message
 
 from actions.safety import red_flag_responses
 from bot.safety.red_flags import detect_red_flags
@@ -75,3 +76,23 @@ def test_the_hit_says_whom_it_is_about():
     (other,) = detect_red_flags("my sister says she wants to die")
     (own,) = detect_red_flags("i want to die")
     assert other.someone_else and not own.someone_else
+
+
+@pytest.mark.parametrize(
+    "text, reply",
+    [
+        ("my husband keeps saying he is going to end his life tonight", FOR_SOMEONE_ELSE),
+        ("my wife left me and i want to kill myself", FOR_THE_WRITER),
+    ],
+)
+def test_the_classifier_marks_whom_it_is_about_and_the_action_reads_only_that(
+    component, text, reply
+):
+    """As in the running assistant: RedFlagClassifier marks the entity, and the action
+    chooses the reply from the entities alone (its text is never re-read for this)."""
+    message = Message(data={"text": text})
+    [message] = component.process([message])
+    entities = message.get("entities")
+    assert {e["entity"] for e in entities} == {"red_flag"}
+    replies = red_flag_responses({"text": "", "entities": entities})
+    assert [r for r in replies if r.startswith(FOR_THE_WRITER)] == [reply]

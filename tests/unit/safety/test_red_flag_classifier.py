@@ -14,15 +14,6 @@ from bot.safety.red_flag_classifier import SPACY_DOC_KEY, RedFlagClassifier
 from bot.safety.red_flags import default_nlp
 
 
-@pytest.fixture(scope="module")
-def component(tmp_path_factory) -> RedFlagClassifier:
-    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
-    context = ExecutionContext(GraphSchema({}), "test-model")
-    return RedFlagClassifier.create(
-        RedFlagClassifier.get_default_config(), storage, Resource("red_flag_classifier"), context
-    )
-
-
 def diet_says(text: str, intent: str = "faq", confidence: float = 0.93) -> Message:
     """A message as DIET leaves it: an intent, a ranking and no entities yet."""
     message = Message(data={"text": text})
