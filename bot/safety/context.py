@@ -73,7 +73,7 @@ RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # the writer as the one who acts or feels (Analysis.about_another); "me" may be the one told
-WRITER_SUBJECTS = frozenset({"i", "myself", "yo"})
+WRITER_SUBJECTS = FIRST_PERSON - {"me"}
 # how far before a match its subject may be ("she says she is going to end it"), and the
 # words that may stand between a named person and the match ("my son keeps saying he ...")
 SUBJECT_REACH = 4
@@ -96,12 +96,12 @@ ANSWER_NO = frozenset(
     {"no", "nope", "nah", "none", "negative", "nada", "tampoco", "neither", "nae", "nil"}
 )
 # what may come between a question and its answer: quote marks, "he said", "and"
+QUOTE_MARKS = frozenset({"'", '"'})
 ANSWER_LEAD = frozenset(
     {">", "-", ":", "—", ",", "<nl>", "<sp>", ".", "say", "he", "she", "they", "i", "dijo", "y"}
     | {"and", "answer", "reply"}
-    | {"'", '"'}
+    | QUOTE_MARKS
 )
-QUOTE_MARKS = frozenset({"'", '"'})
 # what may follow that "no": the end of the answer, or "none of that", "nada de eso"
 ANSWER_CLOSERS = (
     SENTENCE_END

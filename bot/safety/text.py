@@ -11,11 +11,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterator, List, Tuple
 
-# Characters dropped completely (they split or hide words without being visible).
 # a year as typed, 1900 to 2099 ("in 2018"): one rule for the catalog's #year, ConText's
 # YEAR and the rules that read a "since 2018"
 YEAR_REGEX = r"^(19|20)[0-9][0-9]$"
 
+# Characters dropped completely (they split or hide words without being visible).
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e"}
 # Look-alikes folded to one ASCII form so the tokenizer's exceptions ("can't") apply.
 _FOLD = {
