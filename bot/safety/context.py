@@ -21,6 +21,8 @@ CLAUSE_END = frozenset({":", "-", "(", ")", '"'})
 QUESTION_MARK = "?"
 NEGATION_REACH = 5  # words between a negation and the symptom it denies
 MILD_REACH = 1
+# "can barely", "could hardly": the words of mildness after these tell of what cannot be done
+ABLE_WORDS = frozenset({"can", "could"})
 RESOLVED_REACH_AFTER = 8
 RESOLVED_REACH_BRIDGED = 16  # "numb for a few minutes after the shot, but it went away"
 RESOLVED_REACH_BEFORE = 3
@@ -714,6 +716,8 @@ class Analysis:
     def softened(self, start: int, end: int) -> bool:
         """ "a bit red", "bleeding a little": the patient says it is mild."""
         for s, e in self._spans("mild"):
+            if s > 0 and self.keys[s - 1] in ABLE_WORDS:
+                continue  # "I can barely drag my leg": unable, not mild
             if (
                 start - MILD_REACH - 1 <= e - 1 < start
                 or start <= s < end

@@ -68,6 +68,56 @@ TEXTING_SHORTHAND = {
     "b4": "before",
     "tok": "took",
 }
+# Scots and Caribbean spellings read as the standard word, so "cannae get ma breath", "he
+# isnae breathing", "nae fever" and "mi cyaan feel mi foot" meet the same patterns and
+# negation cues as "can't", "not" and "no" ("cannae" and "cyaan" are in the catalog's `cant`
+# list: spaCy splits "can't" in two). Words with another common meaning are left out:
+# "ma" and "mi" (mother; the Spanish "my"), "aw" ("aw no"), "di" (Spanish "I gave").
+# Scots: "-nae" is "not" ("he isnae breathing", "didnae faint")
+SCOTS_NOT = tuple(
+    "didnae didna dinnae dinna disnae doesnae isnae wasnae wisnae willnae wouldnae hasnae havnae"
+    " hivnae arenae".split()
+)
+REGIONAL_WORDS = {
+    **dict.fromkeys(SCOTS_NOT, "not"),
+    "nae": "no",
+    "jist": "just",
+    "jus": "just",
+    "ower": "over",
+    "oot": "out",
+    "doon": "down",
+    "intae": "into",
+    "wi": "with",
+    "heid": "head",
+    "giein": "giving",
+    "gien": "given",
+    "greetin": "crying",
+    # Jamaican and other Caribbean English
+    "nuh": "not",
+    "neva": "never",
+    "dem": "them",
+    "pon": "on",
+    "wid": "with",
+    "likkle": "little",
+    "waan": "want",
+    "tek": "take",
+    "dung": "down",
+    "nuttn": "nothing",
+    "nutten": "nothing",
+    "everyting": "everything",
+    "seh": "say",
+    "tink": "think",
+    "dat": "that",
+    "dis": "this",
+    "yuh": "you",
+    "inna": "in",
+    "pickney": "child",
+    "bwoy": "boy",
+    # West African English and internet slang
+    "abeg": "please",
+    "ded": "dead",
+}
+STANDS_FOR = {**TEXTING_SHORTHAND, **REGIONAL_WORDS}
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -204,10 +254,13 @@ class Lexicon:
         return cached
 
     def _token(self, text: str) -> Tuple[str, str]:
-        if text in TEXTING_SHORTHAND:
-            word = TEXTING_SHORTHAND[text]
+        if text in STANDS_FOR:
+            word = STANDS_FOR[text]
             return self.key(word), word
         key = self.key(text)
+        spelt_out = _g_dropped(text)
+        if spelt_out is not None and key == text:
+            return self.key(spelt_out), spelt_out
         if (
             len(text) < MIN_FUZZY_LENGTH
             or not text.isalpha()
@@ -240,6 +293,17 @@ class Lexicon:
         if best is None:
             return key, text
         return best[3], best[2]
+
+
+def _g_dropped(text: str) -> Optional[str]:
+    """ "gaspin", "swellin", "bleedin": a "-ing" word typed without its "g" (and without the
+    apostrophe text.py reads), when the word is not common itself and the "-ing" form is."""
+    if len(text) < MIN_FUZZY_LENGTH or not text.endswith("in") or not text.isalpha():
+        return None
+    common = common_words()
+    if common is None or text in common or text + "g" not in common:
+        return None
+    return text + "g"
 
 
 def _consonants(word: str) -> str:

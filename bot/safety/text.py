@@ -91,6 +91,18 @@ def _dropped_g(text: str, index: int) -> bool:
     )
 
 
+def _short_year(text: str, index: int) -> str:
+    """The century an apostrophe at ``index`` stands for in a two-digit year ("in '04",
+    "back in '98"), or "": a year as typed for #year and the history cues. Up to '30 reads
+    as 20xx (a fixed pivot, so the same message always reads the same)."""
+    before = text[index - 1] if index > 0 else " "
+    digits = text[index + 1 : index + 3]
+    after = text[index + 3] if index + 3 < len(text) else " "
+    if before.isalnum() or len(digits) < 2 or not digits.isdigit() or after.isalnum():
+        return ""
+    return "20" if int(digits) <= 30 else "19"
+
+
 def normalise_keeping_offsets(text: str) -> NormalisedText:
     """Lower-case, fold look-alike characters and drop invisible ones, keeping offsets.
 
@@ -104,6 +116,8 @@ def normalise_keeping_offsets(text: str) -> NormalisedText:
         folded = _fold_char(char)
         if folded == "'" and _dropped_g(text, index):
             folded = "g"  # "fightin' for every breath", "mornin'": the word as spelt in full
+        elif folded == "'":
+            folded = _short_year(text, index) or folded  # "anaphylaxis in '04" -> "2004"
         # "breathe.I have" -> "breathe. i have": the tokenizer would keep "breathe.i" whole
         if (
             char in _JOINED_PUNCT
