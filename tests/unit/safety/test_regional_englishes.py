@@ -71,6 +71,9 @@ EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
         ("had loads of drinks then took like 10 of my sleeping tablets", "overdose_poisoning"),
         ("me he tragado toda la caja de ibuprofeno", "overdose_poisoning"),
     ],
+    "weakness in Spanglish": [
+        ("since the shots my hand está numb y no la puedo mover", "new_weakness_numbness"),
+    ],
     "weakness after the injection, dragged or not felt": [
         ("since the shots this morning I can barely drag my left leg", "new_weakness_numbness"),
         ("after the injection I can't feel my foot at all", "new_weakness_numbness"),
