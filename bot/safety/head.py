@@ -112,9 +112,19 @@ def canonical(category: str, known: Iterable[str]) -> str:
     return name
 
 
+# Development sets the head does not train on yet. Trained on set 07b, the head read "lower
+# back, down my left leg" (an answer to the booking form's pain-area question) as new weakness
+# at 0.91, over the 0.9 threshold, and the booking form's integration tests caught it. The
+# set stays a development set for the catalog (bench/red_flag_dev_detector.py); train on it
+# again once calm examples of pain described by where it runs keep such answers ordinary.
+NOT_TRAINED_ON = frozenset({"blind_2026_12_07b.yml"})
+
+
 def _dev_examples(folder: Path, categories: Sequence[str]) -> List[Example]:
     out: List[Example] = []
     for path in sorted(folder.glob("*.yml")):
+        if path.name in NOT_TRAINED_ON:
+            continue
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in raw.get("emergencies") or []:
             label = canonical(item["category"], categories)
@@ -163,7 +173,8 @@ def source_files(
     dev_dir: Path = DEV_DIR, exemplars: Path = EXEMPLARS_PATH, nlu_dir: Path = NLU_DIR
 ) -> List[Path]:
     code = Path(__file__)  # how it is trained is part of what it is
-    return [code] + sorted(dev_dir.glob("*.yml")) + [exemplars] + sorted(nlu_dir.rglob("*.yml"))
+    trained = [p for p in sorted(dev_dir.glob("*.yml")) if p.name not in NOT_TRAINED_ON]
+    return [code] + trained + [exemplars] + sorted(nlu_dir.rglob("*.yml"))
 
 
 def fingerprint(files: Iterable[Path]) -> str:
