@@ -191,3 +191,13 @@ def test_the_built_head_catches_emergencies_the_patterns_leave_open(net, text):
 )
 def test_the_built_head_leaves_ordinary_questions_alone(net, text):
     assert net.learned(text) is None
+
+
+def test_sets_held_back_from_the_head_are_neither_trained_on_nor_fingerprinted():
+    held_back = head_module.NOT_TRAINED_ON
+    assert held_back, "nothing is held back: remove this test with the list"
+    sources = {example.source for example in head_module.training_examples()}
+    assert not {f"dev/{name}" for name in held_back} & sources
+    assert not {path.name for path in head_module.source_files()} & held_back
+    # still development sets for the catalog's bench
+    assert all((head_module.DEV_DIR / name).is_file() for name in held_back)
