@@ -94,8 +94,9 @@ S_PRONOUNS = frozenset({"he", "she", "it", "that", "there", "this", "what", "who
 # "now" on its own, which says something is new only when its clause names something
 BARE_NOW = ("now", "ahora", "ahorita")
 # a plain "no" to a question about the symptom ("Any fever? Nope, none of that.")
+# (Scots "nae" is keyed "no" by the lexicon's REGIONAL_WORDS)
 ANSWER_NO = frozenset(
-    {"no", "nope", "nah", "none", "negative", "nada", "tampoco", "neither", "nae", "nil"}
+    {"no", "nope", "nah", "none", "negative", "nada", "tampoco", "neither", "nil"}
 )
 # what may come between a question and its answer: quote marks, "he said", "and"
 QUOTE_MARKS = frozenset({"'", '"'})

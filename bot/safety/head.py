@@ -120,11 +120,14 @@ def canonical(category: str, known: Iterable[str]) -> str:
 NOT_TRAINED_ON = frozenset({"blind_2026_12_07b.yml"})
 
 
+def _trained_dev_sets(folder: Path) -> List[Path]:
+    """The development sets the head trains on (and is fingerprinted by)."""
+    return [p for p in sorted(folder.glob("*.yml")) if p.name not in NOT_TRAINED_ON]
+
+
 def _dev_examples(folder: Path, categories: Sequence[str]) -> List[Example]:
     out: List[Example] = []
-    for path in sorted(folder.glob("*.yml")):
-        if path.name in NOT_TRAINED_ON:
-            continue
+    for path in _trained_dev_sets(folder):
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in raw.get("emergencies") or []:
             label = canonical(item["category"], categories)
@@ -173,8 +176,7 @@ def source_files(
     dev_dir: Path = DEV_DIR, exemplars: Path = EXEMPLARS_PATH, nlu_dir: Path = NLU_DIR
 ) -> List[Path]:
     code = Path(__file__)  # how it is trained is part of what it is
-    trained = [p for p in sorted(dev_dir.glob("*.yml")) if p.name not in NOT_TRAINED_ON]
-    return [code] + trained + [exemplars] + sorted(nlu_dir.rglob("*.yml"))
+    return [code] + _trained_dev_sets(dev_dir) + [exemplars] + sorted(nlu_dir.rglob("*.yml"))
 
 
 def fingerprint(files: Iterable[Path]) -> str:
