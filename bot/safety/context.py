@@ -65,6 +65,12 @@ BUT_WORDS = frozenset({"but", "except", "though", "although", "however", "pero",
 # what, after a settled phrase, says it did not stay settled
 TAKEN_BACK_BY = BUT_WORDS | frozenset({"until", "till", "til", "hasta", "then"})
 NOT_WELL_AFTER_BUT = frozenset({"still", "not", "now", "again", "worse", "back", "keep", "todavia"})
+# Spanish "bien" before a state is "very", not "well": "está bien dormido, casi no lo puedo
+# despertar" (he is deeply asleep)
+BIEN_AS_VERY = frozenset({"dormido", "dormida", "mal", "malo", "mala", "raro", "rara", "palido",
+                          "palida", "grave", "frio", "fria", "hinchado", "hinchada", "morado",
+                          "morada", "debil", "mareado", "mareada", "confundido", "confundida",
+                          "pesado", "pesada", "caliente", "ido", "ida"})  # fmt: skip
 # words at most between a "what if" verb and the symptom it governs ("if I got some chest pain")
 WHAT_IF_REACH = 2
 # a sentence told in the present: it does not end when the next sentence dates it
@@ -397,6 +403,8 @@ class Analysis:
         but really confused" is not well, whatever follows the "but"."""
         for s, e in self.cues.get("settled_now", []):
             _, hi = self.sentence(s)
+            if self._bien_as_very((s, e)):
+                continue
             # "none since, but could I lie down next time?": a question, not a symptom;
             # "it was nothing until an hour ago, when ...": an "until" takes it back too
             if not any(
@@ -497,11 +505,20 @@ class Analysis:
         (ConText's termination: "I used to get chest pain but now it's crushing")."""
         if self.new_since(start):
             return False  # "... years ago, but today it's back": something is new now
-        for s, e in self._past_cues(self.sentence(start)):
+        sentence = self.sentence(start)
+        for s, e in self._past_cues(sentence):
             lo, hi = (e, start) if e <= start else (start, s)
-            if not any(i in self._breaks for i in range(lo, hi)):
-                return True
+            if any(i in self._breaks for i in range(lo, hi)):
+                continue
+            if s >= start and self._now_before(start, sentence):
+                continue  # "Now it's hot and red, I'm shivering in July": the month is now
+            return True
         return self._dated_after(start)
+
+    def _now_before(self, start: int, sentence: Span) -> bool:
+        """A "something is new now" cue ("now", "today") earlier in the sentence than the
+        match: it tells the match, so a time named after the match does not date it."""
+        return any(e <= start for _, e in self._changes(sentence))
 
     def _dated_after(self, start: int) -> bool:
         """The next sentence dates this one as a past: "My throat closed up and I couldn't
@@ -645,14 +662,24 @@ class Analysis:
 
     def _taken_back(self, span: Span) -> bool:
         """ "he's ok now but still confused": a "but" right after the settled phrase says
-        something is not well after all."""
+        something is not well after all; so does a state after "bien" ("está bien dormido")."""
         i = span[1]
+        if self._bien_as_very(span):
+            return True
         while i < len(self.keys) and self.keys[i] in {",", "now"}:
             i += 1
         if i >= len(self.keys) or self.keys[i] not in BUT_WORDS:
             return False
         # "..., but your form asks about it" does not take the "well" back
         return any(k in NOT_WELL_AFTER_BUT for k in self.keys[i + 1 : i + 3])
+
+    def _bien_as_very(self, span: Span) -> bool:
+        """The settled phrase ends in "bien" and a state follows: "está bien dormido" is "he
+        is deeply asleep", not "he is well"."""
+        end = span[1]
+        return (
+            self.keys[end - 1] == "bien" and end < len(self.keys) and self.keys[end] in BIEN_AS_VERY
+        )
 
     def risk_now(self) -> bool:
         """The message says something is back or happening now ("lately", "again", "tonight");

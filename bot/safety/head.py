@@ -112,12 +112,14 @@ def canonical(category: str, known: Iterable[str]) -> str:
     return name
 
 
-# Development sets the head does not train on yet. Trained on set 07b, the head read "lower
-# back, down my left leg" (an answer to the booking form's pain-area question) as new weakness
-# at 0.91, over the 0.9 threshold, and the booking form's integration tests caught it. The
-# set stays a development set for the catalog (bench/red_flag_dev_detector.py); train on it
-# again once calm examples of pain described by where it runs keep such answers ordinary.
-NOT_TRAINED_ON = frozenset({"blind_2026_12_07b.yml"})
+# Development sets the head does not train on (yet): a new blind set is held back here
+# while its "while unseen" figures are measured, or while training on it would break an
+# ordinary answer. Set 07b was held back in session 44: trained on it, the head read "lower
+# back, down my left leg" (the booking form's pain-area answer) as new weakness at 0.91,
+# over the 0.9 threshold. The calm examples of pain told by where it runs
+# (red_flag_exemplars.yml, head_ordinary) keep such answers ordinary (0.59), so it trains
+# on every set again.
+NOT_TRAINED_ON: frozenset = frozenset()
 
 
 def _trained_dev_sets(folder: Path) -> List[Path]:

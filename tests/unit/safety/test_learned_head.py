@@ -170,7 +170,7 @@ def net():
     [
         # written for this test, not taken from any development or test set
         "the bathroom floor is red and my nose is still going, i'm getting shaky",
-        "my boy found nan's heart pills and chewed a few, he's gone really sleepy",
+        "my boy found nan's heart pills and had a few, he's gone really sleepy",
     ],
 )
 def test_the_built_head_catches_emergencies_the_patterns_leave_open(net, text):
@@ -187,17 +187,22 @@ def test_the_built_head_catches_emergencies_the_patterns_leave_open(net, text):
         "I'd like to cut back on my tablets eventually, could PIT help with that",
         "my back has worn me out this year, when is your next free slot",
         "does the needle hurt much going in",
+        # answers to the booking form's "where is your pain?"
+        "pain from my lower back into the back of my right thigh",
+        "my left shoulder, down as far as the wrist some days",
     ],
 )
 def test_the_built_head_leaves_ordinary_questions_alone(net, text):
     assert net.learned(text) is None
 
 
-def test_sets_held_back_from_the_head_are_neither_trained_on_nor_fingerprinted():
-    held_back = head_module.NOT_TRAINED_ON
-    assert held_back, "nothing is held back: remove this test with the list"
+def test_sets_held_back_from_the_head_are_neither_trained_on_nor_fingerprinted(monkeypatch):
+    held_back = frozenset({"blind_2026_12_08.yml"})
+    assert (head_module.DEV_DIR / "blind_2026_12_08.yml").is_file()
+    trained = {example.source for example in head_module.training_examples()}
+    assert "dev/blind_2026_12_08.yml" in trained
+    monkeypatch.setattr(head_module, "NOT_TRAINED_ON", held_back)
     sources = {example.source for example in head_module.training_examples()}
     assert not {f"dev/{name}" for name in held_back} & sources
     assert not {path.name for path in head_module.source_files()} & held_back
-    # still development sets for the catalog's bench
-    assert all((head_module.DEV_DIR / name).is_file() for name in held_back)
+    assert trained - sources == {"dev/blind_2026_12_08.yml"}
