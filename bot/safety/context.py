@@ -189,6 +189,10 @@ class Analysis:
             self.cues["report_time"] = [
                 span for span in self.cues["report_time"] if not self._causal_since(span)
             ]
+        if "settled_now" in self.cues:
+            self.cues["settled_now"] = [
+                span for span in self.cues["settled_now"] if not self._bien_as_very(span)
+            ]
 
     def _causal_since(self, span: Span) -> bool:
         """ "since I take Eliquis": a reason, not a time (the surface form keeps the tense)."""
@@ -403,8 +407,6 @@ class Analysis:
         but really confused" is not well, whatever follows the "but"."""
         for s, e in self.cues.get("settled_now", []):
             _, hi = self.sentence(s)
-            if self._bien_as_very((s, e)):
-                continue
             # "none since, but could I lie down next time?": a question, not a symptom;
             # "it was nothing until an hour ago, when ...": an "until" takes it back too
             if not any(
@@ -662,10 +664,8 @@ class Analysis:
 
     def _taken_back(self, span: Span) -> bool:
         """ "he's ok now but still confused": a "but" right after the settled phrase says
-        something is not well after all; so does a state after "bien" ("está bien dormido")."""
+        something is not well after all."""
         i = span[1]
-        if self._bien_as_very(span):
-            return True
         while i < len(self.keys) and self.keys[i] in {",", "now"}:
             i += 1
         if i >= len(self.keys) or self.keys[i] not in BUT_WORDS:
@@ -675,7 +675,7 @@ class Analysis:
 
     def _bien_as_very(self, span: Span) -> bool:
         """The settled phrase ends in "bien" and a state follows: "está bien dormido" is "he
-        is deeply asleep", not "he is well"."""
+        is deeply asleep", not "he is well", so it is no settled phrase at all."""
         end = span[1]
         return (
             self.keys[end - 1] == "bien" and end < len(self.keys) and self.keys[end] in BIEN_AS_VERY
