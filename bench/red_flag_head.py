@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -51,20 +51,30 @@ def undecided(texts: Sequence[str]) -> np.ndarray:
     return np.array([not any(detector.assess(t)) for t in texts])
 
 
+def leave_one_set_out(
+    examples: List[head_module.Example], vectors: np.ndarray
+) -> Iterator[Tuple[np.ndarray, head_module.RedFlagHead]]:
+    """For each development set: which examples are its own, and a head trained on all the
+    others (bench/red_flag_head_veto.py leaves sets out the same way)."""
+    classes = head_module.class_list(examples)
+    for name in sorted({e.source for e in examples if e.source.startswith("dev/")}):
+        test = np.array([e.source == name for e in examples])
+        kept = [e for e, t in zip(examples, test, strict=True) if not t]
+        yield (
+            test,
+            head_module.fit(
+                vectors[~test], [e.label for e in kept], classes, [e.weight for e in kept]
+            ),
+        )
+
+
 def leave_one_out(
     examples: List[head_module.Example], vectors: np.ndarray, open_: np.ndarray
 ) -> Tuple[Dict[float, int], Dict[float, int], int, int]:
-    classes = head_module.class_list(examples)
     caught = dict.fromkeys(THRESHOLDS, 0)
     flagged = dict.fromkeys(THRESHOLDS, 0)
     missed = nears = 0
-    sets = sorted({e.source for e in examples if e.source.startswith("dev/")})
-    for name in sets:
-        test = np.array([e.source == name for e in examples])
-        kept = [e for e, t in zip(examples, test, strict=True) if not t]
-        head = head_module.fit(
-            vectors[~test], [e.label for e in kept], classes, [e.weight for e in kept]
-        )
+    for test, head in leave_one_set_out(examples, vectors):
         for i in np.flatnonzero(test):
             emergency = examples[i].label != head_module.NONE
             missed += emergency and open_[i]

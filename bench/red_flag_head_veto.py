@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import List
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.red_flag_head import leave_one_set_out  # noqa: E402
 from bot.encoder.model import load_encoder  # noqa: E402
 from bot.safety import head as head_module  # noqa: E402
 from bot.safety.red_flags import detector_for  # noqa: E402
@@ -33,15 +35,9 @@ def main() -> int:
     flagged = np.array(
         [e.source.startswith("dev/") and bool(detector.detect(e.text)) for e in examples]
     )
-    classes = head_module.class_list(examples)
-    caught: list = []  # head probabilities of caught emergencies
-    false_alarms: list = []  # ... and of flagged near misses
-    for name in sorted({e.source for e in examples if e.source.startswith("dev/")}):
-        test = np.array([e.source == name for e in examples])
-        kept = [e for e, t in zip(examples, test, strict=True) if not t]
-        head = head_module.fit(
-            vectors[~test], [e.label for e in kept], classes, [e.weight for e in kept]
-        )
+    caught: List[float] = []  # head probabilities of caught emergencies
+    false_alarms: List[float] = []  # ... and of flagged near misses
+    for test, head in leave_one_set_out(examples, vectors):
         for i in np.flatnonzero(test & flagged):
             p = head.verdict(vectors[i]).probability
             (false_alarms if examples[i].label == head_module.NONE else caught).append(p)
