@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Set
+from typing import Any, Dict, List, Mapping, Sequence, Set, Tuple
 
 import pytest
 import yaml
@@ -22,6 +22,16 @@ def clinical_hits(detector: RedFlagDetector, text: str) -> Set[str]:
     """The clinical categories of the red flags found in ``text``."""
     catalog = get_red_flag_catalog()
     return {catalog.category(h.key).clinical for h in detector.detect(text)}
+
+
+def by_kind(cases: Mapping[str, Sequence[Any]]) -> List[Tuple[Any, ...]]:
+    """Pytest parameters from ``{kind: [text, ...]}`` or ``{kind: [(text, category), ...]}``:
+    ``(kind, text)`` or ``(kind, text, category)``, so a failure names its kind."""
+    return [
+        (kind, *(case if isinstance(case, tuple) else (case,)))
+        for kind, items in cases.items()
+        for case in items
+    ]
 
 
 def load_set(name: str) -> List:

@@ -10,7 +10,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from bot.safety.red_flags import detector_for
-from tests.unit.safety.conftest import clinical_hits
+from tests.unit.safety.conftest import by_kind, clinical_hits
 
 # Kinds of near miss, each with messages that must raise no red flag.
 NEAR_MISSES: Dict[str, List[str]] = {
@@ -133,17 +133,12 @@ EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
 }
 
 
-@pytest.mark.parametrize(
-    "kind, text", [(kind, text) for kind, texts in NEAR_MISSES.items() for text in texts]
-)
+@pytest.mark.parametrize("kind, text", by_kind(NEAR_MISSES))
 def test_near_misses_of_the_blind_sets_are_not_reports(detector, kind, text):
     assert not detector.detect(text), (kind, text)
 
 
-@pytest.mark.parametrize(
-    "kind, text, category",
-    [(kind, text, category) for kind, cases in EMERGENCIES.items() for text, category in cases],
-)
+@pytest.mark.parametrize("kind, text, category", by_kind(EMERGENCIES))
 def test_emergencies_beside_near_miss_frames_are_still_read(detector, kind, text, category):
     assert category in clinical_hits(detector, text), (kind, text)
 

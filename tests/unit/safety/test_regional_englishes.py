@@ -12,7 +12,7 @@ import pytest
 from bot.safety.lexicon import REGIONAL_WORDS, Lexicon
 from bot.safety.red_flags import default_nlp
 from bot.safety.text import normalise_keeping_offsets
-from tests.unit.safety.conftest import clinical_hits
+from tests.unit.safety.conftest import by_kind, clinical_hits
 
 NEAR_MISSES: Dict[str, List[str]] = {
     "symptoms denied in Scots or Caribbean English": [
@@ -81,17 +81,12 @@ EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
 }
 
 
-@pytest.mark.parametrize(
-    "kind, text", [(kind, text) for kind, texts in NEAR_MISSES.items() for text in texts]
-)
+@pytest.mark.parametrize("kind, text", by_kind(NEAR_MISSES))
 def test_near_misses_in_regional_words_and_stories_are_not_reports(detector, kind, text):
     assert not detector.detect(text), (kind, text)
 
 
-@pytest.mark.parametrize(
-    "kind, text, category",
-    [(kind, text, category) for kind, cases in EMERGENCIES.items() for text, category in cases],
-)
+@pytest.mark.parametrize("kind, text, category", by_kind(EMERGENCIES))
 def test_emergencies_in_regional_words_are_read(detector, kind, text, category):
     assert category in clinical_hits(detector, text), (kind, text)
 
