@@ -27,7 +27,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Sequence
+from typing import Any, FrozenSet, Iterable, List, Optional, Sequence
 
 import numpy as np
 import yaml
@@ -117,9 +117,9 @@ def canonical(category: str, known: Iterable[str]) -> str:
 # ordinary answer. Set 07b was held back in session 44: trained on it, the head read "lower
 # back, down my left leg" (the booking form's pain-area answer) as new weakness at 0.91,
 # over the 0.9 threshold. The calm examples of pain told by where it runs
-# (red_flag_exemplars.yml, head_ordinary) keep such answers ordinary (0.59), so it trains
-# on every set again.
-NOT_TRAINED_ON: frozenset = frozenset()
+# (red_flag_exemplars.yml, head_ordinary) keep such answers ordinary (0.65 with every set
+# up to 08b), so it trains on every set again.
+NOT_TRAINED_ON: FrozenSet[str] = frozenset()
 
 
 def _trained_dev_sets(folder: Path) -> List[Path]:
