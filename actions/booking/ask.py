@@ -36,6 +36,7 @@ from actions.booking.slots import (
     PHONE,
     TIMES,
 )
+from bot.bookings.countries import regions_named
 from bot.bookings.validation import display_phone
 from bot.channels.known_phone import sender_phone
 from bot.channels.phone_region import region_hints
@@ -139,15 +140,36 @@ def known_phone(tracker: Tracker) -> Optional[str]:
     )
 
 
+# How many of the patient's earlier messages are searched for a country they named.
+EARLIER_MESSAGES_FOR_COUNTRY = 20
+
+
 def phone_hints(tracker: Tracker) -> Tuple[str, ...]:
-    """Countries the patient is probably in, for a number typed without its country code:
-    the one they text from, or their browser's time zone (bot/channels/phone_region.py)."""
-    return region_hints(
-        tracker.sender_id,
-        tracker.get_latest_input_channel(),
-        tracker.latest_message.get("metadata"),
-        get_settings().phone_region,
+    """Countries the patient is probably in, for a number typed without its country code.
+
+    Best first: a country named in the answer itself ("0412 345 678, Australia"); the
+    country they text from, or their browser's time zone (bot/channels/phone_region.py);
+    a country they named earlier in the conversation ("I'm visiting from Sydney,
+    Australia"). A hint counts only when the number is valid there, and the summary shows
+    the number with its country code before anything is sent."""
+    home = get_settings().phone_region
+    texts = [
+        str(event.get("text") or "") for event in tracker.events if event.get("event") == "user"
+    ][-(EARLIER_MESSAGES_FOR_COUNTRY + 1) :]
+    latest = str(tracker.latest_message.get("text") or "")
+    earlier = texts[:-1] if texts and texts[-1] == latest else texts
+    found = (
+        regions_named(latest)
+        + region_hints(
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            tracker.latest_message.get("metadata"),
+            home,
+        )
+        + tuple(region for text in reversed(earlier) for region in regions_named(text))
     )
+    home_code = (home or "").strip().upper()
+    return tuple(dict.fromkeys(region for region in found if region != home_code))
 
 
 def ask_offering_known_phone(

@@ -47,6 +47,9 @@ PAIN_DECLINED = "request_pain_declined"  # the patient said the suggestion was w
 # Never the number itself: that is read again from the conversation id when it is chosen.
 KNOWN_PHONE = "request_known_phone"
 KNOWN_PHONE_OFFERED, KNOWN_PHONE_DECLINED = "offered", "declined"
+# A number typed without its country code that is some other country's, kept while the
+# form asks which country it is from, so "Australia" or "+61" completes it.
+PHONE_ELSEWHERE = "request_phone_elsewhere"
 
 # The reference of the last request sent in this conversation. Not one of the form's
 # answers: it stays after they are cleared, so a phone number or email typed after
@@ -70,6 +73,7 @@ ALL_SLOTS = (
     PAIN_SUGGESTION,
     PAIN_DECLINED,
     KNOWN_PHONE,
+    PHONE_ELSEWHERE,
 )
 
 
@@ -104,7 +108,7 @@ BOOKING = FormSpec(
     questions=(NAME, CONTACT, PAIN_AREA, PATIENT_TYPE, TIMES, CONSENT),
     changes={
         "name": (NAME,),
-        "contact": (CONTACT, PHONE, EMAIL),
+        "contact": (CONTACT, PHONE, EMAIL, PHONE_ELSEWHERE),
         "pain_area": (PAIN_AREA,),
         "patient_type": (PATIENT_TYPE,),
         "times": (TIMES,),
@@ -115,7 +119,7 @@ CALLBACK = FormSpec(
     form=CALLBACK_FORM,
     kind=CALLBACK_KIND,
     questions=(NAME, PHONE, TIMES, CONSENT),
-    changes={"name": (NAME,), "contact": (PHONE,), "times": (TIMES,)},
+    changes={"name": (NAME,), "contact": (PHONE, PHONE_ELSEWHERE), "times": (TIMES,)},
 )
 
 

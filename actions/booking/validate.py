@@ -64,13 +64,15 @@ from actions.booking.slots import (
     PAIN_SUGGESTION,
     PATIENT_TYPE,
     PHONE,
+    PHONE_ELSEWHERE,
     TIMES,
     FormSpec,
 )
 from actions.message import Said
 from bot import intents
+from bot.bookings.countries import names_a_country
 from bot.bookings.intake import PAIN_AREA_MAX_LEN, PREFERRED_TIMES_MAX_LEN
-from bot.bookings.validation import InvalidInput
+from bot.bookings.validation import ForeignPhone, InvalidInput, phone_in_named_country
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -87,12 +89,27 @@ def _mentions_pain(said: Said) -> bool:
     return any(said.entity(label) for label in PAIN_ENTITIES)
 
 
-def _contact_reading(said: Said, phone_offered: bool = False) -> Optional[Reading]:
+def _contact_reading(
+    said: Said, phone_offered: bool = False, number_elsewhere: bool = False
+) -> Optional[Reading]:
     """Digits or an "@": an attempt at a phone number or email, whatever the classifier says.
-    When the number texting was offered, also yes / no to it ("Use this number", "1", "no")."""
+    When the number texting was offered, also yes / no to it ("Use this number", "1", "no").
+    When the form asked which country a number is from, also a country ("Australia", "+61")."""
     if is_contact_like(said.text):
         return Reading(said.text, exact=True)
+    if number_elsewhere and names_a_country(said.text):
+        return Reading(said.text, exact=True)
     return read_use_number(said) if phone_offered else None
+
+
+def _in_named_country(tracker: Tracker, value: Any) -> Optional[str]:
+    """The number typed earlier without its country code, read in the country the answer
+    names (E.164); None when no such number waits or the answer names no country."""
+    local = tracker.get_slot(PHONE_ELSEWHERE)
+    text = str(value or "")
+    if not local or is_contact_like(text):
+        return None
+    return phone_in_named_country(str(local), text)
 
 
 def _known_phone_choice(tracker: Tracker) -> Optional[Reading]:
@@ -165,14 +182,18 @@ class RequestFormValidation(FormValidationAction, ABC):
     async def extract_request_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        offered = tracker.get_slot(KNOWN_PHONE) == KNOWN_PHONE_OFFERED
-        return self._answer(tracker, CONTACT, lambda s: _contact_reading(s, offered))
+        return self._answer(tracker, CONTACT, self._contact_reader(tracker))
 
     async def extract_request_phone(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
+        return self._answer(tracker, PHONE, self._contact_reader(tracker))
+
+    @staticmethod
+    def _contact_reader(tracker: Tracker) -> Callable[[Said], Optional[Reading]]:
         offered = tracker.get_slot(KNOWN_PHONE) == KNOWN_PHONE_OFFERED
-        return self._answer(tracker, PHONE, lambda s: _contact_reading(s, offered))
+        elsewhere = bool(tracker.get_slot(PHONE_ELSEWHERE))
+        return lambda said: _contact_reading(said, offered, elsewhere)
 
     async def extract_request_pain_area(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -245,7 +266,8 @@ class RequestFormValidation(FormValidationAction, ABC):
                 dispatcher.utter_message(
                     response=CALL_INSTEAD_RESPONSE, **get_settings().as_slots()
                 )
-            return {slot: None, FAILURES: failures}
+            kept = {PHONE_ELSEWHERE: error.local} if isinstance(error, ForeignPhone) else {}
+            return {slot: None, FAILURES: failures, **kept}
         failures.pop(slot, None)
         return {**values, FAILURES: failures or None}
 
@@ -283,10 +305,14 @@ class RequestFormValidation(FormValidationAction, ABC):
             known = self._known_phone_answer(tracker, CONTACT)
             if known is not None:
                 return known
+            elsewhere = _in_named_country(tracker, value)
+            if elsewhere is not None:
+                return {CONTACT: elsewhere, PHONE: elsewhere, EMAIL: None, PHONE_ELSEWHERE: None}
             phone, email = check_contact(
                 str(value or ""), get_settings().phone_region, phone_hints(tracker)
             )
-            return {CONTACT: " ".join(v for v in (phone, email) if v), PHONE: phone, EMAIL: email}
+            contact = " ".join(v for v in (phone, email) if v)
+            return {CONTACT: contact, PHONE: phone, EMAIL: email, PHONE_ELSEWHERE: None}
 
         return self._check(dispatcher, tracker, CONTACT, check)
 
@@ -297,8 +323,11 @@ class RequestFormValidation(FormValidationAction, ABC):
             known = self._known_phone_answer(tracker, PHONE)
             if known is not None:
                 return known
+            elsewhere = _in_named_country(tracker, value)
+            if elsewhere is not None:
+                return {PHONE: elsewhere, PHONE_ELSEWHERE: None}
             region, hints = get_settings().phone_region, phone_hints(tracker)
-            return {PHONE: check_phone(str(value or ""), region, hints)}
+            return {PHONE: check_phone(str(value or ""), region, hints), PHONE_ELSEWHERE: None}
 
         return self._check(dispatcher, tracker, PHONE, check)
 

@@ -14,6 +14,8 @@ from typing import Optional, Sequence
 
 import phonenumbers
 
+from bot.bookings.countries import country_name, regions_named, regions_of_calling_code
+
 NAME_MAX_LEN = 100
 EMAIL_MAX_LEN = 254
 PHONE_MAX_INPUT_LEN = 40
@@ -42,6 +44,18 @@ class InvalidInput(ValueError):
 
 class InvalidPhone(InvalidInput):
     field = "phone"
+
+
+class ForeignPhone(InvalidPhone):
+    """A local number of some other country, typed without its country code.
+
+    ``local`` is the number as typed, kept so that the patient can answer the question
+    "which country?" with a country's name instead of typing the number again
+    (:func:`phone_in_named_country`). It is not part of the message (nor of logs)."""
+
+    def __init__(self, hint: str, local: str) -> None:
+        super().__init__(hint, "phone_other_country")
+        self.local = local
 
 
 class InvalidEmail(InvalidInput):
@@ -99,7 +113,7 @@ def normalise_phone(text: object, region: str, hints: Sequence[str] = ()) -> str
         if hinted is not None:
             return phonenumbers.format_number(hinted, phonenumbers.PhoneNumberFormat.E164)
         if _is_local_number_elsewhere(typed, region):
-            raise InvalidPhone(_foreign_hint(region), "phone_other_country")
+            raise ForeignPhone(_foreign_hint(region), typed)
         raise InvalidPhone(hint, "phone_invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -169,7 +183,40 @@ def _foreign_hint(region: str) -> str:
     return (
         f"That phone number doesn't look right for here (+{code})"
         + (f", where numbers look like {example}" if example else "")
-        + ". If it is from another country, please type it with + and the country code."
+        + ". If it is from another country, which country is it? You can also type it with +"
+        " and the country code."
+    )
+
+
+def phone_in_named_country(local: str, reply: str) -> Optional[str]:
+    """``local`` (a :class:`ForeignPhone`'s number) read in the country ``reply`` names.
+
+    ``reply`` names it as "Australia", "it's a UK mobile", "colombiano" or "+61"
+    (bot/bookings/countries.py). Returns the number in E.164; None when ``reply`` names no
+    country (it is some other answer). A country whose numbers ``local`` is not one of is
+    refused with an example of that country's numbers, written with its country code.
+    """
+    regions = regions_named(reply) or regions_of_calling_code(reply)
+    if not regions:  # not names_a_country(reply)
+        return None
+    for region in regions:
+        try:
+            number = phonenumbers.parse(local, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    example = phonenumbers.example_number_for_type(regions[0], phonenumbers.PhoneNumberType.MOBILE)
+    written = (
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if example
+        else ""
+    )
+    raise InvalidPhone(
+        f"That number doesn't look like one from {country_name(regions[0])}"
+        + (f", where numbers look like {written}" if written else "")
+        + ". Please type it with + and the country code.",
+        "phone_not_in_country",
     )
 
 

@@ -51,9 +51,13 @@ def start_booking(chat: RestChat, first: Optional[str] = None) -> Messages:
     return reply
 
 
-def answer_up_to_summary(chat: RestChat, contact: str = "maria.lopez@example.com") -> Messages:
-    """From the name question to the summary, with plain answers and buttons."""
-    assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
+def answer_up_to_summary(
+    chat: RestChat, contact: str = "maria.lopez@example.com", named: bool = False
+) -> Messages:
+    """From the name question (or, ``named``, the contact question) to the summary, with
+    plain answers and buttons."""
+    if not named:
+        assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
     reply = chat.send(contact)
     if says(reply, "utter_request_pain_area_known"):
         reply = click(chat, reply, "Something else")
@@ -129,6 +133,22 @@ def test_change_at_the_summary_redoes_one_detail(chat: RestChat, stack_database:
     click(chat, reply, "Yes, send it")
     [request] = requests_of(stack_database, chat.sender)
     assert (request.phone, request.email, request.patient_type) == ("+12015550123", None, "new")
+
+
+def test_a_number_from_another_country_is_completed_by_naming_the_country(
+    chat: RestChat, stack_database: str
+):
+    """Typed over REST (no time zone, no sender number): the form asks which country the
+    number is from, and "Australia" completes it; the summary shows it with +61."""
+    start_booking(chat)
+    assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
+    reply = chat.send("0412 345 678")
+    assert "which country" in text_of(reply) and says(reply, "utter_ask_request_contact")
+    summary = answer_up_to_summary(chat, contact="Australia", named=True)
+    assert "+61 412 345 678" in text_of(summary)
+    click(chat, summary, "Yes, send it")
+    [request] = requests_of(stack_database, chat.sender)
+    assert (request.phone, request.email) == ("+61412345678", None)
 
 
 def test_cancel_mid_form_stores_nothing(chat: RestChat, stack_database: str):

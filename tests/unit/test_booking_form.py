@@ -497,6 +497,81 @@ def test_typed_replies_to_the_offer_become_its_payload_or_no():
     assert match_reply("maria@example.com", buttons) is None
 
 
+# --- a number from another country, typed without its country code ---------------------
+
+AU_MOBILE = "0412 345 678"  # valid in Australia, not a US number
+
+
+async def test_another_countrys_number_is_kept_and_the_form_asks_which_country():
+    slots, messages = await validate(asked("request_contact", request_name="M"), AU_MOBILE)
+    assert slots["request_contact"] is None and slots[REQUESTED_SLOT] == "request_contact"
+    assert slots["request_phone_elsewhere"] == AU_MOBILE
+    assert "which country" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "reply, intent", [("Australia", "out_of_scope"), ("+61", "nlu_fallback"), ("aussie", "greet")]
+)
+async def test_naming_the_country_completes_the_kept_number(reply: str, intent: str):
+    base = asked("request_contact", request_name="M", request_phone_elsewhere=AU_MOBILE)
+    slots, messages = await validate(base, reply, intent)
+    assert slots["request_contact"] == slots["request_phone"] == "+61412345678"
+    assert slots["request_phone_elsewhere"] is None and slots["request_email"] is None
+    assert slots[REQUESTED_SLOT] == "request_pain_area" and not messages
+
+
+async def test_the_call_back_form_completes_the_number_the_same_way():
+    base = asked("request_phone", request_name="M", request_phone_elsewhere=AU_MOBILE)
+    slots, _ = await validate(base, "It's Australian", action=ValidateCallbackForm())
+    assert slots["request_phone"] == "+61412345678" and slots[REQUESTED_SLOT] == "request_times"
+
+
+async def test_a_country_the_number_is_not_from_is_asked_again_with_that_countrys_example():
+    base = asked("request_contact", request_name="M", request_phone_elsewhere=AU_MOBILE)
+    slots, messages = await validate(base, "UK")
+    assert slots["request_contact"] is None and slots[REQUESTED_SLOT] == "request_contact"
+    assert "United Kingdom" in messages[0]["text"] and "+44" in messages[0]["text"]
+
+
+async def test_a_new_number_replaces_the_kept_one():
+    base = asked("request_contact", request_name="M", request_phone_elsewhere=AU_MOBILE)
+    slots, _ = await validate(base, "201 555 0123")
+    assert slots["request_contact"] == "+12015550123" and slots["request_phone_elsewhere"] is None
+
+
+async def test_a_red_flag_while_asking_which_country_leaves_the_form_to_safety():
+    base = asked("request_contact", request_name="M", request_phone_elsewhere=AU_MOBILE)
+    slots, _ = await validate(base, "Australia, and my throat is closing up", "red_flag")
+    assert "request_contact" not in slots and "request_phone" not in slots
+
+
+async def test_a_country_named_with_the_number_settles_it_at_once():
+    slots, messages = await validate(
+        asked("request_contact", request_name="M"), "0412 345 678, it's an Aussie mobile"
+    )
+    assert slots["request_contact"] == "+61412345678" and not messages
+
+
+async def test_a_country_named_earlier_in_the_conversation_settles_it():
+    message = {"text": "021 234 5678", "intent": {"name": "nlu_fallback"}, "entities": []}
+    events = [
+        {"event": "user", "text": "I'm over from New Zealand for a month, does PIT help knees?"},
+        {"event": "bot", "text": "..."},
+        {"event": "user", "text": "021 234 5678", "parse_data": message, "input_channel": "rest"},
+    ]
+    slots = asked("request_contact", request_name="M")
+    state = Tracker("p-1", slots, message, events, False, None, {"name": "booking_form"}, "x")
+    events_out = await ValidateBookingForm().run(CollectingDispatcher(), state, DOMAIN)
+    values = {e["name"]: e["value"] for e in events_out if e["event"] == "slot"}
+    assert values["request_contact"] == "+64212345678"
+
+
+async def test_the_kept_number_goes_when_the_contact_is_changed_or_the_request_ends():
+    assert "request_phone_elsewhere" in ALL_SLOTS
+    assert "request_phone_elsewhere" in BOOKING.changes["contact"]
+    assert "request_phone_elsewhere" in CALLBACK.changes["contact"]
+
+
 # --- questions ------------------------------------------------------------------------
 
 
