@@ -75,9 +75,17 @@ BIEN_AS_VERY = frozenset({"dormido", "dormida", "mal", "malo", "mala", "raro", "
 WHAT_IF_REACH = 2
 # a sentence told in the present: it does not end when the next sentence dates it
 PRESENT_SURFACES = PRESENT_BE | frozenset({"ca", "can", "cannot", "cant", "wo", "wont", "still"})
+# "'s" is "is" after these ("it's", "she's"); after a name it is a possessive ("Bell's palsy")
+POSSESSIVE_S = frozenset({"'s", "s"})
+S_IS_AFTER = frozenset({"it", "that", "he", "she", "there", "this", "what", "who", "here",
+                        "where", "everything", "nothing", "something", "everyone"})  # fmt: skip
 # "That was (in 2015)", "it happened (years ago)": a sentence that dates the one before it
-RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all"})
-RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were"})
+# ("dat was 2 year now"; Spanish "eso fue en 2017", or "fue" alone: "pero fue con quince años")
+RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all", "dat", "eso", "esto"})
+RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were", "fue", "paso"})
+RETROSPECTIVE_ALONE = frozenset({"fue"})
+# where a dating clause may start inside a sentence: "Bell's palsy, this was three years ago"
+RETROSPECTIVE_OPENERS = frozenset({",", "but", "pero", "and", "y", "though", "although"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
 # the writer as the one who acts or feels (Analysis.about_another); "me" may be the one told
@@ -510,7 +518,9 @@ class Analysis:
         sentence = self.sentence(start)
         for s, e in self._past_cues(sentence):
             lo, hi = (e, start) if e <= start else (start, s)
-            if any(i in self._breaks for i in range(lo, hi)):
+            # "I fainted once, but that was at 15": a "but" that opens a dating clause
+            # ("but that was", "pero fue") does not end the match's scope
+            if any(i in self._breaks and not self._retrospective_at(i + 1) for i in range(lo, hi)):
                 continue
             if s >= start and self._now_before(start, sentence):
                 continue  # "Now it's hot and red, I'm shivering in July": the month is now
@@ -536,15 +546,39 @@ class Analysis:
         if self._says_present((lo, hi)):
             return False  # "That was 2 weeks ago, it's still like that"
         words = [i for i in range(lo, hi) if self.keys[i] not in self.fillers]
-        if len(words) < 2 or self.keys[words[0]] not in RETROSPECTIVE_SUBJECTS:
+        # the dating clause opens the sentence ("That was in 2015") or follows a comma or
+        # "but" in it ("Turned out to be Bell's palsy, this was three years ago")
+        openings = words[:1] + [
+            i + 1 for i in range(lo, hi - 1) if self.keys[i] in RETROSPECTIVE_OPENERS
+        ]
+        for at in openings:
+            if self._retrospective_at(at):
+                return bool(self._past_cues((at, hi))) and not self._changes((lo, hi))
+        return False
+
+    def _retrospective_at(self, i: int) -> bool:
+        """Words at ``i`` that date what came before: "that was", "it happened", "fue"."""
+        if i >= len(self.keys) or not self.surfaces:
             return False
-        if self.surfaces[words[1]] not in RETROSPECTIVE_VERBS:
-            return False
-        return bool(self._past_cues((lo, hi))) and not self._changes((lo, hi))
+        if self.surfaces[i] in RETROSPECTIVE_ALONE:
+            return True
+        return (
+            self.keys[i] in RETROSPECTIVE_SUBJECTS
+            and i + 1 < len(self.keys)
+            and self.surfaces[i + 1] in RETROSPECTIVE_VERBS
+        )
 
     def _says_present(self, sentence: Span) -> bool:
-        """The sentence has a present-tense "be" or "can", or "still" ("is", "'m", "can't")."""
-        return any(self.surfaces[i] in PRESENT_SURFACES for i in range(*sentence))
+        """The sentence has a present-tense "be" or "can", or "still" ("is", "'m", "can't").
+        An "'s" after a name is a possessive ("Bell's palsy"), not "is"."""
+        return any(
+            self.surfaces[i] in PRESENT_SURFACES and not self._possessive(i)
+            for i in range(*sentence)
+        )
+
+    def _possessive(self, i: int) -> bool:
+        """An "'s" at ``i`` after a name or noun ("Bell's palsy"), not after "it", "she"..."""
+        return self.surfaces[i] in POSSESSIVE_S and i > 0 and self.keys[i - 1] not in S_IS_AFTER
 
     def _past_cues(self, within: Optional[Span] = None) -> List[Span]:
         """History cues that name a time now over, in ``within`` (the whole text if None)."""

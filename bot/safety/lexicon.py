@@ -67,6 +67,11 @@ TEXTING_SHORTHAND = {
     "sth": "something",
     "b4": "before",
     "tok": "took",
+    # Spanish texting: "tmp tengo ronchas" (tampoco), "xq" (porque), "q" (que)
+    "tmp": "tampoco",
+    "tmb": "tambien",
+    "xq": "porque",
+    "q": "que",
 }
 # Scots and Caribbean spellings read as the standard word, so "cannae get ma breath", "he
 # isnae breathing", "nae fever" and "mi cyaan feel mi foot" meet the same patterns and
@@ -89,6 +94,7 @@ REGIONAL_WORDS = {
     "intae": "into",
     "wi": "with",
     "heid": "head",
+    "deid": "dead",
     "giein": "giving",
     "gien": "given",
     "greetin": "crying",

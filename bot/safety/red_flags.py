@@ -29,7 +29,7 @@ from bot.safety.catalog import (
 from bot.safety.context import Analysis, Span
 from bot.safety.context_rules import HISTORICAL, HYPOTHETICAL, STORY, ContextJudge
 from bot.safety.lexicon import Lexicon
-from bot.safety.phrases import PhraseCompiler, PhraseError
+from bot.safety.phrases import SENTENCE_END_KEYS, PhraseCompiler, PhraseError
 from bot.safety.text import NormalisedText, chunks, normalise_keeping_offsets
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ CHUNK_CHARS = 5_000  # text processed at once; longer messages go in overlapping
 CHUNK_OVERLAP = 300
 CONTEXT_CHARS = 300  # ConText reads this much text either side of a match
 MAX_DOC_TOKENS = 1_500  # a ready-made (Rasa) doc longer than this is re-read in pieces
+FRAGMENT_WORDS = 4  # "sentences" this short are one statement (_join_fragments)
+_ANSWER_WORDS = frozenset({"no", "not", "nope", "nah", "yes", "yeah", "yep", "ok", "okay", "si"})
 SEVERITY_ORDER = ("emergency", "crisis", "urgent")  # most severe first
 
 # cues read anywhere in the message, not only around a match
@@ -290,7 +292,9 @@ class RedFlagDetector:
     def _analyse(
         self, tokens: Sequence[Tuple[int, int, str]], all_cues: bool = False
     ) -> Tuple[Analysis, List[_RawHit]]:
-        pairs = [self.lexicon.token(text) for _, _, text in tokens]
+        pairs = _join_fragments(
+            [self.lexicon.token(text) for _, _, text in tokens], self._question_words
+        )
         keys = [key or "_" for key, _ in pairs]
         match_doc = Doc(self.nlp.vocab, words=keys or ["_"], spaces=[True] * max(len(keys), 1))
         for token, (_, surface) in zip(match_doc, pairs, strict=False):
@@ -367,6 +371,34 @@ class RedFlagDetector:
         if "resolved" in rules and analysis.resolved(start, end):
             return False
         return True
+
+
+def _join_fragments(
+    pairs: List[Tuple[str, str]], question_words: Iterable[str] = ()
+) -> List[Tuple[str, str]]:
+    """A full stop next to a fragment of a few words reads as a comma.
+
+    Telegraphic reports ("Nosebleed. 45 min. Still pouring.", "Now both legs numb. Cant
+    stand.") and histories ("Heart attack. 2016. Fine now.") split one statement over
+    several "sentences"; read as one, the catalog's phrases and the time and negation
+    checks see the whole of it. A question ("Lips swelling. What's happening?") and an
+    answer ("No. Chest pain now.", "no actually.") stay sentences of their own."""
+    ends = [i for i, (key, _) in enumerate(pairs) if key == "."]
+    if not ends:
+        return pairs
+    asking = frozenset(question_words)
+    joined = list(pairs)
+    bounds = [-1] + ends + [len(pairs)]
+    for n, at in enumerate(ends, start=1):
+        before = [key for key, _ in pairs[bounds[n - 1] + 1 : at]]
+        after = [key for key, _ in pairs[at + 1 : bounds[n + 1]]]
+        if not before or not after or any(k in SENTENCE_END_KEYS for k in before + after):
+            continue
+        if before[0] in _ANSWER_WORDS or after[0] in _ANSWER_WORDS or after[0] in asking:
+            continue
+        if max(len(before), len(after)) <= FRAGMENT_WORDS:
+            joined[at] = (",", ",")
+    return joined
 
 
 def _window(text: str, start: int, end: int) -> Tuple[int, int]:
