@@ -130,7 +130,10 @@ ANSWER_CLOSERS = (
 ANSWER_LEAD_REACH = 4
 # a form or checklist line answered no: "Fever - none.", "chest pain: no", "fiebre: no"
 LIST_MARKS = frozenset({":", "-", "—", "=", "<sp>"})
-LIST_NO = frozenset({"no", "nope", "nah", "none", "negative", "nil", "never", "nada", "neg"})
+LIST_NO = frozenset(
+    {"no", "nope", "nah", "none", "negative", "nil", "never", "nada", "neg", "nunca", "jamas",
+     "ninguno", "ninguna"}
+)  # fmt: skip
 # what ends a checklist answer: "Fever - none, Redness - no." ("no joke", "no better" do not)
 LIST_ITEM_END = SENTENCE_END | frozenset({",", ")", "<sp>"})
 # where a checklist line starts: the message's start, a sentence end, a comma or a mark
