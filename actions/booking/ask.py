@@ -152,24 +152,19 @@ def phone_hints(tracker: Tracker) -> Tuple[str, ...]:
     a country they named earlier in the conversation ("I'm visiting from Sydney,
     Australia"). A hint counts only when the number is valid there, and the summary shows
     the number with its country code before anything is sent."""
-    home = get_settings().phone_region
     texts = [
         str(event.get("text") or "") for event in tracker.events if event.get("event") == "user"
     ][-(EARLIER_MESSAGES_FOR_COUNTRY + 1) :]
     latest = str(tracker.latest_message.get("text") or "")
     earlier = texts[:-1] if texts and texts[-1] == latest else texts
-    found = (
-        regions_named(latest)
-        + region_hints(
-            tracker.sender_id,
-            tracker.get_latest_input_channel(),
-            tracker.latest_message.get("metadata"),
-            home,
-        )
-        + tuple(region for text in reversed(earlier) for region in regions_named(text))
+    return region_hints(
+        tracker.sender_id,
+        tracker.get_latest_input_channel(),
+        tracker.latest_message.get("metadata"),
+        get_settings().phone_region,
+        named=regions_named(latest),
+        named_before=[region for text in reversed(earlier) for region in regions_named(text)],
     )
-    home_code = (home or "").strip().upper()
-    return tuple(dict.fromkeys(region for region in found if region != home_code))
 
 
 def ask_offering_known_phone(

@@ -163,22 +163,35 @@ def _names() -> Dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _stems() -> List[Tuple[str, Tuple[str, ...], str]]:
-    """(stem, endings, region) for one-word names: the name less 0, 1 or 2 final letters."""
-    stems = []
+def _longest_name() -> int:
+    """How many words the longest name or alias has."""
+    return max(len(name.split()) for name in _names())
+
+
+Stem = Tuple[str, Tuple[str, ...], str]  # (stem, endings, region)
+
+
+@lru_cache(maxsize=1)
+def _stems() -> Dict[str, List[Stem]]:
+    """One-word names less 0, 1 or 2 final letters, by their first ``_MIN_STEM`` letters
+    (every stem has at least that many), longest first: a word is compared only with the
+    few stems it could start with, not with every country's."""
+    stems: Dict[str, List[Stem]] = {}
     for name, region in _country_names().items():
         if " " in name:
             continue
         for cut in range(3):
             stem = name[: len(name) - cut]
             if len(stem) >= _MIN_STEM:
-                stems.append((stem, _ENDINGS_BY_CUT[cut], region))
-    return sorted(stems, key=lambda item: -len(item[0]))  # "nigerian": Nigeria, not Niger
+                stems.setdefault(stem[:_MIN_STEM], []).append((stem, _ENDINGS_BY_CUT[cut], region))
+    for group in stems.values():
+        group.sort(key=lambda item: -len(item[0]))  # "nigerian": Nigeria, not Niger
+    return stems
 
 
 def _by_people_word(word: str) -> Optional[str]:
     """ "australian" -> AU, "colombiano" -> CO; None when the word is no such word."""
-    for stem, endings, region in _stems():
+    for stem, endings, region in _stems().get(word[:_MIN_STEM], ()):
         if word.startswith(stem) and word[len(stem) :] in endings:
             return region
     return None
@@ -188,7 +201,7 @@ def regions_named(text: str) -> Tuple[str, ...]:
     """The regions ``text`` names, in the order it names them (no repeats)."""
     words = _plain(text or "").split()
     names = _names()
-    longest = max(len(name.split()) for name in names)
+    longest = _longest_name()
     found: List[str] = []
     i = 0
     while i < len(words):
@@ -215,9 +228,14 @@ def regions_of_calling_code(text: str) -> Tuple[str, ...]:
     return tuple(r for r in regions if r in phonenumbers.SUPPORTED_REGIONS)
 
 
+def regions_in_answer(text: str) -> Tuple[str, ...]:
+    """The regions an answer to "which country?" names: by name, or as a calling code."""
+    return regions_named(text) or regions_of_calling_code(text)
+
+
 def names_a_country(text: str) -> bool:
     """``text`` names a country or is a calling code (an answer to "which country?")."""
-    return bool(regions_named(text) or regions_of_calling_code(text))
+    return bool(regions_in_answer(text))
 
 
 def country_name(region: str) -> str:

@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 import phonenumbers
 
-from bot.bookings.countries import country_name, regions_named, regions_of_calling_code
+from bot.bookings.countries import country_name, regions_in_answer
 
 NAME_MAX_LEN = 100
 EMAIL_MAX_LEN = 254
@@ -74,12 +74,13 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_CONTROLS
 
 
-def example_phone(region: str) -> str:
-    """A national-format example number for ``region`` (used in hints), or ''."""
+def example_phone(region: str, written: int = phonenumbers.PhoneNumberFormat.NATIONAL) -> str:
+    """An example mobile number for ``region`` (used in hints), or ''; national format
+    unless ``written`` says otherwise (INTERNATIONAL: with its country code)."""
     number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if number is None:
         return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, written)
 
 
 def normalise_phone(text: object, region: str, hints: Sequence[str] = ()) -> str:
@@ -196,22 +197,13 @@ def phone_in_named_country(local: str, reply: str) -> Optional[str]:
     country (it is some other answer). A country whose numbers ``local`` is not one of is
     refused with an example of that country's numbers, written with its country code.
     """
-    regions = regions_named(reply) or regions_of_calling_code(reply)
-    if not regions:  # not names_a_country(reply)
+    regions = regions_in_answer(reply)
+    if not regions:
         return None
-    for region in regions:
-        try:
-            number = phonenumbers.parse(local, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    example = phonenumbers.example_number_for_type(regions[0], phonenumbers.PhoneNumberType.MOBILE)
-    written = (
-        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        if example
-        else ""
-    )
+    number = _local_number_in(local, regions)
+    if number is not None:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    written = example_phone(regions[0], phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     raise InvalidPhone(
         f"That number doesn't look like one from {country_name(regions[0])}"
         + (f", where numbers look like {written}" if written else "")

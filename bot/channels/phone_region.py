@@ -19,7 +19,7 @@ framework), so the action server can use it.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import phonenumbers
 import pytz
@@ -64,14 +64,20 @@ def region_hints(
     input_channel: Optional[str],
     metadata: Optional[Mapping[str, Any]],
     home_region: str,
+    named: Sequence[str] = (),
+    named_before: Sequence[str] = (),
 ) -> Tuple[str, ...]:
     """Countries to read a local number in when it is not one of ``home_region``'s, best first.
 
-    The sender's own number beats the browser's time zone: it is the patient's real phone.
+    ``named``: countries the patient named with the number ("0412 345 678, Australia"), which
+    come first; then the sender's own number, which beats the browser's time zone (it is
+    the patient's real phone); last ``named_before``, countries named earlier in the chat.
     """
     found = (
+        *named,
         sender_region(sender_id, input_channel, home_region),
         timezone_region(metadata),
+        *named_before,
     )
     home = (home_region or "").strip().upper()
     hints: Tuple[str, ...] = ()

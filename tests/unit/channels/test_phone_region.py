@@ -64,3 +64,12 @@ def test_the_clinic_region_and_repeats_are_not_hints():
     assert region_hints("web-1", "socketio", {TIMEZONE_KEY: "America/Chicago"}, HOME) == ()
     sms = TwilioChannel(env={}).sender_id("+61491570006")
     assert region_hints(sms, "twilio", {TIMEZONE_KEY: "Australia/Sydney"}, HOME) == ("AU",)
+
+
+def test_countries_the_patient_named_rank_around_the_channels_hints():
+    sms = TwilioChannel(env={}).sender_id("+61491570006")
+    london = {TIMEZONE_KEY: "Europe/London"}
+    # named with the number first, named earlier in the chat last; home and repeats dropped
+    assert region_hints(
+        sms, "twilio", london, HOME, named=("NZ", HOME), named_before=("IE", "AU")
+    ) == ("NZ", "AU", "GB", "IE")
