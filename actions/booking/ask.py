@@ -37,7 +37,7 @@ from actions.booking.slots import (
     TIMES,
 )
 from bot.bookings.countries import regions_named
-from bot.bookings.validation import display_phone
+from bot.bookings.validation import display_phone, display_phone_for
 from bot.channels.known_phone import sender_phone
 from bot.channels.phone_region import region_hints
 from bot.nlp.catalog import Catalog, get_catalog
@@ -91,7 +91,7 @@ def summary_text(slots: Mapping[str, Any]) -> str:
         if value in (None, ""):
             continue
         if slot == PHONE:
-            value = display_phone(str(value))
+            value = display_phone_for(str(value), get_settings().phone_region)
         elif slot == PATIENT_TYPE:
             value = PATIENT_TYPE_LABELS.get(str(value), str(value))
         lines.append(f"{label}: {value}")

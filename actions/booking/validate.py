@@ -72,7 +72,13 @@ from actions.message import Said
 from bot import intents
 from bot.bookings.countries import names_a_country
 from bot.bookings.intake import PAIN_AREA_MAX_LEN, PREFERRED_TIMES_MAX_LEN
-from bot.bookings.validation import ForeignPhone, InvalidInput, phone_in_named_country
+from bot.bookings.validation import (
+    ForeignPhone,
+    InvalidInput,
+    country_abroad,
+    display_phone,
+    phone_in_named_country,
+)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -80,6 +86,7 @@ logger = logging.getLogger(__name__)
 # After this many unusable answers to one question, also offer the clinic's phone.
 FAILURES_BEFORE_PHONE_OFFER = 2
 CALL_INSTEAD_RESPONSE = "utter_request_call_instead"
+READ_ABROAD_RESPONSE = "utter_request_phone_read_abroad"
 PAIN_ENTITIES = (intents.CONDITION_ENTITY, intents.BODY_PART_ENTITY)
 
 SlotValues = Dict[Text, Any]
@@ -110,6 +117,31 @@ def _in_named_country(tracker: Tracker, value: Any) -> Optional[str]:
     if not local or is_contact_like(text):
         return None
     return phone_in_named_country(str(local), text)
+
+
+def _tell_country_read(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    slot: str,
+    typed: Any,
+    phone: Optional[str],
+) -> None:
+    """Say which country a number typed without its code was taken for, when that is not
+    the clinic's: read from how it is written or from where the patient seems to be
+    (normalise_phone), it is a guess the patient should see at once, not only on the
+    summary. Nothing is said for an answer to another question or a number with its code."""
+    if not phone or tracker.get_slot(REQUESTED_SLOT) != slot:
+        return
+    text = str(typed or "")
+    if text.lstrip("([ ").startswith("+") or names_a_country(text):
+        return  # the patient gave the country themselves
+    country = country_abroad(phone, get_settings().phone_region)
+    if country:
+        dispatcher.utter_message(
+            response=READ_ABROAD_RESPONSE,
+            phone_written=display_phone(phone),
+            phone_country=country,
+        )
 
 
 def _known_phone_choice(tracker: Tracker) -> Optional[Reading]:
@@ -312,6 +344,7 @@ class RequestFormValidation(FormValidationAction, ABC):
                 str(value or ""), get_settings().phone_region, phone_hints(tracker)
             )
             contact = " ".join(v for v in (phone, email) if v)
+            _tell_country_read(dispatcher, tracker, CONTACT, value, phone)
             return {CONTACT: contact, PHONE: phone, EMAIL: email, PHONE_ELSEWHERE: None}
 
         return self._check(dispatcher, tracker, CONTACT, check)
@@ -327,7 +360,9 @@ class RequestFormValidation(FormValidationAction, ABC):
             if elsewhere is not None:
                 return {PHONE: elsewhere, PHONE_ELSEWHERE: None}
             region, hints = get_settings().phone_region, phone_hints(tracker)
-            return {PHONE: check_phone(str(value or ""), region, hints), PHONE_ELSEWHERE: None}
+            phone = check_phone(str(value or ""), region, hints)
+            _tell_country_read(dispatcher, tracker, PHONE, value, phone)
+            return {PHONE: phone, PHONE_ELSEWHERE: None}
 
         return self._check(dispatcher, tracker, PHONE, check)
 

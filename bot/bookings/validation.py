@@ -110,7 +110,7 @@ def normalise_phone(text: object, region: str, hints: Sequence[str] = ()) -> str
     except phonenumbers.NumberParseException:
         raise InvalidPhone(hint, "phone_invalid") from None
     if not is_plausible_phone(number):
-        hinted = _local_number_in(typed, hints)
+        hinted = _local_number_in(typed, hints) or _mobile_written_as_one_country(typed, region)
         if hinted is not None:
             return phonenumbers.format_number(hinted, phonenumbers.PhoneNumberFormat.E164)
         if _is_local_number_elsewhere(typed, region):
@@ -159,6 +159,69 @@ def _local_number_in(typed: str, hints: Sequence[str]) -> Optional[phonenumbers.
         if phonenumbers.is_valid_number(number):
             return number
     return None
+
+
+_MOBILE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def _digit_groups(text: str) -> list[int]:
+    return [len(group) for group in re.findall(r"\d+", text)]
+
+
+def _mobile_written_as_one_country(typed: str, region: str) -> Optional[phonenumbers.PhoneNumber]:
+    """``typed`` (not a number of ``region``) as the mobile number of the one country
+    whose mobiles it is written like, or None when that is not clear.
+
+    Why: patients give a mobile and type it the way their country writes it. "0412 555
+    019" is valid in 26 countries, but it is a mobile written in the national grouping
+    only in Australia (and its territories, which share +61). So are numbers written with
+    the international prefix most of the world uses ("0044 7911 123456"). When the
+    mobiles it could be belong to more than one calling code, even among those written
+    with the patient's grouping ("06 12 34 56 78": France, Monaco, Morocco), the form
+    asks which country instead. The patient sees the number with its code, and the
+    country, before anything is sent.
+    """
+    if typed.lstrip("([ ").startswith("+") or sum(c.isdigit() for c in typed) < 9:
+        return None
+    mobiles: list[tuple[phonenumbers.PhoneNumber, str]] = []
+    for other in sorted(phonenumbers.SUPPORTED_REGIONS - {region}):
+        try:
+            number = phonenumbers.parse(typed, other)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and (
+            phonenumbers.number_type(number) in _MOBILE_TYPES
+        ):
+            written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            mobiles.append((number, written))
+    for candidates in (
+        mobiles,
+        [(n, w) for n, w in mobiles if _digit_groups(w) == _digit_groups(typed)],
+    ):
+        if len({n.country_code for n, _ in candidates}) == 1:
+            return candidates[0][0]
+    return None
+
+
+def country_abroad(e164: str, home_region: str) -> str:
+    """The country (English name) of ``e164`` when its calling code is not that of
+    ``home_region`` (the clinic's), else ''. Shown beside a number read as foreign, so
+    the patient can see which country it was taken for."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    code = number.country_code
+    if code is None or code == phonenumbers.country_code_for_region(home_region.upper()):
+        return ""
+    # The calling code's main country when the number is one of its own (a UK mobile may
+    # also be valid in Guernsey), else the territory it belongs to.
+    region = phonenumbers.region_code_for_country_code(code)
+    if not phonenumbers.is_valid_number_for_region(number, region):
+        region = phonenumbers.region_code_for_number(number) or region
+    return "" if region == phonenumbers.UNKNOWN_REGION else country_name(region)
 
 
 def _is_local_number_elsewhere(typed: str, region: str) -> bool:
@@ -219,6 +282,13 @@ def display_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def display_phone_for(e164: str, home_region: str) -> str:
+    """:func:`display_phone`, with the country named when it is not the clinic's:
+    '+61 412 555 019 (Australia)'."""
+    country = country_abroad(e164, home_region)
+    return display_phone(e164) + (f" ({country})" if country else "")
 
 
 def validate_email(text: object) -> str:

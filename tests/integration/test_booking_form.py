@@ -142,13 +142,33 @@ def test_a_number_from_another_country_is_completed_by_naming_the_country(
     number is from, and "Australia" completes it; the summary shows it with +61."""
     start_booking(chat)
     assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
-    reply = chat.send("0412 345 678")
+    reply = chat.send("0412345678")
     assert "which country" in text_of(reply) and says(reply, "utter_ask_request_contact")
     summary = answer_up_to_summary(chat, contact="Australia", named=True)
     assert "+61 412 345 678" in text_of(summary)
     click(chat, summary, "Yes, send it")
     [request] = requests_of(stack_database, chat.sender)
     assert (request.phone, request.email) == ("+61412345678", None)
+
+
+def test_a_number_written_like_another_countrys_mobile_is_taken_and_named_to_the_patient(
+    chat: RestChat, stack_database: str
+):
+    """A number written ("0412 555 019") the way Australia writes its mobiles: the form takes it
+    at once, says which country it read it as, and the summary names the country too."""
+    start_booking(chat)
+    assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
+    reply = chat.send("0412 555 019")
+    assert "a number from Australia: +61 412 555 019" in text_of(reply)
+    assert says(reply, "utter_request_pain_area_open")  # and the form goes on
+    reply = chat.send("lower back")
+    reply = click(chat, reply, "New patient")
+    reply = click(chat, click(chat, reply, FIRST_TIME), "Yes, I agree")
+    summary = reply
+    assert "+61 412 555 019 (Australia)" in text_of(summary)
+    click(chat, summary, "Yes, send it")
+    [request] = requests_of(stack_database, chat.sender)
+    assert request.phone == "+61412555019"
 
 
 def test_cancel_mid_form_stores_nothing(chat: RestChat, stack_database: str):

@@ -499,7 +499,7 @@ def test_typed_replies_to_the_offer_become_its_payload_or_no():
 
 # --- a number from another country, typed without its country code ---------------------
 
-AU_MOBILE = "0412 345 678"  # valid in Australia, not a US number
+AU_MOBILE = "0412345678"  # valid in Australia, not a US number
 
 
 async def test_another_countrys_number_is_kept_and_the_form_asks_which_country():
@@ -547,9 +547,37 @@ async def test_a_red_flag_while_asking_which_country_leaves_the_form_to_safety()
 
 async def test_a_country_named_with_the_number_settles_it_at_once():
     slots, messages = await validate(
-        asked("request_contact", request_name="M"), "0412 345 678, it's an Aussie mobile"
+        asked("request_contact", request_name="M"), "0412345678, it's an Aussie mobile"
     )
     assert slots["request_contact"] == "+61412345678" and not messages
+
+
+async def test_a_number_written_like_one_countrys_mobiles_is_taken_and_the_patient_told():
+    slots, messages = await validate(asked("request_contact", request_name="M"), "0412 555 019")
+    assert slots["request_contact"] == slots["request_phone"] == "+61412555019"
+    assert slots[REQUESTED_SLOT] == "request_pain_area"
+    [told] = messages
+    assert told["response"] == "utter_request_phone_read_abroad"
+    assert (told["phone_country"], told["phone_written"]) == ("Australia", "+61 412 555 019")
+
+
+async def test_the_call_back_form_tells_the_country_it_read_the_same_way():
+    slots, messages = await validate(
+        asked("request_phone", request_name="M"), "07400 123456", action=ValidateCallbackForm()
+    )
+    assert slots["request_phone"] == "+447400123456" and slots[REQUESTED_SLOT] == "request_times"
+    assert [m["phone_country"] for m in messages] == ["United Kingdom"]
+
+
+@pytest.mark.parametrize("typed", ["201 555 0123", "+61 412 555 019"])
+async def test_a_clinic_number_or_one_typed_with_its_code_is_taken_without_a_word(typed: str):
+    slots, messages = await validate(asked("request_contact", request_name="M"), typed)
+    assert slots["request_contact"] and not messages
+
+
+def test_the_summary_names_the_country_of_a_number_from_abroad():
+    summary = summary_text({**BOOKING_ANSWERS, "request_phone": "+61412555019"})
+    assert "+61 412 555 019 (Australia)" in summary
 
 
 async def test_a_country_named_earlier_in_the_conversation_settles_it():

@@ -1,6 +1,7 @@
 import pytest
 
 from bot.bookings.validation import (
+    ForeignPhone,
     InvalidEmail,
     InvalidInput,
     InvalidName,
@@ -9,6 +10,8 @@ from bot.bookings.validation import (
     clean_free_text,
     clean_name,
     clean_patient_type,
+    country_abroad,
+    display_phone_for,
     normalise_phone,
     validate_email,
 )
@@ -78,12 +81,66 @@ def test_bad_phone_numbers_get_a_hint_with_an_example(text, code):
         assert text not in error.hint  # never echo what was typed (hints may be logged)
 
 
-@pytest.mark.parametrize("text", ["0412 555 019", "07700 900321", "021 555 0142"])
+@pytest.mark.parametrize("text", ["0412555019", "07700 900321", "06 12 34 56 78"])
 def test_a_local_number_from_another_country_gets_asked_for_its_country_code(text):
     with pytest.raises(InvalidPhone) as caught:
         normalise_phone(text, "US")
     assert caught.value.code == "phone_other_country"
     assert "+1" in caught.value.hint and "country code" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0412 555 019", "+61412555019"),  # valid in 26 countries, an Australian mobile's grouping
+        ("(0412) 555-019", "+61412555019"),  # any separators, the same groups
+        ("07400 123456", "+447400123456"),
+        ("0171 1234567", "+491711234567"),
+        ("021 555 0142", "+64215550142"),
+        ("0044 7400 123456", "+447400123456"),  # the international prefix most countries use
+        ("00 61 412 555 019", "+61412555019"),
+    ],
+)
+def test_a_mobile_written_the_way_one_country_writes_its_mobiles_is_read_as_that_countrys(
+    text, expected
+):
+    assert normalise_phone(text, "US") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0412555019",  # one block: an Australian or a Finnish mobile
+        "06 12 34 56 78",  # written like French, Monegasque and Moroccan mobiles
+        "07700 900321",  # UK drama range: no real mobile anywhere
+    ],
+)
+def test_a_number_that_could_be_several_countries_mobile_is_kept_to_ask_the_country(text):
+    with pytest.raises(ForeignPhone) as caught:
+        normalise_phone(text, "US")
+    assert caught.value.local == text
+
+
+@pytest.mark.parametrize(
+    "e164, home, country",
+    [
+        ("+61412555019", "US", "Australia"),
+        ("+447400123456", "US", "United Kingdom"),
+        ("+12015550123", "US", ""),
+        ("+14165550199", "US", ""),  # Canada shares +1: dialled the same way
+        ("+61412555019", "AU", ""),
+        ("not a number", "US", ""),
+    ],
+)
+def test_country_abroad_names_the_country_only_when_the_calling_code_is_not_the_clinics(
+    e164, home, country
+):
+    assert country_abroad(e164, home) == country
+
+
+def test_a_number_from_abroad_is_displayed_with_its_country():
+    assert display_phone_for("+61412555019", "US") == "+61 412 555 019 (Australia)"
+    assert display_phone_for("+12015550123", "US") == "+1 201-555-0123"
 
 
 def test_with_its_country_code_the_same_number_is_taken():
@@ -118,7 +175,7 @@ def test_a_hint_never_overrides_the_clinic_region_or_a_typed_country_code(text, 
 @pytest.mark.parametrize("hints", [(), ("GB",), ("XX", ""), ("ZZ",)])
 def test_a_number_not_valid_in_any_hinted_country_still_asks_for_the_country_code(hints):
     with pytest.raises(InvalidPhone) as caught:
-        normalise_phone("0412 345 678", "US", hints)
+        normalise_phone("0412345678", "US", hints)
     assert caught.value.code == "phone_other_country"
 
 
