@@ -87,6 +87,7 @@ logger = logging.getLogger(__name__)
 FAILURES_BEFORE_PHONE_OFFER = 2
 CALL_INSTEAD_RESPONSE = "utter_request_call_instead"
 READ_ABROAD_RESPONSE = "utter_request_phone_read_abroad"
+COUNTRY_NEEDED_RESPONSE = "utter_request_phone_country"
 PAIN_ENTITIES = (intents.CONDITION_ENTITY, intents.BODY_PART_ENTITY)
 
 SlotValues = Dict[Text, Any]
@@ -111,12 +112,19 @@ def _contact_reading(
 
 def _in_named_country(tracker: Tracker, value: Any) -> Optional[str]:
     """The number typed earlier without its country code, read in the country the answer
-    names (E.164); None when no such number waits or the answer names no country."""
+    names (E.164); None when no such number waits or the answer is a new number or email.
+
+    An answer that names no country is refused with the country question again, not the
+    general "type a phone number" hint: the patient has typed their number already and
+    has only to say where it is from."""
     local = tracker.get_slot(PHONE_ELSEWHERE)
     text = str(value or "")
     if not local or is_contact_like(text):
         return None
-    return phone_in_named_country(str(local), text)
+    phone = phone_in_named_country(str(local), text)
+    if phone is None:
+        raise UnusableAnswer(COUNTRY_NEEDED_RESPONSE, "phone_country_missing")
+    return phone
 
 
 def _tell_country_read(

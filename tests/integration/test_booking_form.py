@@ -144,6 +144,8 @@ def test_a_number_from_another_country_is_completed_by_naming_the_country(
     assert says(chat.send("Maria Lopez"), "utter_ask_request_contact")
     reply = chat.send("0412345678")
     assert "which country" in text_of(reply) and says(reply, "utter_ask_request_contact")
+    reply = chat.send("mornings are best")  # an answer to another question: the number waits
+    assert says(reply, "utter_request_phone_country")
     summary = answer_up_to_summary(chat, contact="Australia", named=True)
     assert "+61 412 345 678" in text_of(summary)
     click(chat, summary, "Yes, send it")

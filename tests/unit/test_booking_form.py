@@ -533,6 +533,15 @@ async def test_a_country_the_number_is_not_from_is_asked_again_with_that_country
     assert "United Kingdom" in messages[0]["text"] and "+44" in messages[0]["text"]
 
 
+@pytest.mark.parametrize("reply", ["something else", "mornings are best", "why?"])
+async def test_an_answer_naming_no_country_gets_the_country_question_again(reply: str):
+    base = asked("request_contact", request_name="M", request_phone_elsewhere=AU_MOBILE)
+    slots, messages = await validate(base, reply)
+    assert slots["request_contact"] is None and slots[REQUESTED_SLOT] == "request_contact"
+    assert slots.get("request_phone_elsewhere", AU_MOBILE) == AU_MOBILE  # still kept
+    assert messages[0]["response"] == "utter_request_phone_country"
+
+
 async def test_a_new_number_replaces_the_kept_one():
     base = asked("request_contact", request_name="M", request_phone_elsewhere=AU_MOBILE)
     slots, _ = await validate(base, "201 555 0123")
