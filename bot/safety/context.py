@@ -45,6 +45,17 @@ WHOLLY = frozenset({"completely", "totally", "fully", "entirely", "utterly"})
 SINCE = frozenset({"since", "from", "desde"})
 # "haven't had one since then", "no meds since 2018": a "since" that counts from a past point
 SINCE_PAST_POINT = frozenset({"then", "that", "which"})
+# "a seizure in 2020, since diagnosed and controlled": "since" before a settled participle
+# is "since then", and "no more since 15 years" (non-native: for 15 years) counts back too
+SINCE_SETTLED = frozenset(
+    {"diagnose", "treat", "control", "sort", "fix", "recover", "resolve", "clear", "manage"}
+)
+SINCE_LONG_UNITS = frozenset({"year", "years", "yr", "yrs", "decade", "decades", "month", "months"})
+# History cues that look forward (ConText's "history of" scope): "hx of CAD" after a chest
+# pain names a background condition, not when the pain was.
+FORWARD_HISTORY = frozenset({"hx", "pmh", "pmhx", "history", "previous", "prior", "past"})
+# A short sentence after a report that is only a time dates it: "Bee sting, 1996."
+DATE_FRAGMENT_WORDS = 4
 # "since I take Eliquis", "since I'm on warfarin": "since" meaning "because" (a present-tense
 # verb as typed), which dates nothing; "since I took the shots" still dates a report
 CAUSAL_SINCE_SUBJECTS = frozenset({"i", "we"})
@@ -81,7 +92,7 @@ S_IS_AFTER = frozenset({"it", "that", "he", "she", "there", "this", "what", "who
                         "where", "everything", "nothing", "something", "everyone"})  # fmt: skip
 # "That was (in 2015)", "it happened (years ago)": a sentence that dates the one before it
 # ("dat was 2 year now"; Spanish "eso fue en 2017", or "fue" alone: "pero fue con quince años")
-RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all", "dat", "eso", "esto"})
+RETROSPECTIVE_SUBJECTS = frozenset({"that", "this", "it", "all", "dat", "eso", "esto", "which"})
 RETROSPECTIVE_VERBS = frozenset({"was", "happened", "were", "fue", "paso"})
 RETROSPECTIVE_ALONE = frozenset({"fue"})
 # where a dating clause may start inside a sentence: "Bell's palsy, this was three years ago"
@@ -520,6 +531,8 @@ class Analysis:
             return False  # "... years ago, but today it's back": something is new now
         sentence = self.sentence(start)
         for s, e in self._past_cues(sentence):
+            if s >= start and self.keys[s] in FORWARD_HISTORY:
+                continue  # "chest pressure ..., hx of CAD": the history is of what follows
             lo, hi = (e, start) if e <= start else (start, s)
             # "I fainted once, but that was at 15": a "but" that opens a dating clause
             # ("but that was", "pero fue") does not end the match's scope
@@ -539,24 +552,34 @@ class Analysis:
         """The next sentence dates this one as a past: "My throat closed up and I couldn't
         breathe. That was at a restaurant in 2015." ("That was my son, a decade ago.")."""
         current = self._sentence_of[min(start, len(self.keys) - 1)]
-        following = current + 1
-        if following >= len(self._sentences) or not self.surfaces:
+        if not self.surfaces:
             return False
         # "My leg is numb. That was 2 weeks ago": told in the present, it goes on
         if self._says_present(self._sentences[current]):
             return False
-        lo, hi = self._sentences[following]
-        if self._says_present((lo, hi)):
-            return False  # "That was 2 weeks ago, it's still like that"
-        words = [i for i in range(lo, hi) if self.keys[i] not in self.fillers]
-        # the dating clause opens the sentence ("That was in 2015") or follows a comma or
-        # "but" in it ("Turned out to be Bell's palsy, this was three years ago")
-        openings = words[:1] + [
-            i + 1 for i in range(lo, hi - 1) if self.keys[i] in RETROSPECTIVE_OPENERS
-        ]
-        for at in openings:
-            if self._retrospective_at(at):
-                return bool(self._past_cues((at, hi))) and not self._changes((lo, hi))
+        # the next sentence, or the one after a past sentence with no time in it ("Chest
+        # pain, ambulance, the lot. Turned out to be a panic attack. That was three
+        # Christmases ago.")
+        for following in (current + 1, current + 2):
+            if following >= len(self._sentences):
+                return False
+            lo, hi = self._sentences[following]
+            if self._says_present((lo, hi)) or self._changes((lo, hi)):
+                return False  # "That was 2 weeks ago, it's still like that"
+            words = [i for i in range(lo, hi) if self.keys[i] not in self.fillers]
+            # the dating clause opens the sentence ("That was in 2015") or follows a comma or
+            # "but" in it ("Turned out to be Bell's palsy, this was three years ago")
+            openings = words[:1] + [
+                i + 1 for i in range(lo, hi - 1) if self.keys[i] in RETROSPECTIVE_OPENERS
+            ]
+            # "That was in 2015"; "It was the heat." names no time: the next sentence may
+            if any(self._retrospective_at(at) and self._past_cues((at, hi)) for at in openings):
+                return True
+            past = self._past_cues((lo, hi))
+            if past and len(words) <= DATE_FRAGMENT_WORDS:
+                return True  # only a time: "Bee sting, 1996."
+            if past or any(self.keys[i] == QUESTION_MARK for i in range(lo, hi)):
+                return False
         return False
 
     def _retrospective_at(self, i: int) -> bool:
@@ -639,10 +662,13 @@ class Analysis:
         if span[1] >= len(self.keys):
             return True
         following = self.keys[span[1]]
+        after = self.keys[span[1] + 1] if span[1] + 1 < len(self.keys) else ""
         # "... since then", "... since 2018": how long a past point has been left behind
         return (
             following in CLAUSE_WORDS
             or following in SINCE_PAST_POINT
+            or following in SINCE_SETTLED
+            or (following.isdigit() and after in SINCE_LONG_UNITS)
             or re.match(YEAR_REGEX, following) is not None
         )
 

@@ -120,6 +120,11 @@ def canonical(category: str, known: Iterable[str]) -> str:
 # (red_flag_exemplars.yml, head_ordinary) keep such answers ordinary (0.65 with every set
 # up to 08b), so it trains on every set again.
 NOT_TRAINED_ON: FrozenSet[str] = frozenset()
+# Near-miss kinds the head does not learn as ordinary. Set 11's harmless goodbyes ("that's me
+# finished, bye forever lol", "logging off for good") taught it that a goodbye is ordinary,
+# and it then let one veiled self-harm goodbye of the independent set go (362 -> 361 of 369
+# end to end, session 47). Goodbyes are left to the catalog's narrow exceptions.
+NOT_TRAINED_KINDS: FrozenSet[str] = frozenset({"goodbyes_and_signoffs"})
 
 
 def _trained_dev_sets(folder: Path) -> List[Path]:
@@ -135,7 +140,8 @@ def _dev_examples(folder: Path, categories: Sequence[str]) -> List[Example]:
             label = canonical(item["category"], categories)
             out.append(Example(item["text"], label, f"dev/{path.name}"))
         for item in raw.get("near_misses") or []:
-            out.append(Example(item["text"], NONE, f"dev/{path.name}"))
+            if item.get("kind") not in NOT_TRAINED_KINDS:
+                out.append(Example(item["text"], NONE, f"dev/{path.name}"))
     return out
 
 

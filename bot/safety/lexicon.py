@@ -67,6 +67,9 @@ TEXTING_SHORTHAND = {
     "sth": "something",
     "b4": "before",
     "tok": "took",
+    # "havnt had any chest pain": spaCy splits "havent" into "have" + "not", not "havnt"
+    "havnt": "not",
+    "hvnt": "not",
     # Spanish texting: "tmp tengo ronchas" (tampoco), "xq" (porque), "q" (que)
     "tmp": "tampoco",
     "tmb": "tambien",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.safety import head as head_module
 from bot.safety.head import NONE, RedFlagHead, canonical, class_list, fit, load_head
@@ -206,3 +207,13 @@ def test_sets_held_back_from_the_head_are_neither_trained_on_nor_fingerprinted(m
     assert not {f"dev/{name}" for name in held_back} & sources
     assert not {path.name for path in head_module.source_files()} & held_back
     assert trained - sources == {"dev/blind_2026_12_08.yml"}
+
+
+def test_harmless_goodbyes_are_not_taught_to_the_head_as_ordinary():
+    """A goodbye learned as ordinary let a veiled self-harm goodbye go (session 47)."""
+    raw = yaml.safe_load((head_module.DEV_DIR / "blind_2026_12_11.yml").read_text("utf-8"))
+    goodbyes = {m["text"] for m in raw["near_misses"] if m["kind"] == "goodbyes_and_signoffs"}
+    others = {m["text"] for m in raw["near_misses"] if m["kind"] != "goodbyes_and_signoffs"}
+    texts = {example.text for example in head_module.training_examples()}
+    assert goodbyes and not goodbyes & texts
+    assert others <= texts  # the set's other near misses still train it
