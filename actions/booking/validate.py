@@ -78,6 +78,7 @@ from bot.bookings.validation import (
     country_abroad,
     display_phone,
     phone_in_named_country,
+    typed_with_country_code,
 )
 from bot.settings import get_settings
 
@@ -141,7 +142,7 @@ def _tell_country_read(
     if not phone or tracker.get_slot(REQUESTED_SLOT) != slot:
         return
     text = str(typed or "")
-    if text.lstrip("([ ").startswith("+") or names_a_country(text):
+    if typed_with_country_code(text) or names_a_country(text):
         return  # the patient gave the country themselves
     country = country_abroad(phone, get_settings().phone_region)
     if country:

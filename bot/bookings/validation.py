@@ -110,12 +110,15 @@ def normalise_phone(text: object, region: str, hints: Sequence[str] = ()) -> str
     except phonenumbers.NumberParseException:
         raise InvalidPhone(hint, "phone_invalid") from None
     if not is_plausible_phone(number):
-        hinted = _local_number_in(typed, hints) or _mobile_written_as_one_country(typed, region)
-        if hinted is not None:
-            return phonenumbers.format_number(hinted, phonenumbers.PhoneNumberFormat.E164)
-        if _is_local_number_elsewhere(typed, region):
-            raise ForeignPhone(_foreign_hint(region), typed)
-        raise InvalidPhone(hint, "phone_invalid")
+        hinted = _local_number_in(typed, hints)
+        if hinted is None:
+            elsewhere = _valid_elsewhere(typed, region)
+            hinted = _mobile_written_as_one_country(typed, elsewhere)
+            if hinted is None and elsewhere:
+                raise ForeignPhone(_foreign_hint(region), typed)
+            if hinted is None:
+                raise InvalidPhone(hint, "phone_invalid")
+        return phonenumbers.format_number(hinted, phonenumbers.PhoneNumberFormat.E164)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -170,9 +173,34 @@ def _digit_groups(text: str) -> list[int]:
     return [len(group) for group in re.findall(r"\d+", text)]
 
 
-def _mobile_written_as_one_country(typed: str, region: str) -> Optional[phonenumbers.PhoneNumber]:
-    """``typed`` (not a number of ``region``) as the mobile number of the one country
-    whose mobiles it is written like, or None when that is not clear.
+def typed_with_country_code(text: str) -> bool:
+    """Typed with "+" first (after any bracket or space): the country code is in it."""
+    return text.lstrip("([ ").startswith("+")
+
+
+def _valid_elsewhere(typed: str, region: str) -> list[phonenumbers.PhoneNumber]:
+    """``typed`` read as a local number of each other country where it is valid (by region
+    code). Empty for a number typed with its country code, which reads the same everywhere,
+    and for short numbers: "555-0199" is a local number missing its area code."""
+    if typed_with_country_code(typed) or sum(c.isdigit() for c in typed) < 9:
+        return []
+    found = []
+    for other in sorted(phonenumbers.SUPPORTED_REGIONS - {region}):
+        try:
+            number = phonenumbers.parse(typed, other)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            found.append(number)
+    return found
+
+
+def _mobile_written_as_one_country(
+    typed: str, elsewhere: Sequence[phonenumbers.PhoneNumber]
+) -> Optional[phonenumbers.PhoneNumber]:
+    """``typed`` as the mobile number of the one country whose mobiles it is written like,
+    among its readings ``elsewhere`` (:func:`_valid_elsewhere`), or None when that is not
+    clear.
 
     Why: patients give a mobile and type it the way their country writes it. "0412 555
     019" is valid in 26 countries, but it is a mobile written in the national grouping
@@ -183,25 +211,17 @@ def _mobile_written_as_one_country(typed: str, region: str) -> Optional[phonenum
     asks which country instead. The patient sees the number with its code, and the
     country, before anything is sent.
     """
-    if typed.lstrip("([ ").startswith("+") or sum(c.isdigit() for c in typed) < 9:
-        return None
-    mobiles: list[tuple[phonenumbers.PhoneNumber, str]] = []
-    for other in sorted(phonenumbers.SUPPORTED_REGIONS - {region}):
-        try:
-            number = phonenumbers.parse(typed, other)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number) and (
-            phonenumbers.number_type(number) in _MOBILE_TYPES
-        ):
-            written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-            mobiles.append((number, written))
-    for candidates in (
-        mobiles,
-        [(n, w) for n, w in mobiles if _digit_groups(w) == _digit_groups(typed)],
-    ):
-        if len({n.country_code for n, _ in candidates}) == 1:
-            return candidates[0][0]
+    mobiles = [n for n in elsewhere if phonenumbers.number_type(n) in _MOBILE_TYPES]
+    groups = _digit_groups(typed)
+    written_alike = [
+        n
+        for n in mobiles
+        if _digit_groups(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL))
+        == groups
+    ]
+    for candidates in (mobiles, written_alike):
+        if len({n.country_code for n in candidates}) == 1:
+            return candidates[0]
     return None
 
 
@@ -222,22 +242,6 @@ def country_abroad(e164: str, home_region: str) -> str:
     if not phonenumbers.is_valid_number_for_region(number, region):
         region = phonenumbers.region_code_for_number(number) or region
     return "" if region == phonenumbers.UNKNOWN_REGION else country_name(region)
-
-
-def _is_local_number_elsewhere(typed: str, region: str) -> bool:
-    """Typed without a country code, and a real local number in some other country.
-
-    Short numbers are left out: "555-0199" is a local number missing its area code.
-    """
-    if typed.lstrip("([ ").startswith("+") or sum(c.isdigit() for c in typed) < 9:
-        return False
-    for other in phonenumbers.SUPPORTED_REGIONS - {region}:
-        try:
-            if phonenumbers.is_valid_number(phonenumbers.parse(typed, other)):
-                return True
-        except phonenumbers.NumberParseException:
-            continue
-    return False
 
 
 def _foreign_hint(region: str) -> str:

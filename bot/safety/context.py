@@ -549,8 +549,10 @@ class Analysis:
         return any(e <= start for _, e in self._changes(sentence))
 
     def _dated_after(self, start: int) -> bool:
-        """The next sentence dates this one as a past: "My throat closed up and I couldn't
-        breathe. That was at a restaurant in 2015." ("That was my son, a decade ago.")."""
+        """A later sentence dates this one as a past: "My throat closed up and I couldn't
+        breathe. That was at a restaurant in 2015." ("That was my son, a decade ago."); a
+        sentence that is only a time ("Bee sting, 1996."); or the same one sentence further
+        on, after a past sentence that names no time ("It was the heat.")."""
         current = self._sentence_of[min(start, len(self.keys) - 1)]
         if not self.surfaces:
             return False
