@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Sequence, Tuple
 
 from actions.message import Said
 from bot import intents
@@ -344,15 +344,39 @@ def read_name(said: Said) -> Optional[Reading]:
     return None
 
 
-def check_name(text: str) -> str:
+def button_titles(domain: Mapping[str, Any]) -> FrozenSet[str]:
+    """The titles of every button our responses offer, folded for comparison.
+
+    A patient who types a button's words ("Request a callback") at the name question
+    is choosing an option, not giving a name; the form must not store it as one."""
+    titles = set()
+    for variations in (domain.get("responses") or {}).values():
+        for variation in variations or []:
+            for button in (variation or {}).get("buttons") or []:
+                title = _folded(str((button or {}).get("title") or ""))
+                if title:
+                    titles.add(title)
+    return frozenset(titles)
+
+
+def _folded(text: str) -> str:
+    """Lower case, inner spaces collapsed, outer punctuation and quotes dropped."""
+    return " ".join(text.casefold().split()).strip(" .!?,'\"")
+
+
+def check_name(text: str, refused: FrozenSet[str] = frozenset()) -> str:
     """A name: the storage rules, then no digits or symbols and not a whole sentence.
 
     A leading "my name is" / "I'm" is dropped, so the clinic gets just the name. An
     answer that declines ("I'd rather not say") or is a sentence ("just call me") gets
     ``utter_request_name_needed``, which says why a name is needed and how to stop.
+    ``refused`` holds folded texts that are never a name: our own buttons' titles
+    (:func:`button_titles`).
     """
     if is_payload(text):
         raise UnusableAnswer("utter_request_name_hint", "name_payload")
+    if isinstance(text, str) and _folded(text) in refused:
+        raise UnusableAnswer("utter_request_name_hint", "name_button")
     if isinstance(text, str) and _NAME_INTRO.sub("", text, count=1).strip():
         text = _NAME_INTRO.sub("", text, count=1)
     name = clean_name(text)

@@ -29,6 +29,7 @@ from actions.booking.answers import (
     NO_CHANGE,
     Reading,
     UnusableAnswer,
+    button_titles,
     check_contact,
     check_free_text,
     check_name,
@@ -319,7 +320,10 @@ class RequestFormValidation(FormValidationAction, ABC):
     def validate_request_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotValues:
-        return self._check(dispatcher, tracker, NAME, lambda: {NAME: check_name(str(value or ""))})
+        refused = button_titles(domain)
+        return self._check(
+            dispatcher, tracker, NAME, lambda: {NAME: check_name(str(value or ""), refused)}
+        )
 
     @staticmethod
     def _known_phone_answer(tracker: Tracker, slot: str) -> Optional[SlotValues]:

@@ -289,6 +289,18 @@ def test_callback_request_from_the_handoff(chat: RestChat, stack_database: str):
     assert says(done, "utter_callback_sent") and request.reference in text_of(done)
 
 
+def test_a_button_title_typed_as_the_name_is_asked_for_again(chat: RestChat, stack_database: str):
+    """ "Can someone ring me back" opens the call-back form at once, without the buttons;
+    a patient who types the button they expected is asked for the name again."""
+    chat.send("/session_start")
+    reply = chat.send("can someone ring me back")
+    assert says(reply, "utter_ask_request_name")
+    reply = chat.send("Request a callback")
+    assert says(reply, "utter_request_name_hint") and says(reply, "utter_ask_request_name")
+    assert says(chat.send("Sam Lee"), "utter_ask_request_phone")
+    assert requests_of(stack_database, chat.sender) == []
+
+
 def test_asking_for_a_person_mid_form_hands_off_and_stores_nothing(
     chat: RestChat, stack_database: str
 ):

@@ -22,6 +22,7 @@ from actions.booking.answers import (
     NO_CHANGE,
     Reading,
     UnusableAnswer,
+    button_titles,
     check_contact,
     check_free_text,
     check_name,
@@ -911,6 +912,27 @@ def test_the_name_question_keeps_refusals_and_introduced_names_as_answers():
     assert read_name(said("call me Sam", "human_handoff")) == Reading("Sam", exact=True)
     assert read_name(said("no thanks", "cancel")) is None  # stopping wins
     assert read_name(said("does it hurt?", "faq")) is None  # a question stays a question
+
+
+def test_our_own_button_titles_are_read_from_the_domain():
+    titles = button_titles(DOMAIN)
+    assert {"request a callback", "book a consultation", "talk to a person"} <= titles
+    assert check_name("Sam Lee", titles) == "Sam Lee"
+    for typed in ["Request a callback", "  request A callback. ", "BOOK A CONSULTATION!"]:
+        with pytest.raises(UnusableAnswer) as caught:
+            check_name(typed, titles)
+        assert caught.value.response == "utter_request_name_hint"
+
+
+@pytest.mark.parametrize("form", [ValidateCallbackForm, ValidateBookingForm])
+async def test_a_button_title_typed_at_the_name_question_is_not_taken_as_the_name(form: Any):
+    """ "can someone ring me back" starts the call-back form at once; a patient who then
+    types the button they expected ("Request a callback") must be asked for the name."""
+    slots, messages = await validate(
+        asked("request_name"), "Request a callback", "request_callback", action=form()
+    )
+    assert slots["request_name"] is None and slots[REQUESTED_SLOT] == "request_name"
+    assert [m.get("response") for m in messages] == ["utter_request_name_hint"]
 
 
 def test_names_that_look_like_words_stay_names():
