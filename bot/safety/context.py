@@ -18,6 +18,9 @@ Span = Tuple[int, int]
 
 SENTENCE_END = frozenset({".", "!", "?", "<nl>", "...", "..", ";"})
 CLAUSE_END = frozenset({":", "-", "(", ")", '"'})
+# A question that starts after one of these is a clause of its own ("since she has epilepsy:
+# is there any chance ...?"; "I have a rash, and is that normal?")
+QUESTION_OPENERS_AFTER = frozenset({",", "and", "or", "so", ":"})
 QUESTION_MARK = "?"
 NEGATION_REACH = 5  # words between a negation and the symptom it denies
 MILD_REACH = 1
@@ -54,6 +57,8 @@ SINCE_LONG_UNITS = frozenset({"year", "years", "yr", "yrs", "decade", "decades",
 # History cues that look forward (ConText's "history of" scope): "hx of CAD" after a chest
 # pain names a background condition, not when the pain was.
 FORWARD_HISTORY = frozenset({"hx", "pmh", "pmhx", "history", "previous", "prior", "past"})
+# Words that end a time phrase: a "now" right after them closes it ("ten years ago now")
+TIME_ENDS = frozenset({"ago", "back"})
 # A short sentence after a report that is only a time dates it: "Bee sting, 1996."
 DATE_FRAGMENT_WORDS = 4
 # "since I take Eliquis", "since I'm on warfarin": "since" meaning "because" (a present-tense
@@ -62,6 +67,13 @@ CAUSAL_SINCE_SUBJECTS = frozenset({"i", "we"})
 CAUSAL_SINCE_VERBS = frozenset(
     {"take", "use", "need", "am", "'m", "m", "rely", "live", "work", "get", "have_to"}
 )
+# "since she has epilepsy", "since he is on warfarin": a reason about someone else; "since
+# she has had the shots" (a "had" or "been" next) is a time
+CAUSAL_SINCE_OTHERS = frozenset({"he", "she", "they"})
+CAUSAL_SINCE_OTHER_VERBS = frozenset(
+    {"has", "have", "is", "'s", "are", "'re", "takes", "take", "uses", "needs", "lives", "works"}
+)
+SINCE_TENSE_AFTER = frozenset({"had", "been", "got", "gotten", "started", "taken", "begun"})
 SETTLED_SUBJECT_REACH = 2  # "it is | well controlled"
 NEGATED_STATE_REACH = 1  # "not suicidal", "not feeling suicidal"
 STATE_NEGATIONS = frozenset({"not", "never", "no", "nunca"})
@@ -206,6 +218,8 @@ class Analysis:
                 self._listish[i] = True
         self._breaks: Set[int] = set()
         for s, e in self.cues.get("scope_break", []):
+            if self._ends_time_phrase(s, e):
+                continue  # "eight years ago now": the "now" closes the time, no new clause
             self._breaks.update(range(s, e))
         if "report_time" in self.cues:
             self.cues["report_time"] = [
@@ -221,7 +235,14 @@ class Analysis:
         if not self._is_word(span, "since") or span[1] + 1 >= len(self.surfaces):
             return False
         subject, verb = self.surfaces[span[1]].lower(), self.surfaces[span[1] + 1].lower()
-        return subject in CAUSAL_SINCE_SUBJECTS and verb in CAUSAL_SINCE_VERBS
+        if subject in CAUSAL_SINCE_SUBJECTS and verb in CAUSAL_SINCE_VERBS:
+            return True
+        following = self.surfaces[span[1] + 2].lower() if span[1] + 2 < len(self.surfaces) else ""
+        return (
+            subject in CAUSAL_SINCE_OTHERS
+            and verb in CAUSAL_SINCE_OTHER_VERBS
+            and following not in SINCE_TENSE_AFTER
+        )
 
     # ------------------------------------------------------------------ structure
     def sentence(self, index: int) -> Span:
@@ -274,14 +295,14 @@ class Analysis:
         i = start - 1
         while i >= lo:
             if i in self._breaks or (
-                self.keys[i] in {",", "and", "or", "so"} and self._starts_question(i + 1)
+                self.keys[i] in QUESTION_OPENERS_AFTER and self._starts_question(i + 1)
             ):
                 break
             i -= 1
         j = end
         while j < hi:
             if j in self._breaks or (
-                self.keys[j] in {",", "and", "or", "so"} and self._starts_question(j + 1)
+                self.keys[j] in QUESTION_OPENERS_AFTER and self._starts_question(j + 1)
             ):
                 break
             j += 1
@@ -524,6 +545,11 @@ class Analysis:
     def _covered(self, index: int, name: str) -> bool:
         return any(s <= index < e for s, e in self.cues.get(name, []))
 
+    def _ends_time_phrase(self, s: int, e: int) -> bool:
+        """A lone "now" right after "ago" or "back" ("which was eight years ago now, then
+        ..."): it says how long ago, and opens no clause of its own."""
+        return e - s == 1 and self.keys[s] == "now" and s > 0 and self.keys[s - 1] in TIME_ENDS
+
     def historical(self, start: int) -> bool:
         """A history cue in the same sentence, with no "but"/"now" between it and the match
         (ConText's termination: "I used to get chest pain but now it's crushing")."""
@@ -652,6 +678,8 @@ class Analysis:
             if not self._overlaps(c, settled)
             and not self._overlaps(c, times)
             and not self._since_then(c)
+            # "this morning I am very fine", "today, all good": the time of the settled phrase
+            and not any(c[1] <= s_ <= c[1] + 1 for s_, _ in settled)
         ]
         return [c for c in changes if not self._bare_now(c, changes, settled)]
 

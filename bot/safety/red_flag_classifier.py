@@ -42,6 +42,7 @@ from bot.safety.red_flags import (
     detector_for,
 )
 from bot.safety.semantic import ALWAYS_URGENT, URGENT, semantic_net
+from bot.safety.sign_off import plain_sign_off
 
 logger = logging.getLogger(__name__)
 
@@ -168,9 +169,15 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
             logger.exception("Semantic red-flag check failed.")
             return False
         if verdict is None:
-            return closer_to_calm or self._head_doubts_classifier(message, net, text)
+            return (
+                closer_to_calm
+                or plain_sign_off(text)
+                or self._head_doubts_classifier(message, net, text)
+            )
         if verdict.category in RESOLVABLE and says_it_is_over(text):
             return True
+        if verdict.category in SIGN_OFF_CATEGORIES and plain_sign_off(text):
+            return True  # "that's all from me, have a nice day": a goodbye, not a farewell
         if self.detector.told_as_over(text, _doc_of(message)):
             return True  # a past told as over, nothing back now: not flagged by the net
         entry = self._entry_for(verdict.category)
@@ -247,6 +254,8 @@ class RedFlagClassifier(RuleComponent, IntentClassifier):
 # Only for symptoms that can be over; never for self-harm, breathing, chest, stroke or fainting
 # ("I can't do this anymore" is a crisis, not a resolved symptom).
 RESOLVABLE = frozenset({"heavy_bleeding", "infection_sepsis", "new_weakness_numbness"})
+# The second net reads an ordinary goodbye as a veiled farewell (bot/safety/sign_off.py).
+SIGN_OFF_CATEGORIES = frozenset({"self_harm"})
 _OVER_RE = re.compile(
     r"\b(?:stopped|went away|gone away|went down|gone down|settled(?: down)?|cleared up|"
     r"subsided|healed|anymore|any more|no longer)\b"

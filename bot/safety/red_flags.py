@@ -197,6 +197,14 @@ class RedFlagDetector:
             raw.extend((hit, analysis, offset, normalised, tokens) for hit in hits)
         found: Dict[Tuple[str, int, int], RedFlagHit] = {}
         new_now: Dict[Tuple[str, int, int], bool] = {}
+        # matches the context rules dismissed, by piece of text: a shorter match of the same
+        # entry inside one of them is dismissed too ("if I got hives and couldn't breathe":
+        # "couldn't breathe" is a what-if, so its "n't breathe" is no report of its own)
+        ruled_out = [
+            (id(analysis), hit.category.key, hit.span)
+            for hit, analysis, _, _, _ in raw
+            if not self._stands(hit, analysis)
+        ]
         for hit, analysis, offset, normalised, tokens in raw:
             # a weak leg "since the shots", or one that went weak "suddenly": either way new
             # (only weakness: severe pain "since this morning" is no complication of its own)
@@ -204,7 +212,7 @@ class RedFlagDetector:
             if "injection" in hit.pattern.needs and not (injection or new_weakness):
                 dismissed = True
                 continue
-            if not self._stands(hit, analysis):
+            if not self._stands(hit, analysis) or _inside_ruled_out(hit, analysis, ruled_out):
                 dismissed = True
                 continue
             start_char = tokens[hit.span[0]][0]
@@ -371,6 +379,22 @@ class RedFlagDetector:
         if "resolved" in rules and analysis.resolved(start, end):
             return False
         return True
+
+
+def _inside_ruled_out(
+    hit: _RawHit, analysis: Analysis, ruled_out: Sequence[Tuple[int, str, Tuple[int, int]]]
+) -> bool:
+    """``hit`` lies inside a longer match of the same entry, in the same piece of text, that
+    the context rules dismissed."""
+    start, end = hit.span
+    return any(
+        unit == id(analysis)
+        and key == hit.category.key
+        and s <= start
+        and end <= e
+        and (s, e) != (start, end)
+        for unit, key, (s, e) in ruled_out
+    )
 
 
 def _join_fragments(

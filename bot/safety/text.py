@@ -62,6 +62,9 @@ class NormalisedText:
 
 
 _JOINED_PUNCT = ".!?;,"
+# Abbreviations whose full stop ends no sentence when a number or a lower-case word follows
+# ("Ingested approx. 40 tablets"): the matcher's gaps never cross a "."
+_ABBREVIATIONS = frozenset({"approx", "appx", "aprox", "abt", "est", "ca", "circa"})
 
 
 def _fold_char(char: str) -> str:
@@ -91,6 +94,18 @@ def _dropped_g(text: str, index: int) -> bool:
     )
 
 
+def _abbreviation_stop(text: str, index: int) -> bool:
+    """The "." at ``index`` ends an abbreviation such as "approx." and a number or a
+    lower-case word follows: no sentence ends there."""
+    start = index
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    if text[start:index].lower() not in _ABBREVIATIONS or (start > 0 and text[start - 1] == "."):
+        return False
+    rest = text[index + 1 :].lstrip(" ")
+    return bool(rest) and (rest[0].isdigit() or rest[0].islower())
+
+
 def _short_year(text: str, index: int) -> str:
     """The century an apostrophe at ``index`` stands for in a two-digit year ("in '04",
     "back in '98"), or "": a year as typed for #year and the history cues. Up to '30 reads
@@ -118,6 +133,8 @@ def normalise_keeping_offsets(text: str) -> NormalisedText:
             folded = "g"  # "fightin' for every breath", "mornin'": the word as spelt in full
         elif folded == "'":
             folded = _short_year(text, index) or folded  # "anaphylaxis in '04" -> "2004"
+        elif char == "." and _abbreviation_stop(text, index):
+            folded = " "
         # "breathe.I have" -> "breathe. i have": the tokenizer would keep "breathe.i" whole
         if (
             char in _JOINED_PUNCT

@@ -199,3 +199,20 @@ def test_the_models_lone_red_flag_stands_only_when_the_learned_head_gives_it_a_c
     )
     [overruled] = strict.process([diet_says(text, intent="red_flag", confidence=0.9)])
     assert overruled.get("intent")["name"] != "red_flag"
+
+
+@pytest.mark.parametrize(
+    "text, urgent",
+    [
+        # the second net and the head (0.94-0.96) read these plain goodbyes as farewells
+        ("Ok I'm leaving now, that's all from me. Goodbye and thanks.", False),
+        ("I'll leave you in peace now. Thanks ever so much, bye!", False),
+        # "thank you for everything" stays a crisis, whatever it wishes the reader (0.98)
+        ("I'm going now. Thank you for everything. Goodbye, have a nice day.", True),
+    ],
+)
+def test_an_ordinary_goodbye_is_not_read_as_a_veiled_farewell(component, text: str, urgent: bool):
+    """bot/safety/sign_off.py: a goodbye that says when the patient will be back or wishes
+    the reader well, with no word of a crisis, overrules the sentence-meaning layers."""
+    [message] = component.process([diet_says(text, intent="goodbye", confidence=0.9)])
+    assert (message.get("intent")["name"] == "red_flag") is urgent
