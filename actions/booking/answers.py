@@ -31,6 +31,7 @@ from bot.bookings.validation import (
     normalise_phone,
     validate_email,
 )
+from bot.conversation.typed_replies import normal
 
 # Always leave the form's question for the rules: safety first, and topic buttons.
 ALWAYS_INTERRUPT = frozenset({intents.RED_FLAG, intents.ASK_TOPIC})
@@ -345,7 +346,8 @@ def read_name(said: Said) -> Optional[Reading]:
 
 
 def button_titles(domain: Mapping[str, Any]) -> FrozenSet[str]:
-    """The titles of every button our responses offer, folded for comparison.
+    """The titles of every button our responses offer, as typed replies compare them
+    (:func:`bot.conversation.typed_replies.normal`).
 
     A patient who types a button's words ("Request a callback") at the name question
     is choosing an option, not giving a name; the form must not store it as one."""
@@ -353,15 +355,10 @@ def button_titles(domain: Mapping[str, Any]) -> FrozenSet[str]:
     for variations in (domain.get("responses") or {}).values():
         for variation in variations or []:
             for button in (variation or {}).get("buttons") or []:
-                title = _folded(str((button or {}).get("title") or ""))
+                title = normal(str((button or {}).get("title") or ""))
                 if title:
                     titles.add(title)
     return frozenset(titles)
-
-
-def _folded(text: str) -> str:
-    """Lower case, inner spaces collapsed, outer punctuation and quotes dropped."""
-    return " ".join(text.casefold().split()).strip(" .!?,'\"")
 
 
 def check_name(text: str, refused: FrozenSet[str] = frozenset()) -> str:
@@ -370,12 +367,12 @@ def check_name(text: str, refused: FrozenSet[str] = frozenset()) -> str:
     A leading "my name is" / "I'm" is dropped, so the clinic gets just the name. An
     answer that declines ("I'd rather not say") or is a sentence ("just call me") gets
     ``utter_request_name_needed``, which says why a name is needed and how to stop.
-    ``refused`` holds folded texts that are never a name: our own buttons' titles
-    (:func:`button_titles`).
+    ``refused`` holds texts (as :func:`normal` leaves them) that are never a name: our own
+    buttons' titles (:func:`button_titles`).
     """
     if is_payload(text):
         raise UnusableAnswer("utter_request_name_hint", "name_payload")
-    if isinstance(text, str) and _folded(text) in refused:
+    if isinstance(text, str) and normal(text) in refused:
         raise UnusableAnswer("utter_request_name_hint", "name_button")
     if isinstance(text, str) and _NAME_INTRO.sub("", text, count=1).strip():
         text = _NAME_INTRO.sub("", text, count=1)

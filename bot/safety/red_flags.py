@@ -200,19 +200,20 @@ class RedFlagDetector:
         # matches the context rules dismissed, by piece of text: a shorter match of the same
         # entry inside one of them is dismissed too ("if I got hives and couldn't breathe":
         # "couldn't breathe" is a what-if, so its "n't breathe" is no report of its own)
+        stands = [self._stands(hit, analysis) for hit, analysis, _, _, _ in raw]
         ruled_out = [
             (id(analysis), hit.category.key, hit.span)
-            for hit, analysis, _, _, _ in raw
-            if not self._stands(hit, analysis)
+            for (hit, analysis, _, _, _), stood in zip(raw, stands, strict=True)
+            if not stood
         ]
-        for hit, analysis, offset, normalised, tokens in raw:
+        for (hit, analysis, offset, normalised, tokens), stood in zip(raw, stands, strict=True):
             # a weak leg "since the shots", or one that went weak "suddenly": either way new
             # (only weakness: severe pain "since this morning" is no complication of its own)
             new_weakness = sudden and hit.category.clinical == ACUTE_ONSET_CATEGORY
             if "injection" in hit.pattern.needs and not (injection or new_weakness):
                 dismissed = True
                 continue
-            if not self._stands(hit, analysis) or _inside_ruled_out(hit, analysis, ruled_out):
+            if not stood or _inside_ruled_out(hit, analysis, ruled_out):
                 dismissed = True
                 continue
             start_char = tokens[hit.span[0]][0]
