@@ -3,10 +3,11 @@ leaving to the learned nets alone: a decision to die, not trusting oneself to st
 sitting with the means, no point in waking up; a bottle or handful swallowed, a whole sheet
 taken, several times the dose, empty packets beside someone on the floor; a limb that will
 not obey, no control of the toilet, unable to walk or pass water; vision gone double or
-half lost; breathing "through a straw"; someone collapsed who may not be breathing or is
-not responding. Each is a concept, never one sentence: every sentence here is new, written
-for these tests. And the near misses those concepts must leave alone (hair dye, a barber's
-razor, a website that is not responding, a question about a double dose)."""
+half lost; breathing "through a straw"; a nosebleed counted in hours, clots the size of a
+palm; someone collapsed who may not be breathing or is not responding. Each is a concept,
+never one sentence: every sentence here is new, written for these tests. And the near
+misses those concepts must leave alone (hair dye, a barber's razor, a website that is not
+responding, a question about a double dose)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
     "vision doubled or halved": [
         ("all of a sudden my sight went double and my speech is slurry", "stroke"),
         ("I have lost the left half of my vision in the last hour", "stroke"),
+    ],
+    "a nosebleed counted in hours, a misspelt bleed, clots the size of a palm": [
+        ("nose bleed going on 3 hours now, tried pinching it", "heavy_bleeding"),
+        ("the back of my knee wont stop bleding where you injected", "heavy_bleeding"),
+        ("passing clots as big as my palm, soaked two pads already", "heavy_bleeding"),
     ],
     "breathing through a straw": [
         ("feels like I'm breathing through a straw since the shot in my neck", "breathing"),
