@@ -111,6 +111,8 @@ RETROSPECTIVE_ALONE = frozenset({"fue"})
 RETROSPECTIVE_OPENERS = frozenset({",", "but", "pero", "and", "y", "though", "although"})
 # the patient as the subject: "I", "me", "myself" (a possessive "my late father" is not)
 FIRST_PERSON = frozenset({"i", "me", "myself", "yo"})
+# "one last time": a final time, never a past one (Analysis._past_cues)
+FINAL_TIME = frozenset({"one", "1"})
 # the writer as the one who acts or feels (Analysis.about_another); "me" may be the one told
 WRITER_SUBJECTS = FIRST_PERSON - {"me"}
 # how far before a match its subject may be ("she says she is going to end it"), and the
@@ -550,13 +552,17 @@ class Analysis:
         ..."): it says how long ago, and opens no clause of its own."""
         return e - s == 1 and self.keys[s] == "now" and s > 0 and self.keys[s - 1] in TIME_ENDS
 
-    def historical(self, start: int) -> bool:
+    def historical(self, start: int, end: Optional[int] = None) -> bool:
         """A history cue in the same sentence, with no "but"/"now" between it and the match
-        (ConText's termination: "I used to get chest pain but now it's crushing")."""
+        (ConText's termination: "I used to get chest pain but now it's crushing"). A cue
+        inside the match itself is the pattern's own words ("to be with her mum who passed
+        away"), never a time for it."""
         if self.new_since(start):
             return False  # "... years ago, but today it's back": something is new now
         sentence = self.sentence(start)
         for s, e in self._past_cues(sentence):
+            if end is not None and start <= s and e <= end:
+                continue
             if s >= start and self.keys[s] in FORWARD_HISTORY:
                 continue  # "chest pressure ..., hx of CAD": the history is of what follows
             lo, hi = (e, start) if e <= start else (start, s)
@@ -646,6 +652,8 @@ class Analysis:
             for s, e in cues
             # "numb since last month" goes on; it is not over
             if not (s > 0 and self.keys[s - 1] in SINCE)
+            # "to say she loves us one last time": a final time, not a past one
+            and not (s > 0 and self.keys[s - 1] in FINAL_TIME and self.keys[s] == "last")
             # "I'm in my thirties and my throat is closing": an age, not a past
             and not self._present_age(s)
         ]

@@ -359,13 +359,13 @@ class RedFlagDetector:
             return False
         if (
             "recovered_history" in rules
-            and analysis.historical(start)
+            and analysis.historical(start, end)
             and not analysis.risk_now()
             and (analysis.recovered() or analysis.someone_else(start, end))
         ):
             # "I self-harmed as a teen, I'm fine now"; "my late father attempted suicide"
             return False
-        if "history" in rules and analysis.historical(start):
+        if "history" in rules and analysis.historical(start, end):
             return False
         if "story" in rules and analysis.names_a_kind(start, end):
             return False

@@ -7,9 +7,10 @@ matcher that only sees plain lower-case text must still point at the right span 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 # a year as typed, 1900 to 2099 ("in 2018"): one rule for the catalog's #year, ConText's
 # YEAR and the rules that read a "since 2018"
@@ -118,6 +119,40 @@ def _short_year(text: str, index: int) -> str:
     return "20" if int(digits) <= 30 else "19"
 
 
+# Punctuation said aloud to voice typing ("twelve years ago period I've been stable", "is
+# that normal question mark"): the mark it stands for, so a sentence ends where the patient
+# ended it. "period" is a noun after these words ("my period is heavy", "a waiting period")
+# and is read as a full stop only at the end or before a new sentence (a capital, "I").
+_DICTATED = re.compile(r"\b(period|full stop|question mark|exclamation (?:mark|point))\b", re.I)
+_DICTATED_MARK = {"period": ".", "full stop": ".", "question mark": "?"}
+_NOUN_BEFORE = frozenset(
+    "my her his your their our a an the this that last next first heavy light trial grace "
+    "waiting time long short same whole healing recovery cooling incubation rest free one "
+    "two every each any no big huge bad painful late early irregular monthly".split()
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z']+)\W*$")
+_WORD_AFTER = re.compile(r"^\W*([A-Za-z']+)")
+
+
+def _dictated_marks(text: str) -> Dict[int, str]:
+    """Where a punctuation word said to voice typing starts, the mark it stands for; the
+    rest of the word's characters become spaces (offsets are kept)."""
+    marks: Dict[int, str] = {}
+    for found in _DICTATED.finditer(text):
+        word = " ".join(found.group(1).lower().split())
+        before = _WORD_BEFORE.search(text[: found.start()])
+        if before and before.group(1).lower() in _NOUN_BEFORE:
+            continue  # "my period", "a question mark over it"
+        after = _WORD_AFTER.search(text[found.end() :])
+        new_sentence = after is None or after.group(1)[0].isupper() or after.group(1) == "i"
+        if word in ("period", "full stop") and not new_sentence:
+            continue  # "period pain", "period of time"
+        marks[found.start()] = _DICTATED_MARK.get(word, "!")
+        for index in range(found.start() + 1, found.end()):
+            marks[index] = " "
+    return marks
+
+
 def normalise_keeping_offsets(text: str) -> NormalisedText:
     """Lower-case, fold look-alike characters and drop invisible ones, keeping offsets.
 
@@ -127,8 +162,9 @@ def normalise_keeping_offsets(text: str) -> NormalisedText:
     text = text if isinstance(text, str) else ""
     pieces: List[str] = []
     origin: List[int] = []
+    dictated = _dictated_marks(text)
     for index, char in enumerate(text):
-        folded = _fold_char(char)
+        folded = dictated.get(index) or _fold_char(char)
         if folded == "'" and _dropped_g(text, index):
             folded = "g"  # "fightin' for every breath", "mornin'": the word as spelt in full
         elif folded == "'":
