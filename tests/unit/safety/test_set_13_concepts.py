@@ -110,7 +110,6 @@ EMERGENCIES.update(
             ("ctb tonight, sorry everyone", SELF),
             ("I'm going to sleep permanantly, it's decided", SELF),
             ("gonna have a long nap with all my oxy tonight", SELF),
-            ("meds taken. goodbye", SELF),
             ("I'm ready to go on home to the Lord tonight", SELF),
             ("she says she'll be with her mum who passed away, and she took the car", SELF),
             ("I'll walk into the sea until I can't feel anything", SELF),
@@ -125,6 +124,7 @@ EMERGENCIES.update(
             ("it's coming out of my arm like a tap where they jabbed me", "heavy_bleeding"),
             ("chest feels like something heavy is sitting on it, sweaty", "chest_cardiac"),
             ("lost count of my tramadol today and I'm very drowsy", "overdose_poisoning"),
+            ("meds taken. goodbye", "overdose_poisoning"),
         ],
         "dictated punctuation": [
             ("no fever period My arm is red hot and spreading period", "infection_sepsis"),
