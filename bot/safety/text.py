@@ -131,7 +131,10 @@ _NOUN_BEFORE = frozenset(
     "two every each any no big huge bad painful late early irregular monthly".split()
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z']+)\W*$")
-_WORD_AFTER = re.compile(r"^\W*([A-Za-z']+)")
+_WORD_AFTER = re.compile(r"\W*([A-Za-z']+)")
+# how far back to look for the word before: longer than any word in _NOUN_BEFORE, so each
+# look costs the same however long the message is (a whole-prefix search is quadratic)
+_BEFORE_REACH = 40
 
 
 def _dictated_marks(text: str) -> Dict[int, str]:
@@ -140,10 +143,10 @@ def _dictated_marks(text: str) -> Dict[int, str]:
     marks: Dict[int, str] = {}
     for found in _DICTATED.finditer(text):
         word = " ".join(found.group(1).lower().split())
-        before = _WORD_BEFORE.search(text[: found.start()])
+        before = _WORD_BEFORE.search(text[max(0, found.start() - _BEFORE_REACH) : found.start()])
         if before and before.group(1).lower() in _NOUN_BEFORE:
             continue  # "my period", "a question mark over it"
-        after = _WORD_AFTER.search(text[found.end() :])
+        after = _WORD_AFTER.match(text, found.end())
         new_sentence = after is None or after.group(1)[0].isupper() or after.group(1) == "i"
         if word in ("period", "full stop") and not new_sentence:
             continue  # "period pain", "period of time"

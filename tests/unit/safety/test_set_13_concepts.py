@@ -98,40 +98,35 @@ EMERGENCIES: Dict[str, List[Tuple[str, str]]] = {
         ("my kid took a swig of the drain cleaner", "overdose_poisoning"),
         ("the injection site is gushing and won't slow down", "heavy_bleeding"),
     ],
+    "set 14: intent, means at hand, places, slang": [
+        ("I fully intend to end it all this weekend, thanks for trying", SELF),
+        ("got a kitchen knife right here next to me tonight", SELF),
+        ("how deep is the main vein in the wrist roughly", SELF),
+        ("heading up to the quarry tonight, don't wait up", SELF),
+        ("ctb tonight, sorry everyone", SELF),
+        ("I'm going to sleep permanantly, it's decided", SELF),
+        ("gonna have a long nap with all my oxy tonight", SELF),
+        ("I'm ready to go on home to the Lord tonight", SELF),
+        ("she says she'll be with her mum who passed away, and she took the car", SELF),
+        ("I'll walk into the sea until I can't feel anything", SELF),
+        ("mi deh pon di bridge right now", SELF),
+        ("mi done wid dis life", SELF),
+        ("parked at the edge of the cliff, just sitting here", SELF),
+        ("he asked how high the balcony is and if the fall would be quick", SELF),
+        ("won't need them after tonight, please cancel", SELF),
+    ],
+    "set 14: bleeding, chest, pills lost count": [
+        ("the blooding from my knee shot wont stop at all", "heavy_bleeding"),
+        ("it's coming out of my arm like a tap where they jabbed me", "heavy_bleeding"),
+        ("chest feels like something heavy is sitting on it, sweaty", "chest_cardiac"),
+        ("lost count of my tramadol today and I'm very drowsy", "overdose_poisoning"),
+        ("meds taken. goodbye", "overdose_poisoning"),
+    ],
+    "dictated punctuation": [
+        ("no fever period My arm is red hot and spreading period", "infection_sepsis"),
+        ("I don't have chest pain period I can't breathe period", "breathing"),
+    ],
 }
-
-EMERGENCIES.update(
-    {
-        "set 14: intent, means at hand, places, slang": [
-            ("I fully intend to end it all this weekend, thanks for trying", SELF),
-            ("got a kitchen knife right here next to me tonight", SELF),
-            ("how deep is the main vein in the wrist roughly", SELF),
-            ("heading up to the quarry tonight, don't wait up", SELF),
-            ("ctb tonight, sorry everyone", SELF),
-            ("I'm going to sleep permanantly, it's decided", SELF),
-            ("gonna have a long nap with all my oxy tonight", SELF),
-            ("I'm ready to go on home to the Lord tonight", SELF),
-            ("she says she'll be with her mum who passed away, and she took the car", SELF),
-            ("I'll walk into the sea until I can't feel anything", SELF),
-            ("mi deh pon di bridge right now", SELF),
-            ("mi done wid dis life", SELF),
-            ("parked at the edge of the cliff, just sitting here", SELF),
-            ("he asked how high the balcony is and if the fall would be quick", SELF),
-            ("won't need them after tonight, please cancel", SELF),
-        ],
-        "set 14: bleeding, chest, pills lost count": [
-            ("the blooding from my knee shot wont stop at all", "heavy_bleeding"),
-            ("it's coming out of my arm like a tap where they jabbed me", "heavy_bleeding"),
-            ("chest feels like something heavy is sitting on it, sweaty", "chest_cardiac"),
-            ("lost count of my tramadol today and I'm very drowsy", "overdose_poisoning"),
-            ("meds taken. goodbye", "overdose_poisoning"),
-        ],
-        "dictated punctuation": [
-            ("no fever period My arm is red hot and spreading period", "infection_sepsis"),
-            ("I don't have chest pain period I can't breathe period", "breathing"),
-        ],
-    }
-)
 
 NEAR_MISSES: Dict[str, List[str]] = {
     "someone else's death or overdose long ago": [
